@@ -1,0 +1,1 @@
+"""Version sources, alignment, diff, as-of queries, the SQLite build and the ``yakkan`` CLI."""

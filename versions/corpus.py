@@ -1,0 +1,116 @@
+"""The corpus on disk: ``corpus/<doc-id>/document.toml`` plus one file per dated version.
+
+A document.toml holds the document's metadata and a ``[[versions]]`` list; each entry names its
+``file`` and may give ``effective`` (ISO date), ``label``, ``format``, ``origin`` and
+``constructed`` (true for versions written by us as examples, never published text).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+class CorpusError(Exception):
+    """A corpus folder or document.toml that cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    doc_id: str
+    file: Path
+    effective: str | None
+    label: str | None = None
+    format: str | None = None
+    origin: str | None = None
+    constructed: bool = False
+
+    @property
+    def key(self) -> str:
+        """``DOC@DATE`` (or ``DOC@file-stem`` when the version has no date)."""
+        return f"{self.doc_id}@{self.effective or self.file.stem}"
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    id: str
+    title: str
+    publisher: str | None
+    kind: str
+    folder: Path
+    versions: tuple[VersionEntry, ...] = field(default_factory=tuple)
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def latest(self) -> VersionEntry:
+        return self.versions[-1]
+
+
+def _version(doc_id: str, folder: Path, raw: dict[str, object], toml: Path) -> VersionEntry:
+    name = raw.get("file")
+    if not isinstance(name, str):
+        raise CorpusError(f"{toml}: every [[versions]] entry needs a file = \"...\" name")
+    path = folder / name
+    if not path.is_file():
+        raise CorpusError(f"{toml}: version file {name!r} does not exist")
+    effective = raw.get("effective")
+    return VersionEntry(
+        doc_id=doc_id,
+        file=path,
+        effective=str(effective) if effective else None,
+        label=str(raw["label"]) if raw.get("label") else None,
+        format=str(raw["format"]) if raw.get("format") else None,
+        origin=str(raw["origin"]) if raw.get("origin") else None,
+        constructed=bool(raw.get("constructed", False)),
+    )
+
+
+def load_document(folder: Path) -> DocumentEntry:
+    toml = folder / "document.toml"
+    try:
+        data = tomllib.loads(toml.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CorpusError(f"{toml}: cannot read document metadata: {exc}") from exc
+    doc_id = str(data.get("id") or folder.name)
+    raw_versions = data.get("versions") or []
+    if not isinstance(raw_versions, list) or not raw_versions:
+        raise CorpusError(f"{toml}: no [[versions]] listed")
+    versions = sorted(
+        (_version(doc_id, folder, v, toml) for v in raw_versions),
+        key=lambda v: (v.effective or "", v.file.name),
+    )
+    meta = {k: v for k, v in data.items() if k != "versions"}
+    return DocumentEntry(
+        id=doc_id,
+        title=str(data.get("title") or doc_id),
+        publisher=str(data["publisher"]) if data.get("publisher") else None,
+        kind=str(data.get("kind") or "terms"),
+        folder=folder,
+        versions=tuple(versions),
+        meta=meta,
+    )
+
+
+def load_corpus(root: Path = DEFAULT_CORPUS) -> list[DocumentEntry]:
+    """Every document under ``root`` (folders with a document.toml), sorted by id."""
+    if not root.is_dir():
+        raise CorpusError(f"{root}: corpus folder not found")
+    return [load_document(p.parent) for p in sorted(root.glob("*/document.toml"))]
+
+
+def find_version(spec: str, root: Path = DEFAULT_CORPUS) -> VersionEntry:
+    """Resolve ``DOC`` (latest) or ``DOC@DATE`` (the version in force on DATE)."""
+    doc_id, _, date = spec.partition("@")
+    folder = root / doc_id
+    if not (folder / "document.toml").is_file():
+        raise CorpusError(f"{spec}: no document {doc_id!r} in {root}")
+    doc = load_document(folder)
+    if not date:
+        return doc.latest()
+    in_force = [v for v in doc.versions if v.effective and v.effective <= date]
+    if not in_force:
+        first = doc.versions[0].effective
+        raise CorpusError(f"{spec}: {date} is before the first version of {doc_id} ({first})")
+    return in_force[-1]
