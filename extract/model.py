@@ -38,6 +38,9 @@ class Node:
     parent: str | None
     line: int  # 1-based source line where the node starts
     end_line: int  # 1-based last source line of the node (children included)
+    # Where ``text`` came from: (offset in text, source line, 1-based source column) for the
+    # start of each source-line segment joined into ``text``; lets references report line:col.
+    segments: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 @dataclass
