@@ -26,6 +26,9 @@ _JAPANESE = (("cp932", "cp932"), ("euc_jp", "euc-jp"), ("euc_jis_2004", "euc-jis
 _KANA_PUNCT = re.compile(r"[\u3040-\u30ff\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]")
 _HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
 _NEWLINES = re.compile(r"\r\n?")
+# What stray single bytes decode to (C1 controls; CP932 maps 0xA0, 0xFD-0xFF to U+F8F0-U+F8F3):
+# never in real Japanese text, so a decoding that yields them is wrong.
+_STRAY_BYTE_CHARS = re.compile(r"[\x80-\x9f\uf8f0-\uf8f3]")
 
 
 def decode(data: bytes, path: str) -> tuple[str, str]:
@@ -84,6 +87,8 @@ def _decode_japanese(data: bytes, path: str, utf8_error: UnicodeDecodeError) -> 
         except UnicodeDecodeError as exc:
             if exc.start > furthest.start:
                 furthest = exc
+            continue
+        if _STRAY_BYTE_CHARS.search(text):
             continue
         decoded.add(name)
         score = japanese_score(text)
