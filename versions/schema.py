@@ -1,0 +1,309 @@
+"""The knowledge-base schema: tables, keys, indexes and a description for every column.
+
+One definition serves three readers: ``create_schema`` (sqlite-utils), the Datasette site (column
+descriptions through the plugin's ``get_metadata`` hook) and docs/database.md.
+
+Keys
+- ``versions.id`` is ``DOC@DATE`` (``DOC@file-stem`` when undated),
+  e.g. ``toreru-camera@2023-12-01``.
+- ``nodes.key`` is ``VERSION_ID/NODE_ID``, e.g. ``toreru-camera@2023-12-01/art_12__para_2``.
+  ``nodes.seq`` is a stable integer per node: the rowid of both full-text tables.
+- ``references`` is an SQL keyword: quote the table as ``[references]`` or ``"references"``.
+
+Other engineers add their own tables (clause alignments, embeddings, ``clause_similar``) from their
+own build step (see versions/build.py ``STEPS``); they key them on ``nodes.key`` / ``versions.id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    type: type
+    description: str
+
+
+@dataclass(frozen=True)
+class TableDef:
+    name: str
+    description: str
+    columns: dict[str, Column]
+    pk: str
+    foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
+    indexes: list[tuple[str, ...]] = field(default_factory=list)
+    not_null: tuple[str, ...] = ()
+
+
+def C(type_: type, description: str) -> Column:
+    return Column(type_, description)
+
+
+DOCUMENTS = TableDef(
+    "documents",
+    "One row per corpus document (corpus/<id>/document.toml).",
+    {
+        "id": C(str, "Document id: the corpus folder name (ASCII), e.g. toreru-camera."),
+        "title": C(str, "Title from document.toml."),
+        "publisher": C(str, "Publisher from document.toml."),
+        "kind": C(str, "terms (利用規約・約款) or statute (法令)."),
+        "latest_version_id": C(str, "versions.id of the newest version."),
+        "version_count": C(int, "Number of versions of this document."),
+        "meta": C(str, "Every other document.toml field, as JSON."),
+    },
+    pk="id",
+    not_null=("title", "kind"),
+)
+
+VERSIONS = TableDef(
+    "versions",
+    "One row per version (a dated file in corpus/, or a git commit imported by import-git).",
+    {
+        "id": C(str, "DOC@DATE (DOC@file-stem when undated), e.g. toreru-camera@2023-12-01."),
+        "doc_id": C(str, "The document (documents.id)."),
+        "ord": C(int, "0-based position of the version in its document, oldest first."),
+        "latest": C(int, "1 for the newest version of its document, else 0."),
+        "effective": C(str, "ISO date the version took effect (document.toml), or null."),
+        "label": C(str, "The document's own version label as printed, e.g. Version 3.1.8."),
+        "title": C(str, "Title as parsed from the text of this version."),
+        "file": C(str, "Source file, relative to the corpus folder."),
+        "sha256": C(str, "SHA-256 of the source bytes (incremental builds compare it)."),
+        "encoding": C(str, "Detected encoding: utf-8, utf-8-sig, cp932 or euc-jp."),
+        "format": C(str, "Source format: text or markdown."),
+        "constructed": C(int, "1 for examples written by the yakkan team (not published text)."),
+        "origin": C(str, "Where the text came from (document.toml origin)."),
+        "parser_version": C(str, "Hash of the parser code that produced the rows."),
+        "commit_sha": C(str, "Git commit of this version (import-git), else null."),
+        "commit_date": C(str, "Git commit date (ISO), else null."),
+        "commit_author": C(str, "Git commit author, else null."),
+        "commit_message": C(str, "Git commit message, else null."),
+    },
+    pk="id",
+    foreign_keys=[("doc_id", "documents", "id")],
+    indexes=[("doc_id", "effective")],
+    not_null=("doc_id", "file", "sha256"),
+)
+
+NODES = TableDef(
+    "nodes",
+    "The clause tree of every version: 章, 節, 条, 項, 号, 附則, 別紙 … in document order.",
+    {
+        "key": C(str, "VERSION_ID/NODE_ID, e.g. toreru-camera@2023-12-01/art_12__para_2."),
+        "seq": C(int, "Stable integer id of the node (rowid of the full-text tables)."),
+        "version_id": C(str, "The version (versions.id)."),
+        "doc_id": C(str, "The document (documents.id)."),
+        "node_id": C(str, "Node id in the version, e.g. art_27-2__para_1 (docs/parse-json.md)."),
+        "kind": C(str, "chapter, section, article, paragraph, item, subitem, supplement, …"),
+        "num": C(str, "Normalised number: 27-2, 3, イ; null when unnumbered."),
+        "label": C(str, "Label as printed: 第27条の2, （１）, 別紙4."),
+        "caption": C(str, "Caption without brackets, e.g. 利用料金の支払義務."),
+        "text": C(str, "The node's own text (not its children's)."),
+        "parent_id": C(str, "node_id of the parent node, null at top level."),
+        "ord": C(int, "0-based position in the version, document order."),
+        "depth": C(int, "Depth in the tree, 0 at top level."),
+        "line": C(int, "1-based source line where the node starts."),
+        "end_line": C(int, "1-based last source line of the node (children included)."),
+        "chapter_id": C(str, "node_id of the enclosing chapter (章), null outside chapters."),
+        "article_id": C(str, "node_id of the enclosing article (条) or top-level block."),
+        "path": C(str, "Heading path for display: 第3章 利用料金 › 第12条（支払）› 2."),
+    },
+    pk="key",
+    foreign_keys=[("version_id", "versions", "id"), ("doc_id", "documents", "id")],
+    indexes=[("version_id", "node_id"), ("doc_id", "node_id"), ("version_id", "ord")],
+    not_null=("seq", "version_id", "doc_id", "node_id", "kind"),
+)
+
+AMENDMENTS = TableDef(
+    "amendments",
+    "附則 blocks read as amendment events (one row per 附則 of each version).",
+    {
+        "key": C(str, "VERSION_ID/suppl_N."),
+        "version_id": C(str, "The version whose text contains the 附則 (versions.id)."),
+        "doc_id": C(str, "The document (documents.id)."),
+        "suppl_id": C(str, "Node id of the 附則: suppl_1, suppl_2 … in document order."),
+        "heading": C(str, "The 附則 heading as printed."),
+        "enacted": C(str, "ISO date from the heading (制定・改定日), or null."),
+        "number": C(str, "文書番号, e.g. 西デザ S000195 号."),
+        "effective": C(str, "ISO date the amendment took effect (実施/施行), or null."),
+        "transitional": C(int, "1 when it has transitional measures (経過措置)."),
+        "transitional_text": C(str, "The transitional text, when any."),
+        "line": C(int, "1-based source line of the heading."),
+    },
+    pk="key",
+    foreign_keys=[("version_id", "versions", "id"), ("doc_id", "documents", "id")],
+    indexes=[("doc_id", "effective"), ("version_id",)],
+    not_null=("version_id", "doc_id", "suppl_id"),
+)
+
+AMENDMENT_TARGETS = TableDef(
+    "amendment_targets",
+    "Provisions a 附則 gives their own effective date (第20条の改正規定は…から実施).",
+    {
+        "id": C(int, "Row id."),
+        "amendment_key": C(str, "The 附則 (amendments.key)."),
+        "version_id": C(str, "The version (versions.id)."),
+        "target": C(str, "node_id of the provision, e.g. art_20."),
+        "effective": C(str, "ISO date the provision took effect."),
+    },
+    pk="id",
+    foreign_keys=[("amendment_key", "amendments", "key"), ("version_id", "versions", "id")],
+    indexes=[("version_id", "target")],
+)
+
+REFERENCES = TableDef(
+    "references",
+    "Cross-references found in clause text, with their resolution. Quote as [references] in SQL.",
+    {
+        "id": C(int, "Row id."),
+        "version_id": C(str, "The version (versions.id)."),
+        "doc_id": C(str, "The document (documents.id)."),
+        "source": C(str, "node_id of the citing node."),
+        "source_key": C(str, "nodes.key of the citing node."),
+        "text": C(str, "The reference as printed, e.g. 第18条（提供の停止）."),
+        "line": C(int, "1-based source line."),
+        "column": C(int, "1-based column on that line."),
+        "kind": C(str, "absolute, relative, appendix or external."),
+        "target": C(str, "node_id of the target, or null."),
+        "target_key": C(str, "nodes.key of the target (in target_document when set), or null."),
+        "status": C(str, "ok, broken, caption_mismatch, ambiguous, external or out_of_range."),
+        "message": C(str, "Why the status is not ok."),
+        "target_document": C(str, "documents.id of another corpus document cited by name."),
+    },
+    pk="id",
+    foreign_keys=[("version_id", "versions", "id"), ("source_key", "nodes", "key")],
+    indexes=[("source_key",), ("target_key",), ("version_id", "status")],
+)
+
+DEFINITIONS = TableDef(
+    "definitions",
+    "Defined terms: 用語の定義 tables and inline （以下「…」という。） definitions.",
+    {
+        "id": C(int, "Row id."),
+        "version_id": C(str, "The version (versions.id)."),
+        "doc_id": C(str, "The document (documents.id)."),
+        "term": C(str, "The defined term."),
+        "definition": C(str, "What it means, as written."),
+        "node_id": C(str, "node_id of the defining node."),
+        "node_key": C(str, "nodes.key of the defining node."),
+        "line": C(int, "1-based source line."),
+        "kind": C(str, "table or inline."),
+    },
+    pk="id",
+    foreign_keys=[("version_id", "versions", "id"), ("node_key", "nodes", "key")],
+    indexes=[("version_id", "term")],
+)
+
+DEFINITION_USES = TableDef(
+    "definition_uses",
+    "Which nodes use which defined term.",
+    {
+        "id": C(int, "Row id."),
+        "definition_id": C(int, "The definition (definitions.id)."),
+        "node_key": C(str, "nodes.key of the node using the term."),
+    },
+    pk="id",
+    foreign_keys=[("definition_id", "definitions", "id"), ("node_key", "nodes", "key")],
+    indexes=[("node_key",)],
+)
+
+DIAGNOSTICS = TableDef(
+    "diagnostics",
+    "What looks wrong in a version: parser and checker findings.",
+    {
+        "id": C(int, "Row id."),
+        "version_id": C(str, "The version (versions.id)."),
+        "doc_id": C(str, "The document (documents.id)."),
+        "file": C(str, "Source file, relative to the corpus folder."),
+        "level": C(str, "error, warning or info."),
+        "code": C(str, "kebab-case code, e.g. skipped-article-number."),
+        "message": C(str, "What is wrong."),
+        "line": C(int, "1-based source line."),
+        "node_id": C(str, "node_id concerned, when known."),
+    },
+    pk="id",
+    foreign_keys=[("version_id", "versions", "id")],
+    indexes=[("version_id", "level")],
+)
+
+BUILD_META = TableDef(
+    "build_meta",
+    "Facts about the build: schema and parser versions, corpus fingerprint, build time.",
+    {"key": C(str, "Name."), "value": C(str, "Value.")},
+    pk="key",
+)
+
+TABLES: tuple[TableDef, ...] = (
+    DOCUMENTS,
+    VERSIONS,
+    NODES,
+    AMENDMENTS,
+    AMENDMENT_TARGETS,
+    REFERENCES,
+    DEFINITIONS,
+    DEFINITION_USES,
+    DIAGNOSTICS,
+    BUILD_META,
+)
+
+# Full-text tables (FTS5). Both are contentless; rowid = nodes.seq.
+#   nodes_words:   space-separated SudachiPy normalized-form tokens (unicode61) — whole words of any
+#                  length, 表記ゆれ folded (申込 = 申し込み = 申込み), full/half width folded.
+#   nodes_trigram: NFKC-normalised text (trigram) — substrings of 3+ characters.
+FTS_WORDS = "nodes_words"
+FTS_TRIGRAM = "nodes_trigram"
+FTS_SQL = (
+    f"CREATE VIRTUAL TABLE [{FTS_WORDS}] USING fts5(caption, text, content='', "
+    "tokenize='unicode61 remove_diacritics 0')",
+    f"CREATE VIRTUAL TABLE [{FTS_TRIGRAM}] USING fts5(caption, text, content='', "
+    "tokenize='trigram')",
+)
+
+
+def create_schema(db: sqlite_utils.Database) -> None:
+    """Create every table, index and full-text table in an empty database."""
+    for table in TABLES:
+        db[table.name].create(  # type: ignore[union-attr]
+            {name: col.type for name, col in table.columns.items()},
+            pk=table.pk,
+            foreign_keys=table.foreign_keys,
+            not_null=set(table.not_null),
+        )
+        for columns in table.indexes:
+            db[table.name].create_index(list(columns))  # type: ignore[union-attr]
+    for sql in FTS_SQL:
+        db.execute(sql)
+
+
+def datasette_tables() -> dict[str, dict[str, object]]:
+    """Table and column descriptions in Datasette's metadata shape."""
+    return {
+        t.name: {
+            "description": t.description,
+            "columns": {name: col.description for name, col in t.columns.items()},
+        }
+        for t in TABLES
+    }
+
+
+def markdown() -> str:
+    """The schema as Markdown (docs/database.md embeds it)."""
+    out: list[str] = []
+    for t in TABLES:
+        out.append(f"### `{t.name}`\n\n{t.description}\n")
+        out.append("| column | type | description |\n|---|---|---|")
+        fks = {col: f"{table}.{other}" for col, table, other in t.foreign_keys}
+        for name, col in t.columns.items():
+            extra = " **primary key**" if name == t.pk else ""
+            if name in fks:
+                extra += f" → `{fks[name]}`"
+            out.append(f"| `{name}` | {col.type.__name__} | {col.description}{extra} |")
+        if t.indexes:
+            idx = ", ".join("(" + ", ".join(i) + ")" for i in t.indexes)
+            out.append(f"\nIndexes: {idx}")
+        out.append("")
+    return "\n".join(out)
