@@ -1,10 +1,310 @@
-"""附則 blocks → amendment events (placeholder interface; filled by the amendments work)."""
+"""附則 blocks → amendment events: enacted date, 文書番号, effective dates, 経過措置, diagnostics.
+
+A ``supplement`` node's ``caption`` holds the bracketed heading text
+(「2019年 12月 20日 西デザ S000195 号」, 「平成一八年六月二日法律第五〇号」); its descendants hold
+the body, where the effective date is stated (「この規約は、2019 年 12月23日から実施します。」,
+「この法律は、公布の日から施行する。」, 「2017年7月17日施行」) and later dates for named
+provisions (「第 20 条の改正規定は…から実施します。」).
+Event-relative dates of statutes are not turned into dates: they are reported as unresolved.
+"""
 
 from __future__ import annotations
 
-from extract.model import Diagnostic, Node, Supplement
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from extract.dates import find_dates, find_relative_dates, kanji_to_int
+from extract.model import Diagnostic, Node, PartialEffective, Supplement
+
+_SP = r"[ \u3000\t\r\n]*"
+_NUM = r"(?:[0-9０-９]+|[〇一二三四五六七八九十百千]+)"
+_LAW_NUMBER_RE = re.compile(rf"(?:法律|政令|内閣府令|省令|規則|条例|告示){_SP}第{_SP}{_NUM}{_SP}号")
+_VERB = r"(?:実施|施行|適用|効力を生)"
+_STATEMENT_RE = re.compile(
+    rf"(?P<subj>(?:この|本)[^、。はがを「」]{{0,15}}?|第(?:(?!この)[^、。「」]){{1,60}}?の(?:改正)?規定"
+    rf"|(?:別紙|別表|別記)[^、。「」]{{0,30}}?の(?:改正)?規定)"
+    rf"{_SP}(?:について)?は{_SP}、?{_SP}(?P<when>(?:[^。（]|（[^）]*）)*?){_SP}から{_SP}{_VERB}"
+)
+_BARE_RE = re.compile(rf"{_SP}(?:から)?{_SP}{_VERB}(?!前|後|の|日)")
+_ARTICLE_RE = re.compile(
+    rf"(?<!附則)第{_SP}(?P<art>{_NUM}){_SP}条(?P<branch>(?:{_SP}の{_SP}{_NUM})*)"
+    rf"(?:{_SP}第{_SP}(?P<para>{_NUM}){_SP}項)?(?:{_SP}第{_SP}(?P<item>{_NUM}){_SP}号)?"
+    rf"(?:{_SP}から{_SP}第{_SP}(?P<to>{_NUM}){_SP}条{_SP}まで)?"
+)
+_APPENDIX_RE = re.compile(rf"(?P<kind>別紙|別表|別記){_SP}第?{_SP}(?P<num>{_NUM})")
+_APPENDIX_PREFIX = {"別紙": "bessi", "別表": "beppyo", "別記": "bekki"}
+_TRANSITIONAL_RE = re.compile(r"なお従前の(?:とおり|例によ)|従前の例によ|なお(?:その)?効力を有する")
+_NUMBERISH_RE = re.compile(r"[0-9０-９]|第.*号")
+
+
+@dataclass
+class _Event:
+    """A Supplement plus what the checks need but the JSON contract does not carry."""
+
+    supplement: Supplement
+    caption: str
+    body: str
+    unresolved: str | None = None  # effective date given as text (statutes)
+    has_statement: bool = False
+    statute: bool = False
+    notes: list[Diagnostic] = field(default_factory=list)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[ \u3000\t\r\n]+", "", text)
+
+
+def _heading(node: Node) -> str:
+    head = node.label or "附則"
+    if node.caption:
+        head += f"（{node.caption}）"
+    if node.text.strip():
+        head += f"　{node.text.strip()}"
+    return head
+
+
+def parse_heading(caption: str) -> tuple[str | None, str | None]:
+    """(enacted ISO date, 文書番号) from the bracketed heading text of a 附則."""
+    law = _LAW_NUMBER_RE.search(caption)
+    dates = [d for d in find_dates(caption) if d.iso]
+    enacted = dates[0].iso if dates else None
+    if law:
+        return enacted, law.group(0)
+    rest = caption
+    if dates:
+        rest = caption[: dates[0].start] + caption[dates[0].end :]
+    rest = rest.strip(" \u3000\t")
+    return enacted, rest if rest and _NUMBERISH_RE.search(rest) else None
+
+
+def _article_ids(subject: str) -> list[str]:
+    ids: list[str] = []
+    for m in _ARTICLE_RE.finditer(subject):
+        art = kanji_to_int(m["art"])
+        if art is None:
+            continue
+        branches = [kanji_to_int(b) for b in re.findall(_NUM, m["branch"] or "")]
+        base = "art_" + "-".join(str(n) for n in [art, *branches] if n is not None)
+        if m["to"] and not branches and (end := kanji_to_int(m["to"])):
+            ids += [f"art_{n}" for n in range(art, end + 1)]
+            continue
+        if m["para"]:
+            base += f"__para_{kanji_to_int(m['para'])}"
+        if m["item"]:
+            base += f"__item_{kanji_to_int(m['item'])}"
+        ids.append(base)
+    for m in _APPENDIX_RE.finditer(subject):
+        ids.append(f"{_APPENDIX_PREFIX[m['kind']]}_{kanji_to_int(m['num'])}")
+    return ids
+
+
+@dataclass(frozen=True)
+class Statement:
+    """「SUBJECT は WHEN から実施/施行」 found in a 附則 body."""
+
+    subject: str  # "この改正規定", "第 20 条の改正規定", "" for a bare 「2017年7月17日施行」
+    when: str  # the text between the subject and から, e.g. "2019 年 12月 23日"
+    start: int
+    end: int
+
+    @property
+    def is_main(self) -> bool:
+        return not self.subject or self.subject.startswith(("この", "本"))
+
+
+def find_statements(text: str) -> list[Statement]:
+    """Effective-date statements in ``text``; bare 「DATE施行」 only when there is no other."""
+    found = [
+        Statement(m["subj"].strip(), m["when"].strip(" \u3000、"), m.start(), m.end())
+        for m in _STATEMENT_RE.finditer(text)
+    ]
+    if found:
+        return found
+    for d in find_dates(text):
+        bare = _BARE_RE.match(text, d.end)
+        if bare:
+            found.append(Statement("", d.text, d.start, bare.end()))
+    return found
+
+
+def resolve_when(when: str, enacted: str | None) -> str | None:
+    """ISO date of a WHEN text: an absolute date, or 「公布の日」 with a known promulgation date."""
+    dates = [d for d in find_dates(when) if d.iso]
+    if dates:
+        return dates[0].iso
+    rel = find_relative_dates(when)
+    promulgation = len(rel) == 1 and rel[0].kind == "promulgation"
+    if enacted and promulgation and _squash(when) in ("公布の日", "この法律の公布の日"):
+        return enacted
+    return None
+
+
+def _descendants(nodes: list[Node], index: int) -> list[Node]:
+    inside = {nodes[index].id}
+    out = []
+    for node in nodes[index + 1 :]:
+        if node.parent not in inside:
+            break
+        inside.add(node.id)
+        out.append(node)
+    return out
+
+
+def _is_transitional(node: Node) -> bool:
+    caption = node.caption or ""
+    return bool(_TRANSITIONAL_RE.search(node.text)) or (
+        "経過措置" in caption and "委任" not in caption
+    )
+
+
+def _read_event(node: Node, body: list[Node], main_ids: set[str]) -> _Event:
+    caption = node.caption or ""
+    enacted, number = parse_heading(caption)
+    supp = Supplement(node.id, _heading(node), enacted, number, None, line=node.line)
+    body_text = _squash(" ".join(n.text for n in body))
+    event = _Event(supp, caption, body_text, statute=bool(_LAW_NUMBER_RE.search(caption)))
+    for part in [node, *body]:
+        for st in find_statements(part.text):
+            event.has_statement = True
+            event.statute = event.statute or st.subject.startswith("この法律")
+            _apply_statement(event, st, part, main_ids)
+    kept = [n.text.strip() for n in body if _is_transitional(n)]
+    supp.transitional = bool(kept)
+    supp.transitional_text = "\n".join(kept) if kept else None
+    return event
+
+
+def _apply_statement(event: _Event, st: Statement, part: Node, main_ids: set[str]) -> None:
+    supp = event.supplement
+    iso = resolve_when(st.when, supp.enacted)
+    if st.is_main:
+        if supp.effective is None and event.unresolved is None:
+            supp.effective = iso
+            event.unresolved = None if iso else st.when
+        return
+    if event.statute or iso is None:
+        return  # a statute's 「第二条の規定」 names the amending law's articles, not this text's
+    for target in _article_ids(st.subject):
+        if any(p.target == target and p.effective == iso for p in supp.partial_effective):
+            continue
+        supp.partial_effective.append(PartialEffective(target, iso))
+        if target not in main_ids:
+            event.notes.append(
+                Diagnostic(
+                    "warning",
+                    "partial-effective-target-missing",
+                    f"{supp.heading}: 「{st.subject}」 names {target}, which is not in the text",
+                    part.line,
+                    supp.id,
+                )
+            )
 
 
 def extract_supplements(nodes: list[Node]) -> tuple[list[Supplement], list[Diagnostic]]:
     """Read every ``supplement`` node (and its children) as an amendment event."""
-    return [], []
+    main_ids = {n.id for n in nodes if not n.id.startswith("suppl_")}
+    events = [
+        _read_event(node, _descendants(nodes, i), main_ids)
+        for i, node in enumerate(nodes)
+        if node.kind == "supplement"
+    ]
+    statute = any(e.statute for e in events)
+    for e in events:
+        e.statute = statute
+    return [e.supplement for e in events], check_events(events)
+
+
+def check_events(events: list[_Event]) -> list[Diagnostic]:
+    """Diagnostics a reviewer should look at, in document order of the 附則 concerned."""
+    diags: list[Diagnostic] = [d for e in events for d in e.notes]
+    repeated = _check_repeats(events, diags)
+    ordered = [e for e in events if e.supplement.id not in repeated]
+    _check_order(ordered, "effective", "effective-dates-out-of-order", "warning", diags)
+    _check_order(ordered, "enacted", "enacted-dates-out-of-order", "info", diags)
+    numbered = any(e.supplement.number for e in events)
+    for e in events:
+        _check_one(e, numbered, diags)
+    return sorted(diags, key=lambda d: d.line)
+
+
+def _diag(level: str, code: str, message: str, supp: Supplement) -> Diagnostic:
+    return Diagnostic(level, code, message, supp.line, supp.id)  # type: ignore[arg-type]
+
+
+def _check_repeats(events: list[_Event], diags: list[Diagnostic]) -> set[str]:
+    """Duplicated 附則 and same heading with a different body; returns the later ids."""
+    seen: dict[str, _Event] = {}
+    repeated: set[str] = set()
+    for e in events:
+        key = _squash(e.caption)
+        first = seen.get(key) if key else None
+        if first is None:
+            seen[key] = e
+            continue
+        s, f = e.supplement, first.supplement
+        repeated.add(s.id)
+        if e.body == first.body:
+            msg = f"{s.heading} repeats the 附則 at line {f.line} verbatim"
+            diags.append(_diag("warning", "duplicate-supplement", msg, s))
+        else:
+            msg = (
+                f"{s.heading} has the same heading as the 附則 at line {f.line} but a different "
+                f"body (effective {s.effective or '?'} here, {f.effective or '?'} there)"
+            )
+            diags.append(_diag("warning", "supplement-heading-conflict", msg, s))
+    return repeated
+
+
+def _check_order(
+    events: Iterable[_Event], attr: str, code: str, level: str, diags: list[Diagnostic]
+) -> None:
+    latest: Supplement | None = None
+    for e in events:
+        value = getattr(e.supplement, attr)
+        if value is None:
+            continue
+        if latest is not None and value < getattr(latest, attr):
+            msg = (
+                f"{e.supplement.heading}: {attr} {value} is earlier than {getattr(latest, attr)} "
+                f"of the preceding 附則 at line {latest.line}"
+            )
+            diags.append(_diag(level, code, msg, e.supplement))
+        if latest is None or value >= getattr(latest, attr):
+            latest = e.supplement
+
+
+def _check_one(e: _Event, numbered: bool, diags: list[Diagnostic]) -> None:
+    s = e.supplement
+    if s.effective and s.enacted and s.effective < s.enacted:
+        msg = f"{s.heading}: effective {s.effective} is before the enactment date {s.enacted}"
+        diags.append(_diag("warning", "effective-before-enacted", msg, s))
+    if e.unresolved:
+        msg = f"{s.heading}: effective date given as 「{e.unresolved}」, not a calendar date"
+        diags.append(_diag("info", "unresolved-effective-date", msg, s))
+    elif s.effective is None:
+        level = "info" if e.statute else "warning"
+        msg = f"{s.heading}: no effective date (「…から実施します」/「施行」) found in its body"
+        diags.append(_diag(level, "missing-effective-date", msg, s))
+    if not e.statute and not s.number:
+        level = "warning" if numbered else "info"
+        msg = f"{s.heading}: no document number (文書番号) in the heading"
+        diags.append(_diag(level, "missing-document-number", msg, s))
+
+
+def effective_date_of(supplements: list[Supplement]) -> str | None:
+    """The latest effective date among the 附則: when this version of the text took effect.
+
+    Per-provision later dates are not included (see ``clause_effective_dates``).
+    """
+    dates = [s.effective for s in supplements if s.effective]
+    return max(dates) if dates else None
+
+
+def clause_effective_dates(supplements: list[Supplement]) -> dict[str, str]:
+    """Node id → effective date for provisions given their own date; later 附則 win."""
+    out: dict[str, str] = {}
+    for s in supplements:
+        for p in s.partial_effective:
+            out[p.target] = p.effective
+    return out
