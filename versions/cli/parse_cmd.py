@@ -1,0 +1,149 @@
+"""``yakkan parse PATH``: one document version → its clause tree as JSON, lines, or an outline."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from extract.errors import InputError
+from extract.model import Node, ParsedDocument
+from versions.corpus import DEFAULT_CORPUS, CorpusError, find_version
+from versions.sources import FORMATS, read_document
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+PREVIEW = 48  # characters of node text shown by the text and tree formats
+INDENT = "  "
+
+
+@click.command("parse")
+@click.argument("path", metavar="PATH")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["tree", "text", "json"]),
+    default="tree",
+    show_default=True,
+    help="tree: readable outline; text: one tab-separated line per node; json: the full contract.",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(["auto", *FORMATS]),
+    default="auto",
+    show_default=True,
+    help="How to read PATH; auto uses the corpus metadata or the file suffix (.md = markdown).",
+)
+def parse(path: str, output: str, input_format: str) -> None:
+    """Parse one document version into its clause tree.
+
+    PATH is a file (UTF-8, Shift_JIS/CP932 or EUC-JP; plain text or Markdown) or a corpus
+    version: DOC for the latest version, DOC@DATE for the version in force on DATE.
+    The JSON output is documented in docs/parse-json.md.
+
+    \b
+    Examples:
+        yakkan parse corpus/toreru-camera/2023-12-01.txt
+        yakkan parse kojin-joho-hogo-ho@2016-01-01 --format text
+        yakkan parse shohisha-keiyaku-ho --format json > keiyaku.json
+
+    Unusable input (missing, empty, binary, undecodable or over 20 MB) exits with status 2.
+    """
+    fmt = None if input_format == "auto" else input_format
+    doc = _load(path, fmt)
+    if output == "json":
+        click.echo(json.dumps(doc.to_json(), ensure_ascii=False, indent=2))
+    else:
+        lines = text_lines(doc) if output == "text" else tree_lines(doc)
+        click.echo("\n".join(lines))
+
+
+def _load(spec: str, fmt: str | None) -> ParsedDocument:
+    """Parse a file or corpus spec; bad input → one line on stderr and exit 2."""
+    try:
+        path, declared = _resolve(spec)
+        return read_document(path, fmt or declared)
+    except (InputError, CorpusError) as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    except Exception as exc:  # a parser bug must not print a traceback at users
+        if os.environ.get("YAKKAN_DEBUG"):
+            raise
+        detail = f"{type(exc).__name__}: {exc}"
+        _fail(
+            f"{spec}: internal error while parsing ({detail}); set YAKKAN_DEBUG=1 and report it",
+            EXIT_INTERNAL,
+        )
+
+
+def _resolve(spec: str) -> tuple[Path, str | None]:
+    """A path that exists (or looks like one) is a file; otherwise try ``DOC`` / ``DOC@DATE``."""
+    path = Path(spec)
+    doc_id = spec.partition("@")[0]
+    if path.exists() or not doc_id or "/" in doc_id or os.sep in doc_id:
+        return path, None
+    if not (DEFAULT_CORPUS / doc_id / "document.toml").is_file():
+        raise InputError(spec, "no such file or corpus document")
+    version = find_version(spec)
+    return version.file, version.format
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"yakkan: {message}", err=True)
+    sys.exit(code)
+
+
+# --- text: one line per node ------------------------------------------------------------------
+
+
+def text_lines(doc: ParsedDocument) -> Iterator[str]:
+    """``id<TAB>label<TAB>caption<TAB>text…`` per node, in document order."""
+    for node in doc.nodes:
+        yield "\t".join((node.id, node.label, node.caption or "", preview(node.text)))
+
+
+# --- tree: an outline for people ---------------------------------------------------------------
+
+
+def tree_lines(doc: ParsedDocument) -> Iterator[str]:
+    source = doc.source
+    yield doc.title or "(untitled)"
+    yield f"{source.path} · {source.format} · {source.encoding} · {len(doc.nodes)} nodes"
+    yield ""
+    for node, depth in _with_depth(doc.nodes):
+        yield f"{INDENT * depth}{_heading(node)}"
+    if doc.diagnostics:
+        yield ""
+        yield f"{len(doc.diagnostics)} diagnostics:"
+        for d in doc.diagnostics:
+            yield f"{INDENT}line {d.line}: {d.level}: {d.code}: {d.message}"
+
+
+def _with_depth(nodes: list[Node]) -> Iterator[tuple[Node, int]]:
+    depth: dict[str, int] = {}
+    for node in nodes:
+        level = depth.get(node.parent, -1) + 1 if node.parent else 0
+        depth[node.id] = level
+        yield node, level
+
+
+def _heading(node: Node) -> str:
+    label = node.label or _KIND_NAMES.get(node.kind, "")
+    caption = f"（{node.caption}）" if node.caption else ""
+    head = f"{label}{caption}"
+    text = preview(node.text)
+    if node.kind in ("chapter", "section", "subsection", "supplement", "appendix") and not text:
+        return head
+    return f"{head} {text}".strip() if head else text
+
+
+_KIND_NAMES = {"preamble": "前文", "supplement": "附則", "table": "表"}
+
+
+def preview(text: str, width: int = PREVIEW) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -1,0 +1,69 @@
+"""The I/O edge of parsing: check a path, read its bytes (bounded), hand them to the parser.
+
+Every failure is an ``extract.errors.InputError`` naming the path, so callers (the CLI, the
+knowledge-base build) can turn it into one message and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+from extract.errors import InputError
+from extract.model import ParsedDocument
+
+# Largest document accepted. The biggest real terms document or consolidated statute is well
+# under 1 MB (the largest in corpus/ is 270 kB); anything this big is not a terms document and
+# is refused before it is read, with a message instead of a long wait.
+MAX_BYTES = 20 * 1024 * 1024
+
+FORMATS = ("text", "markdown")
+_MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
+_CORPUS_FORMATS = {"markdown": "markdown", "md": "markdown", "text": "text", "pdf-text": "text"}
+
+
+def guess_format(path: Path, declared: str | None = None) -> str:
+    """``markdown`` or ``text``: from a declared format (corpus metadata) or the file suffix."""
+    if declared:
+        if declared in _CORPUS_FORMATS:
+            return _CORPUS_FORMATS[declared]
+        raise InputError(str(path), f"unknown format {declared!r} (use text or markdown)")
+    return "markdown" if path.suffix.lower() in _MARKDOWN_SUFFIXES else "text"
+
+
+def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The file's bytes, refusing what is missing, not a regular file, or larger than ``limit``."""
+    where = str(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(where, "no such file") from None
+    except OSError as exc:
+        raise InputError(where, f"cannot read: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise InputError(where, "is a directory, not a document file")
+    if not path.is_file():
+        raise InputError(where, "not a regular file")
+    if st.st_size > limit:
+        raise InputError(where, f"file too large ({_mb(st.st_size)}; the limit is {_mb(limit)})")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)  # bounded even if the file grows while we read
+    except OSError as exc:
+        reason = "permission denied" if exc.errno == errno.EACCES else exc.strerror or str(exc)
+        raise InputError(where, f"cannot read: {reason}") from None
+    if len(data) > limit:
+        raise InputError(where, f"file too large (over {_mb(limit)})")
+    return data
+
+
+def read_document(path: Path, fmt: str | None = None) -> ParsedDocument:
+    """Parse the document at ``path``; ``fmt`` is ``text``/``markdown`` (default: by suffix)."""
+    from extract.parse import parse_bytes  # imported late: keeps this module importable alone
+
+    data = read_bytes(path)
+    return parse_bytes(data, path=str(path), fmt=guess_format(path, fmt))
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
