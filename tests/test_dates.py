@@ -1,0 +1,109 @@
+"""extract.dates: Japanese dates → ISO, driven by tests/fixtures/supplements/dates.tsv."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extract.dates import (
+    era_year,
+    find_dates,
+    find_relative_dates,
+    kanji_to_int,
+    parse_date,
+    resolve_relative,
+)
+
+FIXTURE = Path(__file__).parent / "fixtures" / "supplements" / "dates.tsv"
+
+
+def _cases() -> list[tuple[str, list[str]]]:
+    rows = []
+    for line in FIXTURE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        text, expected = line.split("\t")
+        rows.append((text, [] if expected == "-" else expected.split(",")))
+    return rows
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases())
+def test_dates_fixture(text: str, expected: list[str]) -> None:
+    assert [d.iso for d in find_dates(text) if d.iso] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases())
+def test_match_span_is_the_printed_date(text: str, expected: list[str]) -> None:
+    for d in find_dates(text):
+        assert text[d.start : d.end] == d.text
+        assert d.text[0] not in " \u3000" and d.text[-1] in "日0123456789"
+
+
+def test_relative_dates_are_text_not_dates() -> None:
+    text = "この法律は、公布の日から起算して六月を経過した日から施行する。"
+    (rel,) = find_relative_dates(text)
+    assert (rel.kind, rel.text) == ("elapsed", "公布の日から起算して六月を経過した日")
+    assert resolve_relative(rel, "2012-08-22") is None
+    assert parse_date(text) is None
+
+
+def test_relative_kinds() -> None:
+    kinds = {
+        "公布の日から起算して一年六月を超えない範囲内において政令で定める日": "not_exceeding",
+        "この法律の公布の日": "promulgation",
+        "会社法の施行の日": "other_event",
+        "政令で定める日": "cabinet_order",
+    }
+    for text, kind in kinds.items():
+        assert [r.kind for r in find_relative_dates(text)] == [kind], text
+    (prom,) = find_relative_dates("公布の日")
+    assert resolve_relative(prom, "2006-06-02") == "2006-06-02"
+    assert resolve_relative(prom, None) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("十八", 18),
+        ("一八", 18),
+        ("二〇一九", 2019),
+        ("百二十九", 129),
+        ("一一八", 118),
+        ("三十一", 31),
+        ("１２", 12),
+        ("千九百八十九", 1989),
+        ("元", None),
+        ("", None),
+    ],
+)
+def test_kanji_to_int(text: str, value: int | None) -> None:
+    assert kanji_to_int(text) == value
+
+
+def test_era_boundaries() -> None:
+    assert era_year("令和", 1) == 2019 and era_year("平成", 31) == 2019
+    assert parse_date("平成31年4月30日") == "2019-04-30"
+    assert parse_date("令和元年4月30日") is None  # 令和 starts on 1 May 2019
+
+
+def _kanji(n: int) -> str:
+    digits = "〇一二三四五六七八九"
+    out = ""
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十")):
+        q, n = divmod(n, value)
+        if q:
+            out += ("" if q == 1 else digits[q]) + unit
+    return out + (digits[n] if n else "")
+
+
+@given(st.dates(min_value=date(1989, 1, 8), max_value=date(2099, 12, 31)), st.booleans())
+def test_any_heisei_reiwa_date_round_trips(d: date, kanji: bool) -> None:
+    era = "令和" if d.isoformat() >= "2019-05-01" else "平成"
+    year = d.year - (2018 if era == "令和" else 1988)
+    num = _kanji if kanji else str
+    text = f"{era}{'元' if year == 1 else num(year)}年 {num(d.month)}月{num(d.day)} 日"
+    assert parse_date(f"この規約は、{text}から実施します。") == d.isoformat()
