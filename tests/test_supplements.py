@@ -1,0 +1,203 @@
+"""附則 → amendment events (extract.supplements).
+
+Text-level tests use strings cut from the corpus; the corpus tests parse every document and
+compare with tests/fixtures/supplements/<doc>@<version>.tsv, written by reading each 附則.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extract.model import Node, Supplement
+from extract.supplements import (
+    clause_effective_dates,
+    effective_date_of,
+    extract_supplements,
+    find_statements,
+    parse_heading,
+    resolve_when,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "supplements"
+
+
+# -- text level ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("caption", "enacted", "number"),
+    [
+        ("2019年 12月 20日 西デザ S000195 号", "2019-12-20", "西デザ S000195 号"),
+        ("令和 3年 3月 18 日 本経企 第 20-806 号", "2021-03-18", "本経企 第 20-806 号"),
+        (
+            "平成 28 年 3 月 8 日東ビ開 1 ワ推第 15-00150 号",
+            "2016-03-08",
+            "東ビ開 1 ワ推第 15-00150 号",
+        ),
+        ("2023年 9月 28日 B委 VDコ 155500000424-01", "2023-09-28", "B委 VDコ 155500000424-01"),
+        ("2025 年 5 月 8 日 商号変更に伴う改正", "2025-05-08", None),
+        ("平成一八年六月二日法律第五〇号", "2006-06-02", "法律第五〇号"),
+        ("令和元年五月三一日法律第一六号", "2019-05-31", "法律第一六号"),
+        ("", None, None),
+    ],
+)
+def test_parse_heading(caption: str, enacted: str | None, number: str | None) -> None:
+    assert parse_heading(caption) == (enacted, number)
+
+
+def test_statements_main_partial_and_bare() -> None:
+    text = "1 この改正規定は、2021年 5月 11 日から実施します。 第 20 条の改正規定は 2021年 5 月 17日から実施します。"
+    main, part = find_statements(text)
+    assert (main.subject, main.is_main, resolve_when(main.when, None)) == (
+        "この改正規定",
+        True,
+        "2021-05-11",
+    )
+    assert (part.subject, part.is_main, resolve_when(part.when, None)) == (
+        "第 20 条の改正規定",
+        False,
+        "2021-05-17",
+    )
+    (bare,) = find_statements("2017年7月17日施行")
+    assert (bare.subject, resolve_when(bare.when, None)) == ("", "2017-07-17")
+
+
+def test_article_label_is_not_a_partial_subject() -> None:
+    (st,) = find_statements("第 1条 この改正規定は 2022年 8 月 1日から実施します。")
+    assert st.is_main and st.subject == "この改正規定"
+
+
+def test_date_in_another_sentence_is_not_an_effective_date() -> None:
+    # 002 附則 (2023-03-27) 第3項: a period of a campaign, not a 実施 date
+    assert (
+        find_statements(
+            "3 2023 年 4 月 1 日から 2024 年 9 月 30 日までの間に…支払いは要しないものとします。"
+        )
+        == []
+    )
+    # the 経過措置 mentions 実施 but states no date
+    assert (
+        find_statements(
+            "この改正規定実施前に支払又は支払わなければならなかった…なお従前のとおりとします。"
+        )
+        == []
+    )
+
+
+def test_statute_when_texts() -> None:
+    assert resolve_when("平成十四年四月一日", "2001-11-28") == "2002-04-01"
+    assert resolve_when("公布の日", "2006-06-02") == "2006-06-02"
+    assert resolve_when("公布の日", None) is None
+    assert resolve_when("公布の日から起算して六月を経過した日", "2012-08-22") is None
+    assert resolve_when("会社法の施行の日", "2005-07-26") is None
+    (st,) = find_statements(
+        "この法律は、国立健康危機管理研究機構法（令和五年法律第四十六号）の施行の日（以下「施行日」と"
+        "いう。）から施行する。ただし、附則第五条の規定は、公布の日から施行する。"
+    )[:1]
+    assert st.when.startswith("国立健康危機管理研究機構法") and st.when.endswith("という。）")
+
+
+# -- events from nodes ----------------------------------------------------------------------
+
+
+def _node(id_: str, kind: str, text: str, parent: str | None, line: int, **kw: str) -> Node:
+    return Node(id_, kind, kw.get("num"), kw.get("label", ""), kw.get("caption"), text,  # type: ignore[arg-type]
+                parent, line, line)  # fmt: skip
+
+
+def _doc(*supps: tuple[str, str, list[tuple[str | None, str]]]) -> list[Node]:
+    """Main articles art_1..art_30, then 附則 (caption, text, [(paragraph caption, text)])."""
+    nodes = [_node(f"art_{i}", "article", "…", None, i) for i in range(1, 31)]
+    line = 100
+    for n, (caption, text, paras) in enumerate(supps, 1):
+        sid = f"suppl_{n}"
+        nodes.append(_node(sid, "supplement", text, None, line, label="附則", caption=caption))
+        for k, (pcap, ptext) in enumerate(paras, 1):
+            line += 2
+            nodes.append(_node(f"{sid}__para_{k}", "paragraph", ptext, sid, line, caption=pcap))
+        line += 4
+    return nodes
+
+
+def test_event_from_nodes() -> None:
+    nodes = _doc(
+        (
+            "2022年 7月 25日 西ビ営 V000343 号",
+            "",
+            [
+                ("実施期日", "この改正規定は 2022年 8 月 1日から実施します。"),
+                ("経過措置", "この改正規定実施前に支払…債務については、なお従前のとおりとします。"),
+            ],
+        )
+    )
+    (s,), diags = extract_supplements(nodes)
+    assert (s.id, s.enacted, s.number, s.effective) == (
+        "suppl_1",
+        "2022-07-25",
+        "西ビ営 V000343 号",
+        "2022-08-01",
+    )
+    assert s.heading == "附則（2022年 7月 25日 西ビ営 V000343 号）"
+    assert s.transitional and s.transitional_text and "なお従前のとおり" in s.transitional_text
+    assert (s.line, diags) == (100, [])
+
+
+def test_partial_effective_targets() -> None:
+    nodes = _doc(
+        ("2021年 4月 23日 西Ｂ営スサ 000007号", "", [(None, "この改正規定は、2021年 5月 11 日から実施します。"
+         "第 20 条の改正規定は 2021年 5 月 17日から実施します。ただし、第二十九条の二の規定は、"
+         "2021年6月1日から実施します。")]),
+    )  # fmt: skip
+    (s,), diags = extract_supplements(nodes)
+    assert [(p.target, p.effective) for p in s.partial_effective] == [
+        ("art_20", "2021-05-17"),
+        ("art_29-2", "2021-06-01"),
+    ]
+    assert [(d.level, d.code) for d in diags] == [("warning", "partial-effective-target-missing")]
+    assert clause_effective_dates([s]) == {"art_20": "2021-05-17", "art_29-2": "2021-06-01"}
+    assert effective_date_of([s]) == "2021-05-11"
+
+
+def test_order_and_before_enacted_diagnostics() -> None:
+    nodes = _doc(
+        ("2021年 2月 1日 A 1号", "", [(None, "この規約は、2021年3月1日から実施します。")]),
+        ("2021年 4月 1日 A 2号", "", [(None, "この規約は、2021年2月1日から実施します。")]),
+        ("2021年 5月 1日", "", [(None, "この規約は、2021年6月1日から実施します。")]),
+    )
+    supps, diags = extract_supplements(nodes)
+    assert [(d.level, d.code, d.node) for d in diags] == [
+        ("warning", "effective-dates-out-of-order", "suppl_2"),
+        ("warning", "effective-before-enacted", "suppl_2"),
+        ("warning", "missing-document-number", "suppl_3"),
+    ]
+    assert effective_date_of(supps) == "2021-06-01"
+
+
+def test_statute_supplements_raise_no_warnings() -> None:
+    nodes = _doc(
+        ("", "", [(None, "この法律は、公布の日から施行する。")]),
+        ("平成一八年六月二日法律第五〇号", "", [(None, "この法律は、公布の日から施行する。")]),
+        ("平成二四年八月二二日法律第五九号", "抄", [("施行期日", "この法律は、公布の日から起算して"
+         "六月を超えない範囲内において政令で定める日から施行する。")]),
+    )  # fmt: skip
+    supps, diags = extract_supplements(nodes)
+    assert [s.effective for s in supps] == [None, "2006-06-02", None]
+    assert supps[2].heading == "附則（平成二四年八月二二日法律第五九号）　抄"
+    assert {d.level for d in diags} == {"info"}
+    assert [(d.code, d.node) for d in diags] == [
+        ("unresolved-effective-date", "suppl_1"),
+        ("unresolved-effective-date", "suppl_3"),
+    ]
+
+
+def test_no_supplements() -> None:
+    assert extract_supplements(_doc()) == ([], [])
+    assert effective_date_of([]) is None and clause_effective_dates([]) == {}
+
+
+def test_effective_date_of_ignores_undated() -> None:
+    supps = [Supplement("suppl_1", "附則", None, None, None), Supplement("suppl_2", "附則", None,
+             None, "2020-01-01")]  # fmt: skip
+    assert effective_date_of(supps) == "2020-01-01"
