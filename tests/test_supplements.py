@@ -48,7 +48,10 @@ def test_parse_heading(caption: str, enacted: str | None, number: str | None) ->
 
 
 def test_statements_main_partial_and_bare() -> None:
-    text = "1 この改正規定は、2021年 5月 11 日から実施します。 第 20 条の改正規定は 2021年 5 月 17日から実施します。"
+    text = (
+        "1 この改正規定は、2021年 5月 11 日から実施します。 "
+        "第 20 条の改正規定は 2021年 5 月 17日から実施します。"
+    )
     main, part = find_statements(text)
     assert (main.subject, main.is_main, resolve_when(main.when, None)) == (
         "この改正規定",
@@ -146,9 +149,9 @@ def test_event_from_nodes() -> None:
 
 def test_partial_effective_targets() -> None:
     nodes = _doc(
-        ("2021年 4月 23日 西Ｂ営スサ 000007号", "", [(None, "この改正規定は、2021年 5月 11 日から実施します。"
-         "第 20 条の改正規定は 2021年 5 月 17日から実施します。ただし、第二十九条の二の規定は、"
-         "2021年6月1日から実施します。")]),
+        ("2021年 4月 23日 西Ｂ営スサ 000007号", "", [(None, "この改正規定は、2021年 5月 11 日から"
+         "実施します。第 20 条の改正規定は 2021年 5 月 17日から実施します。ただし、第二十九条の二の"
+         "規定は、2021年6月1日から実施します。")]),
     )  # fmt: skip
     (s,), diags = extract_supplements(nodes)
     assert [(p.target, p.effective) for p in s.partial_effective] == [
