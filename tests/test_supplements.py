@@ -204,3 +204,25 @@ def test_effective_date_of_ignores_undated() -> None:
     supps = [Supplement("suppl_1", "附則", None, None, None), Supplement("suppl_2", "附則", None,
              None, "2020-01-01")]  # fmt: skip
     assert effective_date_of(supps) == "2020-01-01"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "targets"),
+    [
+        ("ただし、第20条については、2021年6月1日から実施します。", ["art_20"]),
+        ("第１条の２は令和3年6月1日から施行します。", ["art_1-2"]),
+        ("第十九条及び第二十条の改正規定は、2021年6月1日から実施します。", ["art_19", "art_20"]),
+        ("第5条から第7条までの規定は、2021年6月1日から実施します。", ["art_5", "art_6", "art_7"]),
+        ("第8条第2項の改正規定は、2021年6月1日から実施します。", ["art_8__para_2"]),
+        ("別紙4の改正規定は、2021年6月1日から実施します。", ["bessi_4"]),
+        ("別表第1は、2021年6月1日から実施します。", ["beppyo_1"]),
+    ],
+)
+def test_partial_subjects(sentence: str, targets: list[str]) -> None:
+    nodes = _doc(("2021年 4月 1日 A 1号", "", [(None, "この規約は、2021年4月1日から実施します。"
+                                              + sentence)]))  # fmt: skip
+    (s,), _ = extract_supplements(nodes)
+    assert s.effective == "2021-04-01"
+    assert [(p.target, p.effective) for p in s.partial_effective] == [
+        (t, "2021-06-01") for t in targets
+    ]
