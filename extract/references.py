@@ -1,10 +1,259 @@
-"""Cross-references in clause text, resolved against the tree (placeholder interface)."""
+"""Cross-references in clause text: recognition (this module) and resolution (resolve.py).
+
+Recognition works on a *normalised view* of each node's text: whitespace removed (PDF text
+prints 「第 19条」 and breaks references across lines), full-width digits and brackets made
+ASCII / full-width respectively. Every normalised character keeps its offset in ``Node.text``,
+so a reference is reported at its printed text, line and column.
+
+A reference is a *group* of adjacent components — 附則? 条 (caption)? 項? 号? — or an appendix
+(別紙4, 別表第1, 別記2, 別紙3の表2). Groups joined by 及び/又は/、/から… inherit the higher
+levels they omit from the group before (第14条第1項から第3項 → the second is 第14条第3項).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+
 from extract.model import Diagnostic, Node, Reference
+
+_FW_DIGITS = str.maketrans("０１２３４５６７８９（）［］", "0123456789（）[]")
+_HALF_PARENS = str.maketrans("()", "（）")
+_SPACE = frozenset(" \t\r\n\u3000\u00a0")
+
+_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+                 "八": 8, "九": 9}  # fmt: skip
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+NUM = r"(?:\d+|[〇一二三四五六七八九十百千]+)"
+_ART = rf"第(?P<a>{NUM})条(?P<ab>(?:の{NUM})*)(?![件約例文理])"
+_ART_REL = rf"(?P<ar>前条|次条|本条|この条|同条|前各条|前{NUM}条)(?![件約例文理])"
+_CAPTION = r"(?:（(?P<cap>[^（）第。、]{1,40})）)?"
+_PARA = rf"(?:第(?P<p>{NUM})項|(?P<pr>前項|次項|本項|この項|同項|前各項|前{NUM}項))(?!目)"
+_ITEM = rf"(?:第(?P<i>{NUM})号|(?P<ir>前号|次号|本号|この号|同号|前各号|各号|前{NUM}号))"
+_SUPPL = r"(?P<s>附則)?"
+_GROUP = re.compile(rf"{_SUPPL}(?:(?:{_ART}|{_ART_REL}){_CAPTION})?(?:{_PARA})?(?:{_ITEM})?")
+_APPENDIX = re.compile(
+    rf"(?P<k>別紙|別表|別記|様式)(?:第)?(?P<n>{NUM})?(?:の?表(?P<t>{NUM}))?"
+    r"(?:（(?P<cap>[^（）第。、]{1,40})）)?"
+)
+_MASTER = re.compile(
+    rf"(?P<grp>{_GROUP.pattern})|(?P<apx>{_APPENDIX.pattern.replace('?P<', '?P<x')})"
+)
+# A law name ends right before a group: 「電気通信事業法」「消費税法」「…約款」, optionally followed
+# by a bracketed law number, closed or (as printed in one corpus document) left open.
+_LAW_TAIL = re.compile(
+    r"(?P<name>[^、。，「」『』（）\[\]・：:；;]{0,40}?(?:法律|法|政令|省令|府令|規則|条例|告示|条約|約款|規約|規程|細則))"
+    rf"(?:（[^（）]*）|（[^（）]*第{NUM}号)?$"
+)
+# 「法律第86号」「総務省令第15号」「西企営第41号」: a document/law number, never an item.
+_ITEM_OK_BEFORE = frozenset("、。，「『（）」』 はのをにでがもとびへや及又並若")
+_JOIN = re.compile(
+    r"^(?:及び|又は|並びに|若しくは|、|，|・|から|乃至|ないし|および|または|もしくは|ならびに|,)$"
+)
+_SELF_NAMES = frozenset({"本規約", "この規約", "当規約", "本約款", "この約款", "当約款", "この法律",
+                         "本法", "本規程", "この規程", "本細則"})  # fmt: skip
+_CAPTION_NOT = re.compile(r"除|以下|含|限|規定|関係|において|という|をいう")
+
+
+def kanji_to_int(text: str) -> int:
+    """「二十四」→24, 「百二」→102, 「24」→24."""
+    if text.isdigit():
+        return int(text)
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _KANJI_DIGITS:
+            digit = digit * 10 + _KANJI_DIGITS[ch] if digit else _KANJI_DIGITS[ch]
+        else:
+            total += (digit or 1) * _KANJI_UNITS[ch]
+            digit = 0
+    return total + digit
+
+
+def _num(text: str | None) -> str | None:
+    return None if text is None else str(kanji_to_int(text))
+
+
+def _branch(text: str) -> str:
+    """「の二の三」→ "-2-3"."""
+    return "".join(f"-{kanji_to_int(p)}" for p in text.split("の") if p)
+
+
+@dataclass
+class Citation:
+    """One recognised reference, before resolution."""
+
+    source: str
+    start: int  # offsets in Node.text
+    end: int
+    text: str  # as printed (whitespace kept)
+    art: str | None = None  # "27-2"
+    art_rel: str | None = None  # 前条, 次条, 本条, 同条, 前3条 …
+    para: str | None = None
+    para_rel: str | None = None
+    item: str | None = None
+    item_rel: str | None = None
+    supplement: bool = False  # 附則第N条
+    caption: str | None = None
+    appendix: str | None = None  # 別紙 / 別表 / 別記 / 様式
+    appendix_num: str | None = None
+    appendix_table: str | None = None
+    external: str | None = None  # the law / document named before it
+    amendment: bool = False  # 「第20条の改正規定」
+    inherited: bool = False  # higher levels taken from the group before
+    range_end: bool = False  # second end of 「AからBまで」
+
+    @property
+    def kind(self) -> str:
+        if self.external:
+            return "external"
+        if self.appendix:
+            return "appendix"
+        if self.art_rel or (self.art is None and (self.para_rel or self.item_rel)):
+            return "relative"
+        return "absolute"
+
+
+@dataclass
+class _View:
+    """Whitespace-free normalised text with a map back to offsets in the original."""
+
+    text: str
+    offsets: list[int] = field(default_factory=list)
+
+
+def normalise(text: str) -> _View:
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _SPACE:
+            continue
+        chars.append(ch)
+        offsets.append(i)
+    norm = "".join(chars).translate(_FW_DIGITS).translate(_HALF_PARENS)
+    return _View(norm, offsets)
+
+
+def _law_before(view: str, start: int) -> str | None:
+    """The law or document named immediately before offset ``start``, if any."""
+    m = _LAW_TAIL.search(view, max(0, start - 80), start)
+    if not m:
+        return None
+    name = m.group("name")
+    if name in _SELF_NAMES or name.endswith(tuple(_SELF_NAMES)) or not name:
+        return None
+    return name
+
+
+def _group_citation(m: re.Match[str], node: Node, view: _View, prev: Citation | None,
+                    joined: bool) -> Citation | None:  # fmt: skip
+    g = m.groupdict()
+    s, e = m.start(), m.end()
+    cit = Citation(node.id, view.offsets[s], view.offsets[e - 1] + 1, "")
+    cit.supplement = bool(g["s"])
+    if g["a"]:
+        cit.art = f"{kanji_to_int(g['a'])}{_branch(g['ab'] or '')}"
+    cit.art_rel = g["ar"]
+    cap = g["cap"]
+    if cap and not _CAPTION_NOT.search(cap):
+        cit.caption = cap
+    cit.para, cit.para_rel = _num(g["p"]), g["pr"]
+    cit.item, cit.item_rel = _num(g["i"]), g["ir"]
+    head_is_item = not (cit.art or cit.art_rel or cit.para or cit.para_rel)
+    before = view.text[s - 1] if s else ""
+    if head_is_item and cit.item and not joined and before and before not in _ITEM_OK_BEFORE:
+        return None  # 「法律第86号」「西企営第41号」: a number, not an item
+    if joined and prev is not None:
+        _inherit(cit, prev)
+    if not cit.inherited:
+        cit.external = _law_before(view.text, s)
+        if not cit.external and view.text[max(0, s - 2) : s] == "同法" and prev and prev.external:
+            cit.external = prev.external
+    tail = view.text[e : e + 6]
+    cit.amendment = tail.startswith("の改正規定") or view.text[max(0, s - 3) : s] == "改正後"
+    return cit
+
+
+def _level(c: Citation) -> int:
+    if c.art or c.art_rel or c.supplement:
+        return 0
+    if c.para or c.para_rel:
+        return 1
+    return 2
+
+
+def _inherit(cit: Citation, prev: Citation) -> None:
+    """「第14条第1項から第3項」: the second group takes 第14条 from the first."""
+    lvl, plvl = _level(cit), _level(prev)
+    if lvl <= plvl and not (lvl == 0 and plvl == 0):
+        return
+    if lvl == 0:
+        return
+    cit.inherited = True
+    cit.external, cit.supplement = prev.external, prev.supplement
+    cit.art, cit.art_rel = prev.art, prev.art_rel
+    if lvl == 2:
+        cit.para, cit.para_rel = prev.para, prev.para_rel
+
+
+def _appendix_citation(m: re.Match[str], node: Node, view: _View) -> Citation | None:
+    s, e = m.start(), m.end()
+    kind, num = m.group("xk"), m.group("xn")
+    tail = view.text[e : e + 3]
+    if num is None:
+        if kind in ("様式", "別記"):
+            return None
+        # 「本規約（別紙を含みます。）」: the appendices in general, not one of them
+        if tail.startswith(("を含", "含")) or view.text[max(0, s - 4) : s].endswith(
+            ("規約（", "約款（")
+        ):
+            return None
+    cit = Citation(node.id, view.offsets[s], view.offsets[e - 1] + 1, "")
+    cit.appendix, cit.appendix_num = kind, _num(num)
+    cit.appendix_table = _num(m.group("xt"))
+    cap = m.group("xcap")
+    if cap and not _CAPTION_NOT.search(cap):
+        cit.caption = cap
+    return cit
+
+
+def find_citations(node: Node) -> list[Citation]:
+    """Every reference printed in ``node.text``, in order."""
+    text = node.text
+    if not text or not any(k in text for k in ("第", "条", "項", "号", "別")):
+        return []
+    view = normalise(text)
+    out: list[Citation] = []
+    prev: Citation | None = None
+    prev_end = -1
+    for m in _MASTER.finditer(view.text):
+        if m.start() == m.end():
+            continue
+        if m.group("grp"):
+            if not any(m.group(k) for k in ("a", "ar", "p", "pr", "i", "ir")):
+                continue
+            gap = view.text[prev_end : m.start()] if prev_end >= 0 else None
+            joined = gap is not None and bool(_JOIN.match(gap))
+            cit = _group_citation(m, node, view, prev, joined)
+            if cit is not None and joined and gap in ("から", "乃至", "ないし"):
+                cit.range_end = True
+        else:
+            cit = _appendix_citation(m, node, view)
+        if cit is None:
+            continue
+        cit.text = text[cit.start : cit.end]
+        out.append(cit)
+        prev, prev_end = cit, m.end()
+    return out
 
 
 def extract_references(nodes: list[Node]) -> tuple[list[Reference], list[Diagnostic]]:
     """Find and resolve every reference in ``nodes`` (document order)."""
-    return [], []
+    from extract.resolve import Resolver
+
+    resolver = Resolver(nodes)
+    refs: list[Reference] = []
+    for node in nodes:
+        for cit in find_citations(node):
+            refs.append(resolver.resolve(cit, node))
+    return refs, []

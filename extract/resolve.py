@@ -1,0 +1,371 @@
+"""Resolve recognised citations against the clause tree of the same document.
+
+Scope rules (what a careful reader does):
+- Main provisions cite main articles. 前条/次条 move within the citing article's own scope (the
+  main provisions or the one 附則 it sits in).
+- Inside a 附則: 「第20条の改正規定」 is the main 第20条. Statutes write their 附則's own articles
+  as 「附則第N条」, so where a document uses that form a bare 第N条 means the main provisions (and,
+  in an amending act's 附則, the amending act itself: external). Otherwise (terms documents) a bare
+  第N条 means the 附則's own article when it has one, else the main article.
+- 同条/同項/同号 repeat the unit named last in the same article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from extract.model import Node, Reference, RefStatus
+from extract.references import Citation, kanji_to_int
+
+_APPENDIX_PREFIX = {"別紙": "bessi", "別表": "beppyo", "別記": "bekki", "様式": "yoshiki"}
+_SPACE_RE = re.compile(r"[\s\u3000]+")
+_FW = str.maketrans("０１２３４５６７８９()", "0123456789（）")
+_AMENDING_ACT = re.compile(r"(?:法律|政令|省令|府令)第")
+_REL_COUNT = re.compile(r"前(\d+|[〇一二三四五六七八九十百千]+)[条項号]")
+
+
+def norm_caption(text: str) -> str:
+    return _SPACE_RE.sub("", text).translate(_FW)
+
+
+@dataclass
+class _Hit:
+    target: Node | None
+    status: RefStatus
+    message: str = ""
+
+
+def _count(rel: str) -> int | None:
+    """「前2項」→2, 「前各項」→None (all before)."""
+    m = _REL_COUNT.fullmatch(rel)
+    return kanji_to_int(m.group(1)) if m else None
+
+
+class Resolver:
+    """Indexes one document's nodes; ``resolve`` is called in document order."""
+
+    def __init__(self, nodes: list[Node]) -> None:
+        self.by_id = {n.id: n for n in nodes}
+        self.children: dict[str | None, list[Node]] = defaultdict(list)
+        for n in nodes:
+            self.children[n.parent].append(n)
+        self.articles: dict[str, list[Node]] = defaultdict(list)
+        self.art_index: dict[tuple[str, str], Node] = {}
+        self.appendices: dict[str, list[Node]] = defaultdict(list)
+        for n in nodes:
+            if n.kind == "article" and n.num is not None:
+                scope = self._scope(n)
+                self.articles[scope].append(n)
+                self.art_index.setdefault((scope, n.num), n)
+            elif n.kind == "appendix":
+                self.appendices[n.id.split("_")[0]].append(n)
+        squashed = (_SPACE_RE.sub("", n.text) for n in nodes)
+        self.statute_style = any("附則第" in t for t in squashed)
+        self._last: dict[str, Node | str | None] = {}
+        self._last_article: Node | None = None
+
+    # -- tree helpers -------------------------------------------------------------------------
+    def _ancestor(self, node: Node | None, kind: str) -> Node | None:
+        while node is not None:
+            if node.kind == kind:
+                return node
+            node = self.by_id.get(node.parent) if node.parent else None
+        return None
+
+    def _scope(self, node: Node) -> str:
+        suppl = self._ancestor(node, "supplement")
+        return suppl.id if suppl else ""
+
+    def _kids(self, node: Node, kind: str) -> list[Node]:
+        return [c for c in self.children[node.id] if c.kind == kind]
+
+    def _child(self, node: Node, kind: str, num: str) -> Node | None:
+        return next((c for c in self._kids(node, kind) if c.num == num), None)
+
+    # -- entry point ---------------------------------------------------------------------------
+    def resolve(self, cit: Citation, node: Node) -> Reference:
+        article = self._ancestor(node, "article")
+        if article is not self._last_article:
+            self._last, self._last_article = {}, article
+        line, col = position(node, cit.start)
+        ref = Reference(node.id, cit.text, line, col, cit.kind, None, "ok")  # type: ignore[arg-type]
+        hit = self._resolve(cit, node, article)
+        ref.target = hit.target.id if hit.target else None
+        ref.status, ref.message = hit.status, hit.message
+        if hit.status == "external":
+            ref.kind = "external"
+        return ref
+
+    def _resolve(self, cit: Citation, node: Node, article: Node | None) -> _Hit:
+        if cit.appendix:
+            return self._appendix(cit)
+        if cit.external:
+            self._last["art"] = "external"
+            return _Hit(None, "external", f"{cit.external}: another law or document")
+        if cit.art_rel == "同条" and self._last.get("art") == "external":
+            return _Hit(None, "external", "同条 repeats an article of another law")
+        # 1. the article
+        if cit.art or cit.art_rel:
+            art_hit = self._article(cit, node, article)
+            if art_hit.target is None:
+                return art_hit
+            art = art_hit.target
+            self._last["art"] = art
+        else:
+            if article is None:
+                return _Hit(None, "broken", f"{cit.text.strip()} outside any article")
+            art, art_hit = article, _Hit(article, "ok")
+        # 2. the paragraph
+        para = None
+        if cit.para or cit.para_rel:
+            para_hit = self._paragraph(cit, node, art)
+            if para_hit.target is None or para_hit.status != "ok":
+                return para_hit
+            para = para_hit.target
+            self._last["para"] = para
+        # 3. the item
+        if cit.item or cit.item_rel:
+            item_hit = self._item(cit, node, art, para)
+            if item_hit.status != "ok" or item_hit.target is None:
+                return item_hit
+            self._last["item"] = item_hit.target
+            return item_hit if art_hit.status == "ok" else _Hit(item_hit.target, art_hit.status,
+                                                                art_hit.message)  # fmt: skip
+        if para is not None and art_hit.status == "ok":
+            return _Hit(para, "ok")
+        return art_hit if para is None else _Hit(para, art_hit.status, art_hit.message)
+
+    # -- articles ----------------------------------------------------------------------------
+    def _article(self, cit: Citation, node: Node, article: Node | None) -> _Hit:
+        scope = self._scope(node)
+        if cit.art_rel:
+            return self._relative_article(cit.art_rel, scope, article)
+        num = cit.art or ""
+        label = article_label(num)
+        if cit.supplement:
+            target = self._supplement_article(scope, num)
+            where = "附則"
+        else:
+            target, where = self._main_or_local(scope, num, cit.amendment)
+            if target is None and where == "external":
+                return _Hit(None, "external", f"{label} of the amending act")
+        if target is None:
+            return _Hit(None, "broken", f"{where}{label} does not exist{self._gap_note(num)}")
+        return self._check_caption(target, cit.caption, label)
+
+    def _main_or_local(self, scope: str, num: str, amendment: bool) -> tuple[Node | None, str]:
+        if not scope or amendment:
+            return self.art_index.get(("", num)), ""
+        suppl = self.by_id[scope]
+        if self.statute_style:
+            head = f"{suppl.label}{suppl.caption or ''}{suppl.text[:60]}"
+            if _AMENDING_ACT.search(_SPACE_RE.sub("", head)) and scope != self._first_suppl():
+                return None, "external"
+            return self.art_index.get(("", num)), ""
+        local = self.art_index.get((scope, num))
+        return (local, "") if local else (self.art_index.get(("", num)), "")
+
+    def _first_suppl(self) -> str:
+        return next((s for s in self.articles if s), "")
+
+    def _supplement_article(self, scope: str, num: str) -> Node | None:
+        if scope:
+            return self.art_index.get((scope, num))
+        first = self._first_suppl()
+        return self.art_index.get((first, num)) if first else None
+
+    def _relative_article(self, rel: str, scope: str, article: Node | None) -> _Hit:
+        if rel == "同条":
+            last = self._last.get("art")
+            if isinstance(last, Node):
+                return _Hit(last, "ok")
+            return _Hit(None, "ambiguous", "同条 with no article named before it")
+        if article is None:
+            return _Hit(None, "broken", f"{rel} outside any article")
+        if rel in ("本条", "この条"):
+            return _Hit(article, "ok")
+        arts = self.articles[scope]
+        i = arts.index(article)
+        if rel == "次条":
+            if i + 1 < len(arts):
+                return _Hit(arts[i + 1], "ok")
+            return _Hit(None, "out_of_range", f"次条 in the last article ({article.label})")
+        n = _count(rel) if rel != "前条" else 1
+        if i == 0 or (n is not None and n > i):
+            return _Hit(
+                None, "out_of_range", f"{rel} in {article.label}: not enough articles before"
+            )
+        return _Hit(arts[i - (n or i)], "ok")
+
+    def _gap_note(self, num: str) -> str:
+        if not num.isdigit():
+            return ""
+        nums = {int(a.num) for a in self.articles[""] if a.num and a.num.isdigit()}
+        k = int(num)
+        if nums and k not in nums and min(nums) < k < max(nums):
+            return f" (the article numbering skips 第{k}条)"
+        return ""
+
+    def _check_caption(self, target: Node, caption: str | None, label: str) -> _Hit:
+        if caption is None or not target.caption:
+            return _Hit(target, "ok")
+        want, have = norm_caption(caption), norm_caption(target.caption)
+        if want == have:
+            return _Hit(target, "ok")
+        msg = f"{label} is captioned 「{have}」, not 「{want}」"
+        owner = self._captioned(target, want)
+        if owner is not None:
+            msg += f" (「{want}」 is {owner.label})"
+        return _Hit(target, "caption_mismatch", msg)
+
+    def _captioned(self, target: Node, caption: str) -> Node | None:
+        pool = (
+            self.appendices[target.id.split("_")[0]]
+            if target.kind == "appendix"
+            else self.articles[self._scope(target)]
+        )
+        return next((n for n in pool if n.caption and norm_caption(n.caption) == caption), None)
+
+    # -- paragraphs and items -----------------------------------------------------------------
+    def _paragraph(self, cit: Citation, node: Node, art: Node) -> _Hit:
+        paras = self._kids(art, "paragraph")
+        if cit.para:
+            para = self._child(art, "paragraph", cit.para)
+            if para is None:
+                return _Hit(None, "broken", f"{art.label} has no 第{cit.para}項")
+            return _Hit(para, "ok")
+        rel = cit.para_rel or ""
+        if rel == "同項":
+            last = self._last.get("para")
+            return _Hit(last, "ok") if isinstance(last, Node) else _Hit(
+                None, "ambiguous", "同項 with no paragraph named before it")  # fmt: skip
+        own = self._ancestor(node, "paragraph")
+        if own is None or own not in paras:
+            return _Hit(None, "broken", f"{rel} used outside a paragraph of {art.label}")
+        i = paras.index(own)
+        if rel in ("本項", "この項"):
+            return _Hit(own, "ok")
+        if rel == "次項":
+            if i + 1 < len(paras):
+                return _Hit(paras[i + 1], "ok")
+            return _Hit(None, "out_of_range", f"次項 in the last paragraph of {art.label}")
+        n = 1 if rel == "前項" else _count(rel)
+        if i == 0 or (n is not None and n > i):
+            return _Hit(None, "out_of_range", f"{rel} in 第{own.num}項 of {art.label}")
+        return _Hit(paras[i - (n or i)], "ok")
+
+    def _item(self, cit: Citation, node: Node, art: Node, para: Node | None) -> _Hit:
+        rel = cit.item_rel or ""
+        if rel == "同号":
+            last = self._last.get("item")
+            return _Hit(last, "ok") if isinstance(last, Node) else _Hit(
+                None, "ambiguous", "同号 with no item named before it")  # fmt: skip
+        own_item = self._ancestor(node, "item")
+        if para is None:
+            para = self._default_para(art, node, bool(cit.item))
+        if para is None:
+            return _Hit(None, "broken", f"{cit.text.strip()}: {art.label} has no items")
+        items = self._kids(para, "item")
+        if cit.item:
+            item = self._child(para, "item", cit.item)
+            if item is None:
+                where = art.label + (
+                    f"第{para.num}項" if len(self._kids(art, "paragraph")) > 1 else ""
+                )
+                return _Hit(None, "broken", f"{where} has no 第{cit.item}号")
+            return _Hit(item, "ok")
+        if rel == "各号":
+            if items:
+                return _Hit(items[0], "ok")
+            return _Hit(None, "broken", f"各号: {art.label} 第{para.num}項 has no items")
+        if own_item is None or own_item not in items:
+            prev = self._previous_items(para)
+            if rel == "前各号" and prev:
+                return _Hit(prev[0], "ok")
+            return _Hit(None, "broken", f"{rel} used outside a list of items")
+        i = items.index(own_item)
+        if rel in ("本号", "この号"):
+            return _Hit(own_item, "ok")
+        if rel == "次号":
+            if i + 1 < len(items):
+                return _Hit(items[i + 1], "ok")
+            return _Hit(None, "out_of_range", "次号 in the last item")
+        n = 1 if rel == "前号" else _count(rel)
+        if i == 0 or (n is not None and n > i):
+            return _Hit(None, "out_of_range", f"{rel} in the first item of its list")
+        return _Hit(items[i - (n or i)], "ok")
+
+    def _default_para(self, art: Node, node: Node, absolute: bool) -> Node | None:
+        """The paragraph a bare 第K号 / 各号 speaks of: the citing one, else the only one."""
+        paras = self._kids(art, "paragraph")
+        own = self._ancestor(node, "paragraph")
+        if own in paras and (self._kids(own, "item") or not absolute):
+            return own
+        with_items = [p for p in paras if self._kids(p, "item")]
+        if len(with_items) == 1:
+            return with_items[0]
+        return own if own in paras else (paras[0] if paras else None)
+
+    def _previous_items(self, para: Node) -> list[Node]:
+        """前各号 printed in a paragraph's own text after a list: the list just before it."""
+        own = self._kids(para, "item")
+        if own:
+            return own
+        art = self.by_id.get(para.parent or "")
+        if art is None:
+            return []
+        paras = self._kids(art, "paragraph")
+        i = paras.index(para)
+        return self._kids(paras[i - 1], "item") if i > 0 else []
+
+    # -- appendices ----------------------------------------------------------------------------
+    def _appendix(self, cit: Citation) -> _Hit:
+        kind = cit.appendix or ""
+        pool = self.appendices[_APPENDIX_PREFIX[kind]]
+        if cit.appendix_num is None:
+            if len(pool) == 1:
+                return _Hit(pool[0], "ok")
+            if not pool:
+                return _Hit(None, "broken", f"{kind}: the document has no {kind}")
+            return _Hit(None, "ambiguous", f"{kind} without a number, and there are {len(pool)}")
+        label = f"{kind}{cit.appendix_num}"
+        target = next((a for a in pool if a.num == cit.appendix_num), None)
+        if target is None:
+            have = ", ".join(a.num or "?" for a in pool)
+            return _Hit(None, "broken", f"{label} does not exist (the document has {kind} {have})")
+        if cit.appendix_table:
+            table = self._table(target, cit.appendix_table)
+            if table is None:
+                return _Hit(None, "broken", f"{label} has no 表{cit.appendix_table}")
+            target = table
+        return self._check_caption(target, cit.caption, label)
+
+    def _table(self, appendix: Node, num: str) -> Node | None:
+        stack = list(self.children[appendix.id])
+        while stack:
+            n = stack.pop(0)
+            if n.kind == "table" and (n.num == num or f"表{num}" in norm_caption(n.label)):
+                return n
+            stack.extend(self.children[n.id])
+        return None
+
+
+def article_label(num: str) -> str:
+    """ "27-2" → 「第27条の2」."""
+    head, *branches = num.split("-")
+    return f"第{head}条" + "".join(f"の{b}" for b in branches)
+
+
+def position(node: Node, offset: int) -> tuple[int, int]:
+    """Source line and 1-based column of ``offset`` in ``node.text``."""
+    best = None
+    for seg in node.segments:
+        if seg[0] <= offset:
+            best = seg
+        else:
+            break
+    if best is None:
+        return node.line, offset + 1
+    return best[1], best[2] + offset - best[0]
