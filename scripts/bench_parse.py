@@ -1,0 +1,158 @@
+#!/usr/bin/env python
+"""Benchmark the parser: every version of every corpus document, parsed N times on one core.
+
+Reports the median wall time of one pass over the whole corpus, throughput (MB/s of source
+bytes), the slowest document, and peak memory: Python allocations during one pass (tracemalloc)
+and the process's peak resident set size. Files are read before timing starts, so only
+``parse_bytes`` (decode, normalise, structure, references, …) is measured.
+
+    .venv/bin/python scripts/bench_parse.py
+    .venv/bin/python scripts/bench_parse.py --repeat 9 --format json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from extract.parse import parse_bytes
+
+from versions.corpus import DEFAULT_CORPUS, load_corpus
+from versions.sources import guess_format
+
+TARGET_SECONDS = 0.3
+TARGET_MB = 200
+
+
+@dataclass
+class Source:
+    key: str
+    path: str
+    fmt: str
+    data: bytes
+
+
+def load_sources(root: Path) -> list[Source]:
+    return [
+        Source(v.key, str(v.file), guess_format(v.file, v.format), v.file.read_bytes())
+        for doc in load_corpus(root)
+        for v in doc.versions
+    ]
+
+
+def parse_all(sources: list[Source]) -> int:
+    nodes = 0
+    for s in sources:
+        nodes += len(parse_bytes(s.data, path=s.path, fmt=s.fmt).nodes)
+    return nodes
+
+
+def timed_passes(sources: list[Source], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        parse_all(sources)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def per_document(sources: list[Source], repeat: int) -> dict[str, float]:
+    out = {}
+    for s in sources:
+        runs = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            parse_bytes(s.data, path=s.path, fmt=s.fmt)
+            runs.append(time.perf_counter() - start)
+        out[s.key] = statistics.median(runs)
+    return out
+
+
+def traced_peak(sources: list[Source]) -> int:
+    tracemalloc.start()
+    parse_all(sources)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def pin_one_core() -> str:
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity)"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="timed passes (default 5)")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args()
+
+    core = pin_one_core()
+    sources = load_sources(args.corpus)
+    total_bytes = sum(len(s.data) for s in sources)
+    nodes = parse_all(sources)  # warm-up: imports, compiled regular expressions
+    times = timed_passes(sources, args.repeat)
+    docs = per_document(sources, 3)
+    peak_traced = traced_peak(sources)
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+    median = statistics.median(times)
+    slowest = max(docs, key=lambda k: docs[k])
+    result = {
+        "documents": len({s.key.split("@")[0] for s in sources}),
+        "versions": len(sources),
+        "bytes": total_bytes,
+        "nodes": nodes,
+        "repeat": args.repeat,
+        "cpu": core,
+        "python": sys.version.split()[0],
+        "seconds_median": round(median, 4),
+        "seconds_min": round(min(times), 4),
+        "seconds_max": round(max(times), 4),
+        "mb_per_second": round(total_bytes / 1e6 / median, 2),
+        "slowest_version": slowest,
+        "slowest_seconds": round(docs[slowest], 4),
+        "peak_traced_mb": round(peak_traced / 1e6, 1),
+        "peak_rss_mb": round(rss_kib / 1024, 1),
+        "target_seconds": TARGET_SECONDS,
+        "target_mb": TARGET_MB,
+        "meets_targets": median < TARGET_SECONDS and rss_kib / 1024 < TARGET_MB,
+    }
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print(
+        f"corpus: {result['documents']} documents, {len(sources)} versions, "
+        f"{total_bytes / 1e6:.2f} MB, {nodes} nodes ({core})"
+    )
+    print(
+        f"whole corpus, median of {args.repeat}: {median:.3f} s "
+        f"(min {min(times):.3f}, max {max(times):.3f}; target < {TARGET_SECONDS} s)"
+    )
+    print(f"throughput: {result['mb_per_second']} MB/s")
+    print(f"slowest version: {slowest} {docs[slowest] * 1000:.1f} ms")
+    print(
+        f"peak memory: {result['peak_traced_mb']} MB Python allocations during one pass, "
+        f"{result['peak_rss_mb']} MB peak RSS (target < {TARGET_MB} MB)"
+    )
+    print("targets met" if result["meets_targets"] else "TARGETS MISSED")
+
+
+if __name__ == "__main__":
+    main()

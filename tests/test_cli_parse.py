@@ -1,0 +1,168 @@
+"""``yakkan parse``: output formats on real corpus documents; bad input → exit 2, no traceback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from versions.cli import main
+from versions.corpus import VersionEntry, find_version, load_corpus
+
+pytest.importorskip("extract.parse")
+
+TOP_KEYS = {"source", "title", "nodes", "supplements", "references", "definitions",
+            "diagnostics", "artefacts"}  # fmt: skip
+NODE_KEYS = {"id", "kind", "num", "label", "caption", "text", "parent", "line", "end_line",
+             "segments"}  # fmt: skip
+VERSIONS = [v for doc in load_corpus() for v in doc.versions]
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["parse", *args])
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=[v.key for v in VERSIONS])
+def test_json_contract_on_every_corpus_version(version: VersionEntry) -> None:
+    result = run(str(version.file), "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc.keys() >= TOP_KEYS
+    data = version.file.read_bytes()
+    assert doc["source"] == {
+        "path": str(version.file),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "encoding": "utf-8",
+        "format": "markdown" if version.format == "markdown" else "text",
+    }
+    assert doc["nodes"], "every corpus document has nodes"
+    ids = [n["id"] for n in doc["nodes"]]
+    assert len(ids) == len(set(ids))
+    for node in doc["nodes"]:
+        assert node.keys() >= NODE_KEYS
+        assert node["id"].isascii()
+        assert node["parent"] is None or node["parent"] in ids
+    assert "\\u" not in result.stdout, "JSON keeps Japanese readable (ensure_ascii=False)"
+
+
+def test_corpus_spec_resolves_to_version_in_force() -> None:
+    result = run("kojin-joho-hogo-ho@2016-01-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    expected = find_version("kojin-joho-hogo-ho@2016-01-01").file
+    assert expected.name == "2015-12-01.txt"
+    assert json.loads(result.stdout)["source"]["path"] == str(expected)
+
+
+def test_tree_is_an_indented_outline() -> None:
+    path = find_version("toreru-camera").file
+    doc = json.loads(run(str(path), "--format", "json").stdout)
+    result = run(str(path), "--format", "tree")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == (doc["title"] or "(untitled)")
+    assert "utf-8" in lines[1] and str(path) in lines[1]
+    body = lines[3 : 3 + len(doc["nodes"])]
+    assert len(body) == len(doc["nodes"])
+    depth = {}
+    for node, line in zip(doc["nodes"], body, strict=True):
+        indent = (len(line) - len(line.lstrip(" "))) // 2
+        depth[node["id"]] = indent
+        if node["parent"]:
+            assert indent == depth[node["parent"]] + 1, line
+        label = node["label"] or ""
+        assert line.strip().startswith(label), (label, line)
+    art = next(n for n in doc["nodes"] if n["kind"] == "article" and n["caption"])
+    assert any(f"{art['label']}（{art['caption']}）" in line for line in body)
+
+
+def test_text_is_one_line_per_node() -> None:
+    path = find_version("shohisha-keiyaku-ho").file
+    doc = json.loads(run(str(path), "--format", "json").stdout)
+    lines = run(str(path), "--format", "text").stdout.splitlines()
+    assert len(lines) == len(doc["nodes"])
+    for node, line in zip(doc["nodes"], lines, strict=True):
+        cols = line.split("\t")
+        assert cols[:3] == [node["id"], node["label"], node["caption"] or ""]
+
+
+def test_cp932_file_reports_its_encoding(tmp_path: Path) -> None:
+    text = find_version("shohisha-keiyaku-ho").file.read_text(encoding="utf-8")
+    path = tmp_path / "sjis.txt"
+    path.write_bytes(text.encode("cp932"))
+    result = run(str(path), "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["source"]["encoding"] == "cp932"
+
+
+def test_prose_without_articles_is_one_node(tmp_path: Path) -> None:
+    path = tmp_path / "prose.txt"
+    path.write_text("この文書には条文がありません。\nただの説明文が続きます。\n", encoding="utf-8")
+    result = run(str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["nodes"]) == 1
+
+
+def _bad_inputs(tmp: Path) -> dict[str, tuple[str, str]]:
+    """name → (PATH argument, words the message must contain)."""
+    (tmp / "empty.txt").write_bytes(b"")
+    (tmp / "binary.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (tmp / "undecodable.txt").write_bytes("第1条（目的）\n".encode() + b"\xff\xfe\x80 \xfd\n")
+    with (tmp / "huge.txt").open("wb") as handle:  # sparse: 50 MB without writing 50 MB
+        handle.truncate(50 * 1024 * 1024)
+    (tmp / "folder").mkdir()
+    return {
+        "empty": (str(tmp / "empty.txt"), "empty"),
+        "binary": (str(tmp / "binary.png"), "binary"),
+        "undecodable": (str(tmp / "undecodable.txt"), "cannot decode"),
+        "huge": (str(tmp / "huge.txt"), "too large"),
+        "directory": (str(tmp / "folder"), "directory"),
+        "missing": (str(tmp / "missing.txt"), "no such file"),
+        "unknown corpus document": ("no-such-document", "no such file or corpus document"),
+        "date before first version": ("kojin-joho-hogo-ho@1990-01-01", "before the first"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "empty",
+        "binary",
+        "undecodable",
+        "huge",
+        "directory",
+        "missing",
+        "unknown corpus document",
+        "date before first version",
+    ],
+)
+@pytest.mark.parametrize("output", ["tree", "json"])
+def test_bad_input_exits_2_with_one_line(tmp_path: Path, case: str, output: str) -> None:
+    arg, words = _bad_inputs(tmp_path)[case]
+    result = run(arg, "--format", output)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"yakkan: {arg}")
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "secret.txt"
+    path.write_text("第1条 本文", encoding="utf-8")
+    path.chmod(0)
+    result = run(str(path))
+    assert result.exit_code == 2
+    assert "permission denied" in result.stderr
+
+
+def test_help_has_examples() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.stdout and "--format" in result.stdout
