@@ -1,0 +1,90 @@
+"""Markdown → the same cleaned source lines as plain text, read with markdown-it-py tokens.
+
+Headings and list items come from the token stream (never from regular expressions); each
+source line inside a block becomes one ``RawLine`` so wrapped lines and lazy continuations keep
+their line and column. Markup characters (``#``, bullets) become ``blank_marker`` artefacts.
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+from extract.model import Artefact
+from extract.normalize import RawLine, strip_blanks
+
+_MD = MarkdownIt("commonmark")
+_CONTAINERS = {"bullet_list_open", "ordered_list_open"}
+
+
+def looks_like_markdown(text: str) -> bool:
+    """True when markdown-it finds ATX headings in the first part of the text."""
+    head = "\n".join(text.splitlines()[:200])
+    return any(t.type == "heading_open" and t.markup.startswith("#") for t in _MD.parse(head))
+
+
+def _locate(source: list[str], line_idx: int, piece: str, start_col: int = 0) -> int:
+    """0-based column of ``piece`` in source line ``line_idx`` (searching from start_col)."""
+    if line_idx >= len(source):
+        return 0
+    pos = source[line_idx].find(piece, start_col)
+    return pos if pos >= 0 else 0
+
+
+def markdown_lines(text: str, artefacts: list[Artefact]) -> list[RawLine]:
+    """RawLines for every text-bearing line, with heading / list hints from the tokens."""
+    source = text.splitlines()
+    tokens = _MD.parse(text)
+    out: list[RawLine] = []
+    depth = -1
+    pending_item: tuple[int, str | None] | None = None  # (depth, ordered label) awaiting text
+    block = 0
+    for i, tok in enumerate(tokens):
+        if tok.type in _CONTAINERS:
+            depth += 1
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif tok.type == "list_item_open":
+            ordered = tokens[i - 1].type == "ordered_list_open" or tok.info != ""
+            label = f"{tok.info}{tok.markup}" if ordered and tok.info else None
+            pending_item = (depth, label)
+        elif tok.type in ("inline", "code_block", "fence", "html_block") and tok.map:
+            block += 1
+            heading = i > 0 and tokens[i - 1].type == "heading_open"
+            first = True
+            for k, piece in enumerate(tok.content.split("\n")):
+                stripped, _ = strip_blanks(piece)
+                if not stripped:
+                    continue
+                line_idx = tok.map[0] + k
+                col = _locate(source, line_idx, stripped)
+                ln = RawLine(stripped, line_idx + 1, col + 1, block, heading)
+                if first and pending_item is not None and tok.type == "inline":
+                    ln.list_depth, ln.list_label = pending_item
+                    pending_item = None
+                    if ln.list_label:  # keep "1." as printed: the structure reads it as 項
+                        mcol = source[line_idx].rfind(ln.list_label, 0, col)
+                        if mcol >= 0:
+                            ln.text = source[line_idx][mcol : col + len(stripped)]
+                            ln.col = mcol + 1
+                first = False
+                out.append(ln)
+    _leftover_markup(source, out, artefacts)
+    return out
+
+
+def _leftover_markup(source: list[str], lines: list[RawLine], artefacts: list[Artefact]) -> None:
+    """Whatever non-blank source text no RawLine covers (``#``, ``-``, ``>``, fences) is markup."""
+    by_line: dict[int, list[RawLine]] = {}
+    for ln in lines:
+        by_line.setdefault(ln.line, []).append(ln)
+    for no, raw in enumerate(source, start=1):
+        rest = raw
+        for ln in by_line.get(no, []):
+            start = ln.col - 1 - (len(raw) - len(rest))
+            if start >= 0 and rest[start : start + len(ln.text)] == ln.text:
+                rest = rest[:start] + " " * len(ln.text) + rest[start + len(ln.text) :]
+            else:
+                rest = rest.replace(ln.text, " " * len(ln.text), 1)
+        leftover = "".join(rest.split())
+        if leftover:
+            artefacts.append(Artefact("blank_marker", leftover, no))

@@ -1,0 +1,635 @@
+"""Cleaned source lines → clause tree (flat ``Node`` list in document order).
+
+Every line is first classified (``classify``): a heading (章/節/款/条/附則/別紙…), a
+paragraph or item marker, a standalone caption, a table row, or plain text. A marker is only
+accepted when it fits the numbering so far or the previous line ended a sentence; otherwise the
+line is a wrapped continuation (「第30条（…）の規定…」 at the start of a line is text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extract.model import Diagnostic, Node, NodeKind
+from extract.normalize import RawLine
+from extract.numerals import (
+    CIRCLED,
+    IROHA,
+    NUM_RE,
+    ROMAN_SMALL,
+    branch_number,
+    fold,
+    num_key,
+    split_branches,
+    to_int,
+)
+
+SP = r"[ ]*"
+_CAPTION = r"(?P<cap>[ ]*\((?P<captext>[^()]*(?:\([^()]*\)[^()]*)*)\))?"
+_BRANCH = rf"(?P<branch>(?:{SP}の{SP}(?:{NUM_RE}))*)"
+ARTICLE_RE = re.compile(rf"^第{SP}(?P<num>{NUM_RE}){SP}条{_BRANCH}{_CAPTION}")
+DIVISION_RE = re.compile(rf"^第{SP}(?P<num>{NUM_RE}){SP}(?P<unit>[編章節款目]){_BRANCH}")
+SUPPL_RE = re.compile(rf"^(?P<label>[附付]{SP}則){_CAPTION}")
+APPENDIX_RE = re.compile(
+    rf"^(?P<open>【)?{SP}(?P<label>(?P<word>別紙|別表|別記|様式){SP}(?:第{SP})?(?P<num>{NUM_RE})?"
+    rf"{_BRANCH}){_CAPTION}{SP}(?P<close>】)?"
+)
+CAPTION_LINE_RE = re.compile(r"^\((?P<captext>[^()]{1,40})\)$")
+PARA_RE = re.compile(r"^(?P<num>[0-9]{1,3})(?:\.(?![0-9])[ ]*|[ ]+)(?=\S)")
+ITEM_RES: list[tuple[str, re.Pattern[str]]] = [
+    ("paren", re.compile(r"^\((?P<num>[0-9]{1,3})\)[ ]*")),
+    ("circled", re.compile(rf"^(?P<num>[{CIRCLED}])[ ]*")),
+    ("paren-kana", re.compile(r"^\((?P<num>[ア-ン])\)[ ]*")),
+    ("paren-roman", re.compile(r"^\((?P<num>[ivx]{1,4})\)[ ]*")),
+    ("paren-alpha", re.compile(r"^\((?P<num>[a-z])\)[ ]*")),
+    ("kanji", re.compile(r"^(?P<num>[一二三四五六七八九十百]+)(?:[ ]+|\t)(?=\S)")),
+    ("kana", re.compile(r"^(?P<num>[ア-ン])[ ]+(?=\S)")),
+    ("roman", re.compile(rf"^(?P<num>[{ROMAN_SMALL}])[ .]*(?=\S)")),
+    ("alpha", re.compile(r"^(?P<num>[A-Z])\.[ ]*(?=\S)")),
+]
+_PARTICLE = re.compile(
+    r"^(?:の|に|を|は|が|へ|と|で|や|及び|又は|並びに|若しくは|から|まで|により|において|中|各号|"
+    r"第|、|。|,|\)|」|）|等|以外|以降|以下|以上|ただし)"
+)
+_UNIT = re.compile(
+    r"^(?:[年月日時分秒円件台個回倍%歳号条項]|か月|ヶ月|カ月|営業日|GB|MB|Mb|Gb|kb|bit)"
+)
+_TERMINATORS = "。．.：:）)」』】"
+_NOT_CAPTION = {"注", "注意", "参考", "例", "注1", "注2"}
+
+
+@dataclass
+class Marker:
+    kind: str  # chapter section subsection article paragraph item supplement appendix caption row text
+    num: str | None = None
+    label: str = ""
+    caption: str | None = None
+    start: int = 0  # offset in the line where the node's own text starts
+    style: str = ""  # item numbering style
+    value: int = 0  # position in the style's sequence
+    unit: str = ""  # 章 節 款 …; appendix word
+
+
+def _rest_ok(rest: str) -> bool:
+    """Text after a heading must not continue a sentence (「…の規定」「に定める」)."""
+    return not _PARTICLE.match(rest.lstrip(" "))
+
+
+def _num(main: str, branch: str | None) -> str | None:
+    return branch_number(main, split_branches(branch or ""))
+
+
+def _article(text: str, folded: str) -> Marker | None:
+    m = ARTICLE_RE.match(folded)
+    if not m:
+        return None
+    num = _num(m.group("num"), m.group("branch"))
+    rest = folded[m.end() :]
+    if num is None or (rest and rest[0] not in " \t") or not _rest_ok(rest):
+        return None
+    cap = m.group("captext")
+    label_end = m.start("cap") if m.group("cap") else m.end()
+    return Marker(
+        "article",
+        num,
+        text[:label_end].rstrip(),
+        text[m.start("captext") : m.end("captext")].strip() if cap is not None else None,
+        _skip_blanks(text, m.end()),
+    )
+
+
+def _skip_blanks(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\u3000":
+        pos += 1
+    return pos
+
+
+def _division(text: str, folded: str) -> Marker | None:
+    m = DIVISION_RE.match(folded)
+    if not m:
+        return None
+    rest = folded[m.end() :].strip()
+    if len(rest) > 50 or "。" in rest or not _rest_ok(rest) or rest.startswith("("):
+        return None
+    num = _num(m.group("num"), m.group("branch"))
+    kind = {"編": "part", "章": "chapter", "節": "section", "款": "subsection", "目": "division"}
+    if num is None or kind[m.group("unit")] not in ("chapter", "section", "subsection"):
+        return None
+    start = _skip_blanks(text, m.end())
+    caption = text[start:].strip() or None
+    return Marker(
+        kind[m.group("unit")], num, text[: m.end()], caption, len(text), unit=m.group("unit")
+    )
+
+
+def _supplement(text: str, folded: str) -> Marker | None:
+    m = SUPPL_RE.match(folded)
+    if not m:
+        return None
+    rest = folded[m.end() :].strip()
+    if len(rest) > 12 or "。" in rest or not _rest_ok(rest):
+        return None
+    cap = m.group("captext")
+    return Marker(
+        "supplement",
+        None,
+        text[: m.end("label")],
+        text[m.start("captext") : m.end("captext")].strip() if cap is not None else None,
+        _skip_blanks(text, m.end()),
+    )
+
+
+def _appendix(text: str, folded: str) -> Marker | None:
+    m = APPENDIX_RE.match(folded)
+    if not m:
+        return None
+    rest = folded[m.end() :].strip()
+    bracketed = bool(m.group("open"))
+    if not bracketed:
+        bad = ("規定", "定め", "記載", "参照", "掲げ", "。", "、")
+        if len(rest) > 40 or any(b in rest for b in bad) or not _rest_ok(rest):
+            return None
+    num = _num(m.group("num"), m.group("branch")) if m.group("num") else None
+    cap = m.group("captext")
+    caption = text[m.start("captext") : m.end("captext")].strip() if cap is not None else None
+    start = _skip_blanks(text, m.end())
+    if caption is None and not bracketed and rest and len(rest) <= 40:
+        caption, start = text[start:].strip(), len(text)  # 「別紙１ 本サービス提供内容」
+    return Marker(
+        "appendix",
+        num,
+        text[m.start("label") : m.end("label")].strip(),
+        caption,
+        start,
+        unit=m.group("word"),
+    )
+
+
+def _item(text: str, folded: str) -> Marker | None:
+    for style, rx in ITEM_RES:
+        m = rx.match(folded)
+        if not m:
+            continue
+        raw = m.group("num")
+        value, num = _item_value(style, raw)
+        if value is None:
+            continue
+        rest = folded[m.end() :]
+        if style in ("kanji", "kana") and not _rest_ok(rest):
+            continue
+        if style == "kana":
+            style = "aiueo" if raw == "ア" else "iroha"
+        return Marker("item", num, text[: m.end()].rstrip(), None, m.end(), style, value)
+    return None
+
+
+def _item_value(style: str, raw: str) -> tuple[int | None, str]:
+    if style in ("kana", "paren-kana"):
+        pos = IROHA.find(raw)
+        return (pos + 1 if pos >= 0 else None), raw
+    if style in ("paren-alpha", "alpha"):
+        return ord(raw.lower()) - ord("a") + 1, raw
+    if style == "paren-roman":
+        romans = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
+        v = romans.index(raw) + 1 if raw in romans else None
+        return v, str(v)
+    v = to_int(raw)
+    return v, str(v)
+
+
+def classify(text: str) -> Marker:
+    """What a line starts, before numbering context is considered."""
+    folded = fold(text)
+    if "\t" in text.strip(" \u3000"):
+        return Marker("row", start=0)
+    for fn in (_article, _division, _supplement, _appendix):
+        mk = fn(text, folded)
+        if mk is not None:
+            return mk
+    m = CAPTION_LINE_RE.match(folded)
+    if m and to_int(m.group("captext")) is None and m.group("captext").strip() not in _NOT_CAPTION:
+        return Marker("caption", caption=text[1:-1].strip(), start=len(text))
+    m = PARA_RE.match(folded)
+    if m and not _UNIT.match(folded[m.end() :]):
+        return Marker("paragraph", str(int(m.group("num"))), text[: m.end()].rstrip(), None, m.end(),
+                      "digit", int(m.group("num")))  # fmt: skip
+    mk = _item(text, folded)
+    if mk is not None:
+        return mk
+    return Marker("text")
+
+
+def terminated(text: str) -> bool:
+    return bool(text) and text.rstrip()[-1] in _TERMINATORS
+
+
+def _ascii_join(a: str, b: str) -> str:
+    return " " if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() else ""
+
+
+@dataclass
+class _Level:
+    style: str
+    value: int
+    node: Node
+    count: int = 0  # children created under this item
+
+
+@dataclass
+class Builder:
+    """Turns classified lines into nodes; holds the numbering context."""
+
+    nodes: list[Node] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    division: dict[str, Node | None] = field(
+        default_factory=lambda: {"chapter": None, "section": None, "subsection": None}
+    )
+    article: Node | None = None
+    paragraph: Node | None = None
+    items: list[_Level] = field(default_factory=list)
+    supplement: Node | None = None
+    appendix: Node | None = None
+    current: Node | None = None  # node receiving plain text
+    last_text: str = ""  # text of the previous line
+    last_strong: bool = True  # previous line was a heading / marker with nothing after
+    pending_caption: tuple[str, RawLine] | None = None
+    main_articles: list[str] = field(default_factory=list)
+    suppl_articles: list[str] = field(default_factory=list)
+    para_count: int = 0  # paragraphs in the current article / supplement
+    last_para: int = 0  # last paragraph number
+    rows: dict[str, int] = field(default_factory=dict)
+    appendix_seen: set[str] = field(default_factory=set)
+    appendix_count: dict[str, int] = field(default_factory=dict)
+    suppl_count: int = 0
+    last_block: int | None = None
+
+    # ------------------------------------------------------------------ helpers
+    def new(
+        self, kind: NodeKind, wanted: str, mk: Marker, parent: Node | None, ln: RawLine
+    ) -> Node:
+        node_id = wanted
+        if node_id in self.ids:
+            k = 2
+            while f"{wanted}__dup_{k}" in self.ids:
+                k += 1
+            node_id = f"{wanted}__dup_{k}"
+            self.diag("warning", "duplicate-id", f"{wanted} appears again", ln.line, node_id)
+        self.ids.add(node_id)
+        node = Node(node_id, kind, mk.num, mk.label, mk.caption, "",
+                    parent.id if parent else None, ln.line, ln.line)  # fmt: skip
+        self.nodes.append(node)
+        return node
+
+    def diag(self, level: str, code: str, message: str, line: int, node: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(level, code, message, line, node))  # type: ignore[arg-type]
+
+    def append_text(self, node: Node, ln: RawLine, start: int, new_unit: bool) -> None:
+        piece = ln.text[start:].strip(" \u3000")
+        if not piece:
+            return
+        col = ln.col + start + (len(ln.text[start:]) - len(ln.text[start:].lstrip(" \u3000")))
+        if node.text:
+            sep = "\n" if new_unit or terminated(node.text) else _ascii_join(node.text, piece)
+            node.text += sep
+        node.segments.append((len(node.text), ln.line, col))
+        node.text += piece
+        node.end_line = max(node.end_line, ln.line)
+
+    def container(self) -> Node | None:
+        """Deepest open node that can hold paragraphs' children (items, rows)."""
+        if self.items:
+            return self.items[-1].node
+        if self.paragraph is not None:
+            return self.paragraph
+        return self.appendix or self.supplement
+
+    # ------------------------------------------------------------------ headings
+    def open_division(self, mk: Marker, ln: RawLine) -> None:
+        order = ["chapter", "section", "subsection"]
+        level = order.index(mk.kind)
+        parent = None
+        for k in order[:level]:
+            parent = self.division[k] or parent
+        prefix = {"chapter": "chp", "section": "sec", "subsection": "subsec"}[mk.kind]
+        wanted = f"{parent.id}__{prefix}_{mk.num}" if parent else f"{prefix}_{mk.num}"
+        kind: NodeKind = mk.kind  # type: ignore[assignment]
+        node = self.new(kind, wanted, mk, parent, ln)
+        self.division[mk.kind] = node
+        for k in order[level + 1 :]:
+            self.division[k] = None
+        self.close_article()
+        self.supplement = self.appendix = None
+        self.current = node
+
+    def close_article(self) -> None:
+        self.article = self.paragraph = None
+        self.items = []
+        self.para_count = self.last_para = 0
+
+    def division_parent(self) -> Node | None:
+        return self.division["subsection"] or self.division["section"] or self.division["chapter"]
+
+    def open_article(self, mk: Marker, ln: RawLine) -> None:
+        self.close_article()
+        assert mk.num is not None
+        if self.supplement is not None:
+            self.check_sequence(self.suppl_articles, mk.num, ln, "supplement article")
+            self.suppl_articles.append(mk.num)
+            parent: Node | None = self.supplement
+            wanted = f"{self.supplement.id}__art_{mk.num}"
+        else:
+            self.check_sequence(self.main_articles, mk.num, ln, "article")
+            self.main_articles.append(mk.num)
+            parent = self.division_parent()
+            wanted = f"art_{mk.num}"
+        if self.pending_caption and mk.caption is None:
+            mk.caption = self.pending_caption[0]
+            self.pending_caption = None
+        self.article = self.new("article", wanted, mk, parent, ln)
+        self.current = self.article
+        rest = ln.text[mk.start :].strip()
+        if rest in ("削除", "削除。"):
+            self.append_text(self.article, ln, mk.start, False)
+        elif rest:
+            self.open_paragraph(Marker("paragraph", "1", "", None, mk.start, "digit", 1), ln)
+
+    def check_sequence(self, seen: list[str], num: str, ln: RawLine, what: str) -> None:
+        if not seen:
+            if num_key(num) != (1,) and what != "article":
+                self.diag("info", "first-number", f"{what} numbering starts at {num}", ln.line)
+            return
+        last = num_key(seen[-1])
+        cur = num_key(num)
+        if num in seen:
+            self.diag("warning", f"repeated-{what.replace(' ', '-')}-number",
+                      f"{what} {num} appears twice", ln.line)  # fmt: skip
+        elif cur < last:
+            self.diag("warning", f"{what.replace(' ', '-')}-out-of-order",
+                      f"{what} {num} follows {seen[-1]}", ln.line)  # fmt: skip
+        elif cur[0] > last[0] + 1:
+            missing = ", ".join(str(n) for n in range(last[0] + 1, cur[0]))
+            self.diag("warning", f"skipped-{what.replace(' ', '-')}-number",
+                      f"{what} number(s) {missing} missing between {seen[-1]} and {num}", ln.line)  # fmt: skip
+
+    def expected_article(self, num: str) -> bool:
+        seen = self.suppl_articles if self.supplement is not None else self.main_articles
+        cur = num_key(num)
+        if not seen:
+            return cur[0] <= 1 or self.supplement is None
+        last = num_key(seen[-1])
+        if cur == (last[0] + 1,):
+            return True
+        if cur[0] == last[0] and len(cur) >= 2 and cur > last:  # 27 → 27-2, 27-2 → 27-3
+            return cur[1] == (last[1] + 1 if len(last) >= 2 else 2)
+        return False
+
+    def open_paragraph(self, mk: Marker, ln: RawLine) -> None:
+        owner = self.article or self.supplement
+        if owner is None:  # paragraph marker with no article: treat as an item of the container
+            self.open_item(Marker("item", mk.num, mk.label, None, mk.start, "digit", mk.value), ln)
+            return
+        self.items = []
+        self.para_count += 1
+        num = mk.num if mk.num else str(self.para_count)
+        if mk.value and mk.value != self.last_para + 1:
+            self.diag("warning", "paragraph-out-of-order",
+                      f"paragraph {mk.value} follows {self.last_para} in {owner.id}", ln.line)  # fmt: skip
+        self.last_para = mk.value or self.para_count
+        mk.num = num
+        if self.pending_caption and mk.caption is None:
+            mk.caption = self.pending_caption[0]
+            self.pending_caption = None
+        self.paragraph = self.new("paragraph", f"{owner.id}__para_{num}", mk, owner, ln)
+        self.current = self.paragraph
+        self.append_text(self.paragraph, ln, mk.start, False)
+
+    def item_parent(self, ln: RawLine) -> Node | None:
+        if self.items:
+            return self.items[-1].node
+        if self.paragraph is None and self.article is not None:
+            self.open_paragraph(Marker("paragraph", None, "", None, len(ln.text), "digit", 0), ln)
+        return self.paragraph or self.appendix or self.supplement
+
+    def open_item(self, mk: Marker, ln: RawLine) -> None:
+        level = self.item_level(mk)
+        if level is not None:
+            del self.items[level:]
+        parent = self.item_parent(ln)
+        if parent is None:
+            self.text(ln, False)
+            return
+        in_item = bool(self.items)
+        siblings = sum(
+            1 for n in self.nodes if n.parent == parent.id and n.kind in ("item", "subitem")
+        )
+        ordinal = siblings + 1
+        if in_item:
+            kind: NodeKind = "subitem"
+            wanted = f"{parent.id}__sub_{ordinal}"
+        else:
+            kind = "item"
+            ident = mk.num if mk.num and mk.num.isascii() and mk.num.isdigit() else str(ordinal)
+            wanted = f"{parent.id}__item_{ident}"
+        node = self.new(kind, wanted, mk, parent, ln)
+        self.items.append(_Level(mk.style, mk.value, node))
+        self.current = node
+        self.append_text(node, ln, mk.start, False)
+
+    def item_level(self, mk: Marker) -> int | None:
+        """Index in the item stack where this marker becomes a sibling, or None to nest."""
+        for i in range(len(self.items) - 1, -1, -1):
+            if self.items[i].style == mk.style:
+                expected = self.items[i].value + 1
+                if mk.value == expected or mk.value != 1:
+                    return i
+                return None  # a new run starting at 1 under a deeper level
+        return None
+
+    def item_fits(self, mk: Marker) -> bool:
+        for lv in reversed(self.items):
+            if lv.style == mk.style:
+                return mk.value == lv.value + 1 or mk.value == 1
+        return mk.value == 1
+
+    # ------------------------------------------------------------------ dispatch
+    def feed(self, ln: RawLine) -> None:
+        strong = (
+            ln.heading
+            or ln.list_depth >= 0
+            or (ln.block is not None and ln.block != self.last_block)
+        )
+        self.last_block = ln.block
+        ended = strong or self.last_strong or terminated(self.last_text)
+        mk = classify(ln.text)
+        handled = self.dispatch(mk, ln, ended)
+        if not handled:
+            if ln.list_depth >= 0 and self.list_item(ln):
+                pass
+            else:
+                self.text(ln, ended)
+        self.last_text = ln.text
+        self.last_strong = (
+            handled
+            and mk.kind not in ("paragraph", "item", "row")
+            and (ln.text[mk.start :].strip() == "")
+        )
+
+    def dispatch(self, mk: Marker, ln: RawLine, ended: bool) -> bool:
+        kind = mk.kind
+        if kind == "text":
+            return False
+        if kind == "row":
+            self.row(ln)
+            return True
+        if kind in ("chapter", "section", "subsection"):
+            if self.appendix is not None or not (ended or self.article is None):
+                return False
+            self.flush_caption()
+            self.open_division(mk, ln)
+            return True
+        if kind == "article":
+            assert mk.num is not None
+            if self.appendix is not None:
+                return False
+            if not (self.expected_article(mk.num) or ended):
+                return False
+            self.open_article(mk, ln)
+            return True
+        if kind == "supplement":
+            self.flush_caption()
+            self.open_supplement(mk, ln)
+            return True
+        if kind == "appendix":
+            key = f"{mk.unit}{mk.num}"
+            if key in self.appendix_seen and mk.num is not None:
+                return False
+            self.flush_caption()
+            self.open_appendix(mk, ln)
+            return True
+        if kind == "caption":
+            self.flush_caption()
+            self.pending_caption = (mk.caption or "", ln)
+            return True
+        if kind == "paragraph":
+            if self.appendix is not None or (self.article is None and self.supplement is None):
+                return self.try_item(
+                    Marker("item", mk.num, mk.label, None, mk.start, "digit", mk.value), ln, ended
+                )
+            if not (
+                mk.value == self.last_para + 1 or ended or (self.last_para == 0 and mk.value == 1)
+            ):
+                return False
+            self.open_paragraph(mk, ln)
+            return True
+        if kind == "item":
+            return self.try_item(mk, ln, ended)
+        return False
+
+    def try_item(self, mk: Marker, ln: RawLine, ended: bool) -> bool:
+        if not (self.item_fits(mk) or ended or ln.list_depth >= 0):
+            return False
+        if self.article is None and self.appendix is None and self.supplement is None:
+            return False
+        self.flush_caption()
+        self.open_item(mk, ln)
+        return True
+
+    def list_item(self, ln: RawLine) -> bool:
+        """A Markdown / "- " bullet with no number of its own: 項 at depth 0, else 号."""
+        if (
+            ln.list_depth == 0
+            and (self.article is not None or self.supplement is not None)
+            and self.appendix is None
+        ):
+            self.open_paragraph(Marker("paragraph", None, "", None, 0, "digit", 0), ln)
+            return True
+        style = f"bullet{ln.list_depth}"
+        value = 1
+        for lv in reversed(self.items):
+            if lv.style == style:
+                value = lv.value + 1
+                break
+        mk = Marker("item", None, "", None, 0, style, value)
+        if self.article is None and self.appendix is None and self.supplement is None:
+            return False
+        self.open_item(mk, ln)
+        return True
+
+    def open_supplement(self, mk: Marker, ln: RawLine) -> None:
+        self.close_article()
+        self.appendix = None
+        self.suppl_count += 1
+        self.suppl_articles = []
+        node = self.new("supplement", f"suppl_{self.suppl_count}", mk, None, ln)
+        self.supplement = node
+        self.current = node
+        self.append_text(node, ln, mk.start, False)
+
+    def open_appendix(self, mk: Marker, ln: RawLine) -> None:
+        self.close_article()
+        self.supplement = None
+        prefix = {"別紙": "bessi", "別表": "beppyo", "別記": "bekki", "様式": "yoshiki"}[mk.unit]
+        self.appendix_count[prefix] = self.appendix_count.get(prefix, 0) + 1
+        ident = mk.num or str(self.appendix_count[prefix])
+        self.appendix_seen.add(f"{mk.unit}{mk.num}")
+        node = self.new("appendix", f"{prefix}_{ident}", mk, None, ln)
+        self.appendix = node
+        self.current = node
+        self.append_text(node, ln, mk.start, False)
+
+    def row(self, ln: RawLine) -> None:
+        parent = self.container() or self.article or self.current
+        if parent is None:
+            parent = self.preamble(ln)
+        k = self.rows.get(parent.id, 0) + 1
+        self.rows[parent.id] = k
+        node = self.new("table_row", f"{parent.id}__row_{k}", Marker("row"), parent, ln)
+        self.append_text(node, ln, 0, False)
+        # rows do not take wrapped text: keep the container current
+        self.current = parent
+
+    def preamble(self, ln: RawLine) -> Node:
+        node = self.new("preamble", "preamble", Marker("preamble"), None, ln)
+        self.current = node
+        return node
+
+    def flush_caption(self) -> None:
+        if self.pending_caption is not None:
+            caption, ln = self.pending_caption
+            self.pending_caption = None
+            self.text(ln, True)
+
+    def text(self, ln: RawLine, ended: bool) -> None:
+        self.flush_caption()
+        node = self.current
+        if node is None:
+            node = self.preamble(ln)
+        elif node.kind == "article" and not node.text:
+            self.open_paragraph(Marker("paragraph", None, "", None, 0, "digit", 0), ln)
+            return
+        elif node.kind in ("chapter", "section", "subsection"):
+            self.diag("warning", "text-outside-article",
+                      f"text under {node.id} before any article", ln.line, node.id)  # fmt: skip
+        elif node.kind == "supplement" and ln.line > node.line:
+            self.open_paragraph(Marker("paragraph", None, "", None, 0, "digit", 0), ln)
+            return
+        self.append_text(node, ln, 0, ended)
+
+    def finish(self) -> None:
+        self.flush_caption()
+        by_id = {n.id: n for n in self.nodes}
+        for node in reversed(self.nodes):
+            if node.parent and node.parent in by_id:
+                parent = by_id[node.parent]
+                parent.end_line = max(parent.end_line, node.end_line)
+
+
+def build(lines: list[RawLine]) -> tuple[list[Node], list[Diagnostic]]:
+    """The clause tree for cleaned lines (see ``extract.normalize.clean``)."""
+    b = Builder()
+    for ln in lines:
+        b.feed(ln)
+    b.finish()
+    return b.nodes, b.diagnostics
