@@ -1,0 +1,165 @@
+"""What `yakkan check` reports: problems collected from parsed documents, with severity levels.
+
+A problem is either a reference that does not resolve cleanly (``broken``, ``caption_mismatch``,
+``ambiguous``, ``out_of_range``, ``stale``) or a diagnostic of the parser or the 附則 reader
+(its ``code`` is the problem's ``status``, its level is kept). ``ok`` and ``external``
+references are not problems.
+
+Each problem carries a *fingerprint* that survives line shifts (document, citing node, reference
+text without whitespace, status), so a baseline accepted today still matches after unrelated
+edits move the text around (see versions/baseline.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from extract.model import Diagnostic, Level, ParsedDocument, Reference
+
+LEVELS: tuple[Level, ...] = ("info", "warning", "error")
+STATUS_LEVEL: dict[str, Level] = {
+    "broken": "error",  # no such article / paragraph / appendix
+    "caption_mismatch": "error",  # 「第18条（提供の停止）」 cites an article captioned otherwise
+    "stale": "error",  # target renumbered or deleted by an amendment, citing text not updated
+    "ambiguous": "warning",  # e.g. a bare 別紙 when there are several
+    "out_of_range": "warning",  # 前各号 in the first item
+}
+NOT_PROBLEMS = frozenset({"ok", "external"})
+STATUS_HELP: dict[str, str] = {
+    "broken": "The cited article, paragraph, item or appendix does not exist in the document.",
+    "caption_mismatch": "The caption printed with the citation belongs to a different article.",
+    "stale": "The cited clause was renumbered or deleted by an amendment; the citation was not.",
+    "ambiguous": "The citation could point at more than one clause (e.g. 別紙 without a number).",
+    "out_of_range": "A relative citation (前条, 前各号 …) has nothing to point at here.",
+}
+_WS = re.compile(r"\s+")
+_LINE_NUMBERS = re.compile(r"\b(?:line|lines|行)\s*\d+(?:\s*[-–,]\s*\d+)*", re.IGNORECASE)
+
+
+@dataclass
+class Problem:
+    path: str  # the file as shown to the user
+    document: str  # the document key used in fingerprints (the same path, normally)
+    line: int
+    column: int
+    level: Level
+    status: str  # reference status, or the diagnostic code
+    message: str
+    source: str | None = None  # citing node id (references) or the diagnostic's node
+    text: str = ""  # the reference as printed; "" for diagnostics
+    kind: str = "reference"  # "reference" or "diagnostic"
+    target: str | None = None
+    target_document: str | None = None
+    fingerprint: str = ""
+    baselined: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CheckedDocument:
+    """One input: its problems, or why it could not be read (``error``: exit status 2)."""
+
+    path: str
+    document: str
+    problems: list[Problem] = field(default_factory=list)
+    error: str | None = None
+
+
+def level_rank(level: str) -> int:
+    return LEVELS.index(level)  # type: ignore[arg-type]
+
+
+def at_or_above(level: str, threshold: str) -> bool:
+    return level_rank(level) >= level_rank(threshold)
+
+
+def squash(text: str) -> str:
+    return _WS.sub("", text)
+
+
+def fingerprint(p: Problem) -> str:
+    """A stable id: independent of line and column, and of whitespace in the reference text."""
+    if p.kind == "reference":
+        parts = [p.document, p.source or "", squash(p.text), p.status]
+    else:
+        message = _WS.sub(" ", _LINE_NUMBERS.sub("line N", p.message)).strip()
+        parts = [p.document, p.source or "", p.status, message]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+def reference_problem(ref: Reference, path: str, document: str) -> Problem | None:
+    if ref.status in NOT_PROBLEMS:
+        return None
+    level = STATUS_LEVEL.get(ref.status, "warning")
+    message = ref.message or f"{squash(ref.text)}: {STATUS_HELP.get(ref.status, ref.status)}"
+    return Problem(
+        path=path,
+        document=document,
+        line=ref.line,
+        column=max(1, ref.column),
+        level=level,
+        status=ref.status,
+        message=message,
+        source=ref.source,
+        text=ref.text,
+        target=ref.target,
+        target_document=ref.target_document,
+    )
+
+
+def diagnostic_problem(diag: Diagnostic, path: str, document: str) -> Problem:
+    level: Level = diag.level if diag.level in LEVELS else "warning"
+    return Problem(
+        path=path,
+        document=document,
+        line=max(1, diag.line),
+        column=1,
+        level=level,
+        status=diag.code,
+        message=diag.message,
+        source=diag.node,
+        kind="diagnostic",
+    )
+
+
+def collect_problems(
+    doc: ParsedDocument,
+    path: str,
+    document: str | None = None,
+    extra: Iterable[Reference] = (),
+) -> list[Problem]:
+    """Every problem of one parsed document, sorted by position, fingerprints filled in.
+
+    ``extra`` takes references found outside the parse (stale ones after an amendment).
+    """
+    key = document or path
+    found: list[Problem] = []
+    for ref in [*doc.references, *extra]:
+        p = reference_problem(ref, path, key)
+        if p is not None:
+            found.append(p)
+    found.extend(diagnostic_problem(d, path, key) for d in doc.diagnostics)
+    found.sort(key=lambda p: (p.line, p.column, p.kind, p.status))
+    for p in found:
+        p.fingerprint = fingerprint(p)
+    return found
+
+
+def counts(problems: Iterable[Problem], attr: str) -> dict[str, int]:
+    """How many problems per ``status`` or ``level``, most frequent first."""
+    out: dict[str, int] = {}
+    for p in problems:
+        value = str(getattr(p, attr))
+        out[value] = out.get(value, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def failing(problems: Iterable[Problem], fail_on: str) -> list[Problem]:
+    """Problems that make the check fail: new (not baselined) and at or above ``fail_on``."""
+    return [p for p in problems if not p.baselined and at_or_above(p.level, fail_on)]

@@ -1,0 +1,237 @@
+"""``yakkan check``: reference and structure problems of documents, for people and for CI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from extract.errors import InputError
+from extract.model import ParsedDocument
+from versions.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
+from versions.checking import LEVELS, CheckedDocument, collect_problems
+from versions.corpus import DEFAULT_CORPUS, CorpusError, find_version, load_corpus
+from versions.crossdoc import resolve_across
+from versions.reports import FORMATS, Report, render
+from versions.sources import read_document
+
+EXIT_BAD_INPUT = 2
+
+
+@dataclass
+class Target:
+    """One document version to check: where it is, how to show it, how to read it."""
+
+    path: Path
+    shown: str
+    fmt: str | None = None
+    doc_id: str | None = None
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, metavar="[PATH|DOC[@DATE]]...")
+@click.option("--corpus", "use_corpus", is_flag=True, help="Check every version in the corpus.")
+@click.option(
+    "--corpus-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CORPUS,
+    show_default="the repository's corpus/",
+    help="Corpus folder used by --corpus and DOC[@DATE] arguments.",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text: file:line:col: status: message; json; github (workflow annotations); "
+    "sarif (code scanning); junit (CI dashboards).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(LEVELS),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a new problem at or above this level is found.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Accept the problems listed in this file (written by --write-baseline); "
+    "report and fail only on new ones.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write today's problems to this file, accepting them; exits 0 unless input is unusable.",
+)
+def check(
+    paths: tuple[str, ...],
+    use_corpus: bool,
+    corpus_dir: Path,
+    output: str,
+    fail_on: str,
+    baseline: Path | None,
+    write_baseline: Path | None,
+) -> None:
+    """Check cross-references, captions and structure of terms documents.
+
+    Prints each problem as FILE:LINE:COL: STATUS: MESSAGE. Statuses: broken and
+    caption_mismatch (error), ambiguous and out_of_range (warning), stale (error), and the
+    parser's and 附則 reader's diagnostics at their own level.
+
+    Exit status: 0 clean, 1 new problems at or above --fail-on, 2 unusable input
+    (missing, empty, binary or undecodable file, unknown corpus document).
+
+    \b
+    Examples:
+        yakkan check corpus/toreru-camera/2023-12-01.txt
+        yakkan check --corpus --format github        # annotations in GitHub Actions
+        yakkan check --corpus --format sarif > yakkan.sarif
+        yakkan check --corpus --write-baseline .yakkan-baseline.json
+        yakkan check --corpus --baseline .yakkan-baseline.json --fail-on warning
+    """
+    if not paths and not use_corpus:
+        raise click.UsageError("give one or more PATHs (or DOC[@DATE]), or --corpus")
+    try:
+        targets = _targets(paths, use_corpus, corpus_dir)
+        accepted = read_baseline(baseline) if baseline else None
+    except (CorpusError, BaselineError) as exc:
+        _fail(str(exc))
+    documents = _check_all(targets, corpus_dir, progress=use_corpus)
+    report = Report(documents, fail_on=fail_on, baseline_used=accepted is not None)
+    if accepted is not None:
+        apply_baseline(report.problems, accepted)
+    if write_baseline:
+        try:
+            n = write_baseline_file(write_baseline, report)
+        except BaselineError as exc:
+            _fail(str(exc))
+        click.echo(f"yakkan: wrote {n} known problem(s) to {write_baseline}", err=True)
+    click.echo(render(report, output), nl=False)
+    for d in report.unusable:
+        click.echo(f"yakkan: {d.error}", err=True)
+    click.echo(f"yakkan check: {report.summary()}", err=True)
+    sys.exit(report.exit_code)
+
+
+def write_baseline_file(path: Path, report: Report) -> int:
+    n = write_baseline(path, report.problems)
+    for p in report.problems:
+        p.baselined = True
+    report.baseline_used = True
+    return n
+
+
+def _fail(message: str) -> None:
+    click.echo(f"yakkan: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+# --- what to check ------------------------------------------------------------------------------
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is inside it (stable in CI logs)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _targets(paths: tuple[str, ...], use_corpus: bool, corpus_dir: Path) -> list[Target]:
+    targets: list[Target] = []
+    if use_corpus:
+        for doc in load_corpus(corpus_dir):
+            for v in doc.versions:
+                targets.append(Target(v.file, shown_path(v.file), v.format, doc.id))
+    for spec in paths:
+        targets.append(_target(spec, corpus_dir))
+    return targets
+
+
+def _target(spec: str, corpus_dir: Path) -> Target:
+    """A file path, or ``DOC`` / ``DOC@DATE`` from the corpus; anything else is left to fail."""
+    path = Path(spec)
+    doc_id = spec.partition("@")[0]
+    looks_like_doc = doc_id and "/" not in doc_id and os.sep not in doc_id
+    if not path.exists() and looks_like_doc and (corpus_dir / doc_id / "document.toml").is_file():
+        v = find_version(spec, corpus_dir)
+        return Target(v.file, shown_path(v.file), v.format, v.doc_id)
+    return Target(path, shown_path(path))
+
+
+# --- checking ----------------------------------------------------------------------------------
+
+
+def _check_all(targets: list[Target], corpus_dir: Path, progress: bool) -> list[CheckedDocument]:
+    parsed: list[tuple[Target, ParsedDocument | None, str | None]] = []
+    with click.progressbar(
+        targets,
+        label="Checking",
+        file=sys.stderr,
+        hidden=not progress,
+        item_show_func=lambda t: t.shown if t else None,
+    ) as bar:
+        for t in bar:
+            doc, error = _read(t)
+            parsed.append((t, doc, error))
+    resolve_cross_document([(t.doc_id or t.shown, d) for t, d, _ in parsed if d], corpus_dir)
+    return list(_results(parsed))
+
+
+def resolve_cross_document(docs: list[tuple[str, ParsedDocument]], corpus_dir: Path) -> None:
+    """Resolve references naming another corpus document (in place), against its latest version."""
+    if not any(r.kind == "external" for _, d in docs for r in d.references):
+        return
+    latest, titles = corpus_latest(corpus_dir)
+    for key, doc in docs:
+        group = {k: v for k, v in latest.items() if k != key}
+        group[key] = doc
+        names = {k: v for k, v in titles.items() if k != key}
+        names[key] = titles.get(key) or doc.title
+        resolve_across(group, names)
+
+
+def corpus_latest(corpus_dir: Path) -> tuple[dict[str, ParsedDocument], dict[str, str]]:
+    """The latest version of every corpus document (unreadable ones left out), and titles."""
+    latest: dict[str, ParsedDocument] = {}
+    titles: dict[str, str] = {}
+    try:
+        entries = load_corpus(corpus_dir)
+    except CorpusError:
+        return latest, titles
+    for entry in entries:
+        v = entry.latest()
+        try:
+            latest[entry.id] = read_document(v.file, v.format)
+        except InputError:
+            continue
+        titles[entry.id] = entry.title
+    return latest, titles
+
+
+def _read(t: Target) -> tuple[ParsedDocument | None, str | None]:
+    try:
+        return read_document(t.path, t.fmt), None
+    except InputError as exc:
+        return None, f"{t.shown}: {exc.message}" + (f" (line {exc.line})" if exc.line else "")
+    except Exception as exc:  # a parser bug must not print a traceback at users
+        if os.environ.get("YAKKAN_DEBUG"):
+            raise
+        return None, f"{t.shown}: internal error while parsing ({type(exc).__name__}: {exc}); " \
+            "set YAKKAN_DEBUG=1 and report it"  # fmt: skip
+
+
+def _results(
+    parsed: list[tuple[Target, ParsedDocument | None, str | None]],
+) -> Iterator[CheckedDocument]:
+    for t, doc, error in parsed:
+        if doc is None:
+            yield CheckedDocument(t.shown, t.shown, error=error)
+            continue
+        yield CheckedDocument(t.shown, t.shown, collect_problems(doc, t.shown))

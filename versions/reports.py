@@ -1,0 +1,285 @@
+"""Output formats of `yakkan check`: text, json, github, sarif, junit. Pure: results in, str out.
+
+- text: ``file:line:col: status: message`` per new problem (the compiler convention editors read).
+- json: every problem (baselined ones flagged), per-document results and counts.
+- github: workflow commands (``::error file=…,line=…,col=…,title=…::message``) that GitHub
+  Actions turns into annotations on the pull request.
+- sarif: SARIF 2.1.0 for code scanning: one rule per status, results with partial fingerprints
+  and, with a baseline, ``baselineState`` new / unchanged.
+- junit: JUnit XML for CI dashboards: a testsuite per document, a testcase per problem (failed
+  when it fails the check, skipped when baselined or below --fail-on), one passing testcase for a
+  clean document, an errored one for unusable input.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from versions.checking import (
+    STATUS_HELP,
+    CheckedDocument,
+    Problem,
+    at_or_above,
+    counts,
+)
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFO_URI = "https://github.com/yakkan/yakkan"
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+@dataclass
+class Report:
+    documents: list[CheckedDocument]
+    fail_on: str = "error"
+    baseline_used: bool = False
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for d in self.documents for p in d.problems]
+
+    @property
+    def new(self) -> list[Problem]:
+        return [p for p in self.problems if not p.baselined]
+
+    def fails(self, p: Problem) -> bool:
+        return not p.baselined and at_or_above(p.level, self.fail_on)
+
+    @property
+    def unusable(self) -> list[CheckedDocument]:
+        return [d for d in self.documents if d.error]
+
+    @property
+    def exit_code(self) -> int:
+        if self.unusable:
+            return 2
+        return 1 if any(self.fails(p) for p in self.problems) else 0
+
+    def summary(self) -> str:
+        new = self.new
+        parts = [f"{len(new)} problem{'s' if len(new) != 1 else ''}"]
+        by_level = counts(new, "level")
+        if by_level:
+            parts.append("(" + ", ".join(f"{n} {lvl}" for lvl, n in by_level.items()) + ")")
+        parts.append(f"in {len(self.documents)} document{'s' if len(self.documents) != 1 else ''}")
+        text = " ".join(parts)
+        baselined = len(self.problems) - len(new)
+        if self.baseline_used:
+            text += f"; {baselined} known from the baseline"
+        if self.unusable:
+            text += f"; {len(self.unusable)} unusable input(s)"
+        return text
+
+
+def _tool_version() -> str:
+    try:
+        return metadata.version("yakkan")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+# --- text and json -----------------------------------------------------------------------------
+
+
+def text_line(p: Problem) -> str:
+    return f"{p.path}:{p.line}:{p.column}: {p.status}: {p.message}"
+
+
+def render_text(report: Report) -> str:
+    return "".join(text_line(p) + "\n" for p in report.new)
+
+
+def render_json(report: Report) -> str:
+    data: dict[str, Any] = {
+        "tool": "yakkan check",
+        "fail_on": report.fail_on,
+        "exit_code": report.exit_code,
+        "summary": {
+            "documents": len(report.documents),
+            "problems": len(report.problems),
+            "new": len(report.new),
+            "baselined": len(report.problems) - len(report.new),
+            "failing": sum(report.fails(p) for p in report.problems),
+            "by_status": counts(report.problems, "status"),
+            "by_level": counts(report.problems, "level"),
+        },
+        "documents": [
+            {
+                "path": d.path,
+                "document": d.document,
+                "error": d.error,
+                "problems": len(d.problems),
+                "by_status": counts(d.problems, "status"),
+            }
+            for d in report.documents
+        ],
+        "problems": [p.to_json() for p in report.problems],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- GitHub workflow commands --------------------------------------------------------------------
+
+
+def _gh_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(value: str) -> str:
+    return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(report: Report) -> str:
+    lines = []
+    for d in report.unusable:
+        lines.append(f"::error file={_gh_prop(d.path)},title=yakkan%3A unusable input::"
+                     f"{_gh_data(d.error or '')}")  # fmt: skip
+    for p in report.new:
+        props = f"file={_gh_prop(p.path)},line={p.line},col={p.column},title={_gh_prop(p.status)}"
+        lines.append(f"::{_GITHUB_LEVEL[p.level]} {props}::{_gh_data(p.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+# --- SARIF 2.1.0 -----------------------------------------------------------------------------
+
+
+def _rules(problems: list[Problem]) -> list[dict[str, Any]]:
+    seen: dict[str, Problem] = {}
+    for p in problems:
+        seen.setdefault(p.status, p)
+    rules = []
+    for status, first in sorted(seen.items()):
+        help_text = STATUS_HELP.get(status) or first.message
+        rules.append(
+            {
+                "id": status,
+                "name": "".join(w.capitalize() for w in status.replace("-", "_").split("_")),
+                "shortDescription": {"text": f"{first.kind}: {status}"},
+                "fullDescription": {"text": help_text},
+                "defaultConfiguration": {"level": _SARIF_LEVEL[first.level]},
+                "properties": {"tags": [first.kind]},
+            }
+        )
+    return rules
+
+
+def _sarif_result(p: Problem, rule_index: int, baseline_used: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": p.status,
+        "ruleIndex": rule_index,
+        "level": _SARIF_LEVEL[p.level],
+        "message": {"text": p.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": p.path.replace("\\", "/")},
+                    "region": {"startLine": p.line, "startColumn": p.column},
+                },
+                "logicalLocations": [{"name": p.source, "kind": "member"}] if p.source else [],
+            }
+        ],
+        "partialFingerprints": {"yakkanFingerprint/v1": p.fingerprint},
+    }
+    if baseline_used:
+        result["baselineState"] = "unchanged" if p.baselined else "new"
+    return result
+
+
+def render_sarif(report: Report) -> str:
+    problems = report.problems
+    rules = _rules(problems)
+    index = {r["id"]: i for i, r in enumerate(rules)}
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": d.error},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": d.path}}}],
+        }
+        for d in report.unusable
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "yakkan",
+                "version": _tool_version(),
+                "informationUri": INFO_URI,
+                "rules": rules,
+            }
+        },
+        "invocations": [
+            {
+                "executionSuccessful": not report.unusable,
+                "toolExecutionNotifications": notifications,
+            }
+        ],
+        "results": [_sarif_result(p, index[p.status], report.baseline_used) for p in problems],
+    }
+    sarif = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(sarif, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- JUnit XML --------------------------------------------------------------------------------
+
+
+def _testcase(suite: ET.Element, d: CheckedDocument, p: Problem, report: Report) -> str:
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        classname=d.document,
+        name=f"{p.line}:{p.column} {p.status} {p.text or p.source or ''}".strip(),
+        file=p.path,
+        line=str(p.line),
+    )
+    detail = f"{p.path}:{p.line}:{p.column}: {p.status}: {p.message}"
+    if report.fails(p):
+        fail = ET.SubElement(case, "failure", type=p.status, message=p.message)
+        fail.text = detail
+        return "failure"
+    why = "baselined" if p.baselined else f"{p.level}: below --fail-on {report.fail_on}"
+    ET.SubElement(case, "skipped", message=f"{why}: {p.message}")
+    return "skipped"
+
+
+def render_junit(report: Report) -> str:
+    root = ET.Element("testsuites", name="yakkan check")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for d in report.documents:
+        suite = ET.SubElement(root, "testsuite", name=d.path)
+        tally = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        if d.error:
+            case = ET.SubElement(suite, "testcase", classname=d.document, name="read document")
+            ET.SubElement(case, "error", type="unusable-input", message=d.error).text = d.error
+            tally["errors"] += 1
+        for p in d.problems:
+            outcome = _testcase(suite, d, p, report)
+            tally["failures" if outcome == "failure" else "skipped"] += 1
+        if not d.error and not d.problems:
+            ET.SubElement(suite, "testcase", classname=d.document, name="no problems")
+        tally["tests"] = max(1, len(d.problems) + (1 if d.error else 0))
+        for key, value in tally.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+RENDERERS: dict[str, Callable[[Report], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "github": render_github,
+    "sarif": render_sarif,
+    "junit": render_junit,
+}
+
+
+def render(report: Report, fmt: str) -> str:
+    return RENDERERS[fmt](report)
