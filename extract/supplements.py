@@ -39,6 +39,18 @@ _APPENDIX_PREFIX = {"別紙": "bessi", "別表": "beppyo", "別記": "bekki"}
 _TRANSITIONAL_RE = re.compile(r"なお従前の(?:とおり|例によ)|従前の例によ|なお(?:その)?効力を有する")
 _NUMBERISH_RE = re.compile(r"[0-9０-９]|第.*号")
 
+DIAGNOSTIC_CODES = (
+    "duplicate-supplement",
+    "supplement-heading-conflict",
+    "effective-dates-out-of-order",
+    "enacted-dates-out-of-order",
+    "effective-before-enacted",
+    "missing-document-number",
+    "missing-effective-date",
+    "unresolved-effective-date",
+    "partial-effective-target-missing",
+)
+
 
 @dataclass
 class _Event:

@@ -6,12 +6,15 @@ compare with tests/fixtures/supplements/<doc>@<version>.tsv, written by reading 
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from extract.model import Node, Supplement
+from extract.model import Node, ParsedDocument, Supplement
+from extract.parse import parse_bytes
 from extract.supplements import (
+    DIAGNOSTIC_CODES,
     clause_effective_dates,
     effective_date_of,
     extract_supplements,
@@ -226,3 +229,104 @@ def test_partial_subjects(sentence: str, targets: list[str]) -> None:
     assert [(p.target, p.effective) for p in s.partial_effective] == [
         (t, "2021-06-01") for t in targets
     ]
+
+
+# -- the corpus -----------------------------------------------------------------------------
+
+CORPUS = Path(__file__).parent.parent / "corpus"
+EXPECTED = sorted(FIXTURES.glob("*@*.tsv"))
+STATUTES = {"kojin-joho-hogo-ho", "shohisha-keiyaku-ho"}
+
+
+def _parse(name: str) -> ParsedDocument:
+    doc_id, version = name.split("@")
+    (path,) = (CORPUS / doc_id).glob(f"{version}.*")
+    return parse_bytes(path.read_bytes(), str(path))
+
+
+def _rows(path: Path) -> list[list[str | None]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            rows.append([None if v == "-" else v for v in line.split("\t")])
+    return rows
+
+
+def _as_row(s: Supplement) -> list[str | None]:
+    partial = ",".join(f"{p.target}={p.effective}" for p in s.partial_effective) or None
+    yes = "yes" if s.transitional else "no"
+    return [str(s.line), s.enacted, s.number, s.effective, partial, yes]
+
+
+@pytest.mark.parametrize("expected", EXPECTED, ids=lambda p: p.stem)
+def test_corpus_events(expected: Path) -> None:
+    doc = _parse(expected.stem)
+    assert [_as_row(s) for s in doc.supplements] == _rows(expected)
+    assert [s.id for s in doc.supplements] == [
+        f"suppl_{i}" for i in range(1, len(doc.supplements) + 1)
+    ]
+    for s in doc.supplements:
+        node = doc.node(s.id)
+        assert node is not None and node.kind == "supplement" and node.line == s.line
+        assert s.transitional == (s.transitional_text is not None)
+
+
+def _published() -> set[str]:
+    names = set()
+    for toml in CORPUS.glob("*/document.toml"):
+        meta = tomllib.loads(toml.read_text(encoding="utf-8"))
+        for v in meta["versions"]:
+            if not v.get("constructed", False):
+                names.add(f"{meta['id']}@{Path(v['file']).stem}")
+    return names
+
+
+def test_every_published_version_has_expectations() -> None:
+    assert _published() == {p.stem for p in EXPECTED}
+
+
+@pytest.mark.parametrize("expected", EXPECTED, ids=lambda p: p.stem)
+def test_corpus_diagnostics(expected: Path) -> None:
+    doc = _parse(expected.stem)
+    found = [(d.level, d.code, d.line) for d in doc.diagnostics if d.code in DIAGNOSTIC_CODES]
+    if expected.stem.split("@")[0] in STATUTES:
+        undated = [int(r[0] or 0) for r in _rows(expected) if r[3] is None]
+        assert found == [("info", "unresolved-effective-date", line) for line in undated]
+        return
+    want = [r for r in _rows(FIXTURES / "diagnostics.tsv") if r[0] == expected.stem]
+    assert found == [(r[1], r[2], int(r[3] or 0)) for r in want]
+
+
+def test_corpus_version_dates_match_metadata() -> None:
+    """document.toml records the latest 附則 effective date of each published terms document."""
+    checked = 0
+    for toml in CORPUS.glob("*/document.toml"):
+        meta = tomllib.loads(toml.read_text(encoding="utf-8"))
+        if meta["kind"] != "terms":
+            continue
+        for v in meta["versions"]:
+            if v.get("constructed", False):
+                continue
+            doc = _parse(f"{meta['id']}@{Path(v['file']).stem}")
+            assert effective_date_of(doc.supplements) == v.get("effective")
+            checked += 1
+    assert checked == 5
+
+
+def test_toreru_camera_article_20_has_its_own_date() -> None:
+    doc = _parse("toreru-camera@2023-12-01")
+    assert clause_effective_dates(doc.supplements) == {"art_20": "2021-05-17"}
+    art = doc.node("art_20")
+    assert art is not None and art.caption == "契約者による解約"
+    s6 = doc.supplements[5]
+    assert s6.transitional_text is not None and "なお従前のとおり" in s6.transitional_text
+
+
+def test_gigaraku_duplicate_and_conflict_messages() -> None:
+    doc = _parse("gigaraku-wifi-ap@2025-10-31")
+    by_code = {d.code: d for d in doc.diagnostics if d.code in DIAGNOSTIC_CODES}
+    assert by_code["duplicate-supplement"].node == "suppl_6"
+    assert "line 572" in by_code["duplicate-supplement"].message
+    conflict = by_code["supplement-heading-conflict"]
+    assert conflict.node == "suppl_25"
+    assert "2025-10-31" in conflict.message and "2025-05-30" in conflict.message
