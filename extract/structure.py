@@ -50,18 +50,46 @@ ITEM_RES: list[tuple[str, re.Pattern[str]]] = [
 ]
 _PARTICLE = re.compile(
     r"^(?:の|に|を|は|が|へ|と|で|や|及び|又は|並びに|若しくは|から|まで|により|において|中|各号|"
-    r"第|、|。|,|\)|」|）|等|以外|以降|以下|以上|ただし)"
+    r"、|。|,|\)|」|）|等|以外|以降|以下|以上|ただし)"
 )
 _UNIT = re.compile(
-    r"^(?:[年月日時分秒円件台個回倍%歳号条項]|か月|ヶ月|カ月|営業日|GB|MB|Mb|Gb|kb|bit)"
+    r"^(?:か月|ヶ月|カ月|営業日|GB|MB|Mb|Gb|kb|bit|%|[年月日時分秒円件台個回倍歳](?![人本野額]))"
 )
 _TERMINATORS = "。．.：:）)」』】"
 _NOT_CAPTION = {"注", "注意", "参考", "例", "注1", "注2"}
 
 
+_DEF_HEADER = re.compile(r"^用 *語( +)用 *語 *の *意 *味$")
+_LEAVE_TABLE = ("chapter", "section", "subsection", "article", "supplement", "appendix")
+_HIRAGANA_BUT_NO = re.compile(r"[ぁ-ねは-ゟ]")
+_CONT_START = "・(（※-" + CIRCLED + "0123456789０１２３４５６７８９"
+
+
+def _definition_split(text: str) -> tuple[int, int] | None:
+    """(end of term, start of meaning) at the first space, or None for a single cell."""
+    m = re.search(r"[ \u3000]+", text)
+    return (m.start(), m.end()) if m else None
+
+
+def _starts_definition(text: str, previous: str) -> str | None:
+    """Does this line of a flattened 用語の定義 table start a new term: "term" (alone on
+    its line, the meaning follows), "split" (term and meaning) or None (continuation)."""
+    if text[0] in _CONT_START:
+        return None
+    punct = set("、。「」()（）")
+    if len(text) <= 12 and not punct & set(text) and "\t" in previous and terminated(previous):
+        return "term"
+    split = _definition_split(text)
+    if split is None:
+        return None
+    term = text[: split[0]]
+    ok = len(term) <= 16 and not punct & set(term) and not _HIRAGANA_BUT_NO.search(term)
+    return "split" if ok else None
+
+
 @dataclass
 class Marker:
-    kind: str  # chapter section subsection article paragraph item supplement appendix caption row text
+    kind: str  # chapter … article paragraph item supplement appendix caption row text
     num: str | None = None
     label: str = ""
     caption: str | None = None
@@ -128,7 +156,7 @@ def _supplement(text: str, folded: str) -> Marker | None:
     if not m:
         return None
     rest = folded[m.end() :].strip()
-    if len(rest) > 12 or "。" in rest or not _rest_ok(rest):
+    if len(rest) > 12 or "。" in rest or not _rest_ok(rest) or rest.startswith("第"):
         return None
     cap = m.group("captext")
     return Marker(
@@ -212,8 +240,15 @@ def classify(text: str) -> Marker:
         return Marker("caption", caption=text[1:-1].strip(), start=len(text))
     m = PARA_RE.match(folded)
     if m and not _UNIT.match(folded[m.end() :]):
-        return Marker("paragraph", str(int(m.group("num"))), text[: m.end()].rstrip(), None, m.end(),
-                      "digit", int(m.group("num")))  # fmt: skip
+        return Marker(
+            "paragraph",
+            str(int(m.group("num"))),
+            text[: m.end()].rstrip(),
+            None,
+            m.end(),
+            "digit",
+            int(m.group("num")),
+        )
     mk = _item(text, folded)
     if mk is not None:
         return mk
@@ -264,6 +299,10 @@ class Builder:
     appendix_count: dict[str, int] = field(default_factory=dict)
     suppl_count: int = 0
     last_block: int | None = None
+    children: dict[str, int] = field(default_factory=dict)  # items created under each node
+    last_division: dict[str, int] = field(default_factory=dict)
+    deftable: Node | None = None  # paragraph holding a space-separated 用語の定義 table
+    defrow: Node | None = None
 
     # ------------------------------------------------------------------ helpers
     def new(
@@ -277,21 +316,33 @@ class Builder:
             node_id = f"{wanted}__dup_{k}"
             self.diag("warning", "duplicate-id", f"{wanted} appears again", ln.line, node_id)
         self.ids.add(node_id)
-        node = Node(node_id, kind, mk.num, mk.label, mk.caption, "",
-                    parent.id if parent else None, ln.line, ln.line)  # fmt: skip
+        node = Node(
+            node_id,
+            kind,
+            mk.num,
+            mk.label,
+            mk.caption,
+            "",
+            parent.id if parent else None,
+            ln.line,
+            ln.line,
+        )
         self.nodes.append(node)
         return node
 
     def diag(self, level: str, code: str, message: str, line: int, node: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(level, code, message, line, node))  # type: ignore[arg-type]
 
-    def append_text(self, node: Node, ln: RawLine, start: int, new_unit: bool) -> None:
+    def append_text(
+        self, node: Node, ln: RawLine, start: int, new_unit: bool, sep: str | None = None
+    ) -> None:
         piece = ln.text[start:].strip(" \u3000")
         if not piece:
             return
         col = ln.col + start + (len(ln.text[start:]) - len(ln.text[start:].lstrip(" \u3000")))
         if node.text:
-            sep = "\n" if new_unit or terminated(node.text) else _ascii_join(node.text, piece)
+            if sep is None:
+                sep = "\n" if new_unit or terminated(node.text) else _ascii_join(node.text, piece)
             node.text += sep
         node.segments.append((len(node.text), ln.line, col))
         node.text += piece
@@ -317,8 +368,10 @@ class Builder:
         kind: NodeKind = mk.kind  # type: ignore[assignment]
         node = self.new(kind, wanted, mk, parent, ln)
         self.division[mk.kind] = node
+        self.last_division[mk.kind] = to_int((mk.num or "0").split("-")[0]) or 0
         for k in order[level + 1 :]:
             self.division[k] = None
+            self.last_division[k] = 0
         self.close_article()
         self.supplement = self.appendix = None
         self.current = node
@@ -363,15 +416,27 @@ class Builder:
         last = num_key(seen[-1])
         cur = num_key(num)
         if num in seen:
-            self.diag("warning", f"repeated-{what.replace(' ', '-')}-number",
-                      f"{what} {num} appears twice", ln.line)  # fmt: skip
+            self.diag(
+                "warning",
+                f"repeated-{what.replace(' ', '-')}-number",
+                f"{what} {num} appears twice",
+                ln.line,
+            )
         elif cur < last:
-            self.diag("warning", f"{what.replace(' ', '-')}-out-of-order",
-                      f"{what} {num} follows {seen[-1]}", ln.line)  # fmt: skip
+            self.diag(
+                "warning",
+                f"{what.replace(' ', '-')}-out-of-order",
+                f"{what} {num} follows {seen[-1]}",
+                ln.line,
+            )
         elif cur[0] > last[0] + 1:
             missing = ", ".join(str(n) for n in range(last[0] + 1, cur[0]))
-            self.diag("warning", f"skipped-{what.replace(' ', '-')}-number",
-                      f"{what} number(s) {missing} missing between {seen[-1]} and {num}", ln.line)  # fmt: skip
+            self.diag(
+                "warning",
+                f"skipped-{what.replace(' ', '-')}-number",
+                f"{what} number(s) {missing} missing between {seen[-1]} and {num}",
+                ln.line,
+            )
 
     def expected_article(self, num: str) -> bool:
         seen = self.suppl_articles if self.supplement is not None else self.main_articles
@@ -394,8 +459,12 @@ class Builder:
         self.para_count += 1
         num = mk.num if mk.num else str(self.para_count)
         if mk.value and mk.value != self.last_para + 1:
-            self.diag("warning", "paragraph-out-of-order",
-                      f"paragraph {mk.value} follows {self.last_para} in {owner.id}", ln.line)  # fmt: skip
+            self.diag(
+                "warning",
+                "paragraph-out-of-order",
+                f"paragraph {mk.value} follows {self.last_para} in {owner.id}",
+                ln.line,
+            )
         self.last_para = mk.value or self.para_count
         mk.num = num
         if self.pending_caption and mk.caption is None:
@@ -421,10 +490,8 @@ class Builder:
             self.text(ln, False)
             return
         in_item = bool(self.items)
-        siblings = sum(
-            1 for n in self.nodes if n.parent == parent.id and n.kind in ("item", "subitem")
-        )
-        ordinal = siblings + 1
+        ordinal = self.children.get(parent.id, 0) + 1
+        self.children[parent.id] = ordinal
         if in_item:
             kind: NodeKind = "subitem"
             wanted = f"{parent.id}__sub_{ordinal}"
@@ -445,6 +512,9 @@ class Builder:
                 if mk.value == expected or mk.value != 1:
                     return i
                 return None  # a new run starting at 1 under a deeper level
+        top = self.items[-1] if self.items else None
+        if top and top.style.startswith("bullet") and mk.value == top.value + 1:
+            return len(self.items) - 1  # "(12)" continuing a list of 11 unnumbered bullets
         return None
 
     def item_fits(self, mk: Marker) -> bool:
@@ -463,6 +533,17 @@ class Builder:
         self.last_block = ln.block
         ended = strong or self.last_strong or terminated(self.last_text)
         mk = classify(ln.text)
+        if self.deftable is not None:
+            if mk.kind in _LEAVE_TABLE and self.dispatch(mk, ln, True):
+                self.deftable = self.defrow = None
+            else:
+                self.definition_row(ln)
+            self.last_text, self.last_strong = ln.text, False
+            return
+        if self.article is not None and _DEF_HEADER.match(fold(ln.text)):
+            self.start_definition_table(ln)
+            self.last_text, self.last_strong = ln.text, True
+            return
         handled = self.dispatch(mk, ln, ended)
         if not handled:
             if ln.list_depth >= 0 and self.list_item(ln):
@@ -484,7 +565,10 @@ class Builder:
             self.row(ln)
             return True
         if kind in ("chapter", "section", "subsection"):
-            if self.appendix is not None or not (ended or self.article is None):
+            expected = (
+                to_int((mk.num or "0").split("-")[0]) == self.last_division.get(mk.kind, 0) + 1
+            )
+            if self.appendix is not None or not (ended or expected or self.article is None):
                 return False
             self.flush_caption()
             self.open_division(mk, ln)
@@ -517,10 +601,9 @@ class Builder:
                 return self.try_item(
                     Marker("item", mk.num, mk.label, None, mk.start, "digit", mk.value), ln, ended
                 )
-            if not (
-                mk.value == self.last_para + 1 or ended or (self.last_para == 0 and mk.value == 1)
-            ):
-                return False
+            fits = mk.value == self.last_para + 1 or (self.last_para == 0 and mk.value == 1)
+            if not (fits or (ended and mk.value > self.last_para) or ln.list_depth >= 0):
+                return False  # a wrapped number, or a numbered row of a flattened table
             self.open_paragraph(mk, ln)
             return True
         if kind == "item":
@@ -556,6 +639,40 @@ class Builder:
             return False
         self.open_item(mk, ln)
         return True
+
+    def start_definition_table(self, ln: RawLine) -> None:
+        """「用語 用語の意味」: the rows below are term / meaning pairs split at the first space."""
+        parent = self.paragraph or self.article
+        assert parent is not None
+        self.deftable = parent
+        self.defrow = None
+        self.definition_row(ln, force=True)
+
+    def definition_row(self, ln: RawLine, force: bool = False) -> None:
+        text = ln.text
+        row = self.defrow
+        starts = "split" if force or row is None else _starts_definition(text, row.text)
+        if starts is None and row is not None:
+            if "\t" not in row.text:  # term-only row: this line is the meaning
+                row.text += "\t"
+                self.append_text(row, ln, 0, False, sep="")
+            else:
+                self.append_text(row, ln, 0, text[0] in _CONT_START)
+            return
+        parent = self.deftable
+        assert parent is not None
+        k = self.rows.get(parent.id, 0) + 1
+        self.rows[parent.id] = k
+        row = self.new("table_row", f"{parent.id}__row_{k}", Marker("row"), parent, ln)
+        self.defrow = row
+        header = _DEF_HEADER.match(fold(text))
+        split = header.span(1) if header else _definition_split(text)
+        if split is None or starts == "term":
+            self.append_text(row, ln, 0, False)
+            return
+        self.append_text(row, RawLine(text[: split[0]], ln.line, ln.col), 0, False)
+        row.text += "\t"
+        self.append_text(row, ln, split[1], False, sep="")
 
     def open_supplement(self, mk: Marker, ln: RawLine) -> None:
         self.close_article()
@@ -597,7 +714,7 @@ class Builder:
 
     def flush_caption(self) -> None:
         if self.pending_caption is not None:
-            caption, ln = self.pending_caption
+            _caption, ln = self.pending_caption
             self.pending_caption = None
             self.text(ln, True)
 
@@ -610,8 +727,13 @@ class Builder:
             self.open_paragraph(Marker("paragraph", None, "", None, 0, "digit", 0), ln)
             return
         elif node.kind in ("chapter", "section", "subsection"):
-            self.diag("warning", "text-outside-article",
-                      f"text under {node.id} before any article", ln.line, node.id)  # fmt: skip
+            self.diag(
+                "warning",
+                "text-outside-article",
+                f"text under {node.id} before any article",
+                ln.line,
+                node.id,
+            )
         elif node.kind == "supplement" and ln.line > node.line:
             self.open_paragraph(Marker("paragraph", None, "", None, 0, "digit", 0), ln)
             return
