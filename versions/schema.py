@@ -37,6 +37,7 @@ class TableDef:
     pk: str
     foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
     indexes: list[tuple[str, ...]] = field(default_factory=list)
+    unique: tuple[str, ...] = ()
     not_null: tuple[str, ...] = ()
 
 
@@ -115,6 +116,7 @@ NODES = TableDef(
     pk="key",
     foreign_keys=[("version_id", "versions", "id"), ("doc_id", "documents", "id")],
     indexes=[("version_id", "node_id"), ("doc_id", "node_id"), ("version_id", "ord")],
+    unique=("seq",),
     not_null=("seq", "version_id", "doc_id", "node_id", "kind"),
 )
 
@@ -250,18 +252,42 @@ TABLES: tuple[TableDef, ...] = (
     BUILD_META,
 )
 
-# Full-text tables (FTS5). Both are contentless; rowid = nodes.seq.
-#   nodes_words:   space-separated SudachiPy normalized-form tokens (unicode61) — whole words of any
-#                  length, 表記ゆれ folded (申込 = 申し込み = 申込み), full/half width folded.
-#   nodes_trigram: NFKC-normalised text (trigram) — substrings of 3+ characters.
+NODE_WORDS = TableDef(
+    "node_words",
+    "Word tokens of each node as indexed for search (content of the nodes_words FTS table).",
+    {
+        "seq": C(int, "nodes.seq of the node."),
+        "caption": C(str, "Caption as SudachiPy normalized-form tokens (A split, then C split)."),
+        "text": C(str, "Text as SudachiPy normalized-form tokens (A split, then C split)."),
+    },
+    pk="seq",
+)
+
+PARSE_CACHE = TableDef(
+    "parse_cache",
+    "Parsed documents keyed by source hash and parser version: unchanged files are not re-parsed.",
+    {
+        "key": C(str, "sha256 of the source bytes:format:parser version."),
+        "json": C(bytes, "zlib-compressed ParsedDocument JSON (docs/parse-json.md)."),
+    },
+    pk="key",
+)
+
+TABLES = (*TABLES, NODE_WORDS, PARSE_CACHE)
+
+# Full-text tables (FTS5), rowid = nodes.seq, columns (caption, text).
+#   nodes_words:   content from node_words: SudachiPy normalized-form tokens (unicode61) — whole
+#                  words of any length, 表記ゆれ folded (申込 = 申し込み = 申込み), widths folded.
+#   nodes_trigram: content from nodes (trigram) — substrings of 3+ characters.
 FTS_WORDS = "nodes_words"
 FTS_TRIGRAM = "nodes_trigram"
 FTS_SQL = (
-    f"CREATE VIRTUAL TABLE [{FTS_WORDS}] USING fts5(caption, text, content='', "
-    "tokenize='unicode61 remove_diacritics 0')",
-    f"CREATE VIRTUAL TABLE [{FTS_TRIGRAM}] USING fts5(caption, text, content='', "
-    "tokenize='trigram')",
+    f"CREATE VIRTUAL TABLE [{FTS_WORDS}] USING fts5(caption, text, content='node_words', "
+    "content_rowid='seq', tokenize='unicode61 remove_diacritics 0')",
+    f"CREATE VIRTUAL TABLE [{FTS_TRIGRAM}] USING fts5(caption, text, content='nodes', "
+    "content_rowid='seq', tokenize='trigram')",
 )
+FTS_REBUILD = tuple(f"INSERT INTO [{t}]([{t}]) VALUES('rebuild')" for t in (FTS_WORDS, FTS_TRIGRAM))
 
 
 def create_schema(db: sqlite_utils.Database) -> None:
@@ -275,6 +301,8 @@ def create_schema(db: sqlite_utils.Database) -> None:
         )
         for columns in table.indexes:
             db[table.name].create_index(list(columns))  # type: ignore[union-attr]
+        for column in table.unique:
+            db[table.name].create_index([column], unique=True)  # type: ignore[union-attr]
     for sql in FTS_SQL:
         db.execute(sql)
 
@@ -302,8 +330,9 @@ def markdown() -> str:
             if name in fks:
                 extra += f" → `{fks[name]}`"
             out.append(f"| `{name}` | {col.type.__name__} | {col.description}{extra} |")
-        if t.indexes:
+        if t.indexes or t.unique:
             idx = ", ".join("(" + ", ".join(i) + ")" for i in t.indexes)
+            idx += "".join(f", unique ({u})" for u in t.unique)
             out.append(f"\nIndexes: {idx}")
         out.append("")
     return "\n".join(out)

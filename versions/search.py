@@ -17,37 +17,19 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
-import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sudachipy import Dictionary, SplitMode
+from extract.japanese import tokenize
 
 _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆ヶ]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _SKIP_POS = {"補助記号", "空白"}
+NO_MATCH = '""'  # an FTS5 expression that matches nothing
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # private-use markers around matches (see snippet)
-
-_local = threading.local()
-_dictionary: Dictionary | None = None
-_dict_lock = threading.Lock()
-
-
-def _tokenizers() -> tuple[Any, Any]:
-    """(A-mode, C-mode) SudachiPy tokenizers, one pair per thread."""
-    global _dictionary
-    pair = getattr(_local, "pair", None)
-    if pair is None:
-        with _dict_lock:
-            if _dictionary is None:
-                _dictionary = Dictionary()
-            d = _dictionary
-        pair = (d.create(SplitMode.A), d.create(SplitMode.C))
-        _local.pair = pair
-    return pair
 
 
 def fold(word: str) -> str:
@@ -59,13 +41,12 @@ def fold(word: str) -> str:
 
 def _morphemes(text: str, mode: int) -> list[tuple[str, int, int]]:
     """(folded normalized form, start, end) of every word of ``text``; symbols dropped."""
-    tokenizer = _tokenizers()[mode]
     out = []
-    for m in tokenizer.tokenize(text):
-        if m.part_of_speech()[0] in _SKIP_POS:
+    for t in tokenize(text, "C" if mode else "A"):
+        if t.pos in _SKIP_POS:
             continue
-        form = fold(unicodedata.normalize("NFKC", m.normalized_form())).lower()
-        out.append((form, m.begin(), m.end()))
+        form = fold(unicodedata.normalize("NFKC", t.normalized_form)).lower()
+        out.append((form, t.start, t.end))
     return out
 
 
@@ -114,11 +95,18 @@ def match_expression(query: str) -> str | None:
 
 
 def trigram_expression(query: str) -> str | None:
-    """FTS5 MATCH expression for ``nodes_trigram``; None when a term is under 3 characters."""
-    ts = [t.lower() for t in terms(query)]
+    """FTS5 MATCH expression for ``nodes_trigram``; None when a term is under 3 characters.
+
+    Each term matches as printed or in its NFKC form (half-width digits for full-width ones).
+    """
+    ts = (query or "").replace("\u3000", " ").split()
     if not ts or any(len(t) < 3 for t in ts):
         return None
-    return " AND ".join(_phrase([t]) for t in ts)
+    parts = []
+    for t in ts:
+        forms = sorted({t, unicodedata.normalize("NFKC", t)})
+        parts.append("(" + " OR ".join(_phrase([f]) for f in forms) + ")")
+    return " AND ".join(parts)
 
 
 # --- highlighting in the original text -------------------------------------------------------
@@ -211,10 +199,10 @@ class Hit:
 SEARCH_SQL = """
 with hits as (
   select rowid, bm25(nodes_words, 3.0, 1.0) as score
-  from nodes_words where :words is not null and nodes_words match :words
+  from nodes_words where nodes_words match :words
   union all
   select rowid, bm25(nodes_trigram, 3.0, 1.0) as score
-  from nodes_trigram where :tri is not null and nodes_trigram match :tri
+  from nodes_trigram where nodes_trigram match :tri
 ), best as (select rowid, min(score) as score from hits group by rowid)
 select n.key, n.version_id, n.doc_id, n.node_id, n.kind, n.label, n.caption, n.text, n.path,
        n.chapter_id, n.article_id, best.score
@@ -260,8 +248,8 @@ def fulltext(
     conn, close = _connection(db)
     try:
         params = {
-            "words": words_expr,
-            "tri": tri_expr,
+            "words": words_expr or NO_MATCH,
+            "tri": tri_expr or NO_MATCH,
             "all_versions": int(all_versions or version is not None),
             "version": version,
             "doc": doc,

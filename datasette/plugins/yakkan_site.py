@@ -1,0 +1,351 @@
+"""yakkan's Datasette plugin: search SQL functions, column descriptions and the /-/yakkan pages.
+
+Loaded with ``--plugins-dir datasette/plugins`` (``yakkan serve`` does that). Pages:
+
+    /-/yakkan                              home: documents and their versions
+    /-/yakkan/doc/DOC                      outline of the latest version (tree with anchors)
+    /-/yakkan/doc/DOC@DATE                 the version in force on DATE (or DOC@file-stem)
+    /-/yakkan/clause/VERSION_ID/NODE_ID    a clause: text, references both ways, terms, events
+    /-/yakkan/search?q=…&doc=…&kind=…      full-text search (versions/search.py)
+
+Every value from documents goes through Jinja autoescape; only search snippets are markup, built
+by ``versions.search.marked_html`` which escapes first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from datasette.utils.asgi import Response
+from markupsafe import Markup
+
+from datasette import hookimpl  # type: ignore[attr-defined]
+from versions import schema, search
+
+KINDS = (
+    "article",
+    "paragraph",
+    "item",
+    "subitem",
+    "chapter",
+    "supplement",
+    "appendix",
+    "table_row",
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --- SQL functions -----------------------------------------------------------------------------
+
+
+def _match(q: str | None) -> str:
+    return search.match_expression(q or "") or search.NO_MATCH
+
+
+def _trigram(q: str | None) -> str:
+    return search.trigram_expression(q or "") or search.NO_MATCH
+
+
+def _snippet(text: str | None, q: str | None) -> str:
+    return search.snippet(text or "", q or "", 80)
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    conn.create_function("yakkan_match", 1, _match, deterministic=True)
+    conn.create_function("yakkan_trigram", 1, _trigram, deterministic=True)
+    conn.create_function("yakkan_snippet", 2, _snippet, deterministic=True)
+    conn.create_function("yakkan_words", 1, search.index_words, deterministic=True)
+
+
+@hookimpl
+def render_cell(value: Any) -> Any:
+    """Cells holding search-match markers (from yakkan_snippet) render with <mark>, escaped."""
+    if isinstance(value, str) and search.MARK_OPEN in value:
+        return Markup(search.marked_html(value))
+    return None
+
+
+@hookimpl
+def get_metadata(datasette: Any, database: str | None) -> dict[str, Any]:
+    """Column descriptions from versions/schema.py for every database holding the schema."""
+    names = [database] if database else [n for n in datasette.databases if n != "_internal"]
+    return {"databases": {n: {"tables": schema.datasette_tables()} for n in names}}
+
+
+@hookimpl
+def canned_queries(datasette: Any, database: str) -> dict[str, Any] | None:
+    """The canned queries of metadata.yml (written for database ``yakkan``) for any other name."""
+    if database in ("yakkan", "_internal"):
+        return None
+    local = getattr(datasette, "_metadata_local", None) or {}
+    queries = local.get("databases", {}).get("yakkan", {}).get("queries")
+    return dict(queries) if queries else None
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+async def _database(datasette: Any) -> Any:
+    """The database that holds the knowledge base (first one with a ``nodes`` table)."""
+    for name, db in datasette.databases.items():
+        if name != "_internal" and "nodes" in await db.table_names():
+            return db
+    return None
+
+
+async def _rows(db: Any, sql: str, params: dict[str, Any] | list[Any] | None = None) -> list[Any]:
+    return list((await db.execute(sql, params or {})).rows)
+
+
+async def _one(db: Any, sql: str, params: dict[str, Any] | list[Any] | None = None) -> Any:
+    rows = await _rows(db, sql, params)
+    return rows[0] if rows else None
+
+
+async def _render(
+    datasette: Any, request: Any, template: str, ctx: dict[str, Any], status: int = 200
+) -> Response:
+    html = await datasette.render_template(template, ctx, request=request)
+    return Response.html(html, status=status)
+
+
+async def _not_found(datasette: Any, request: Any, message: str) -> Response:
+    return await _render(datasette, request, "yakkan_error.html", {"message": message}, 404)
+
+
+def _subtree_sql(where: str) -> str:
+    """Nodes of one version: a node and its descendants (by parent links)."""
+    return f"""
+    with recursive sub(node_id) as (
+      select node_id from nodes where version_id = :v and node_id = :n
+      union all
+      select c.node_id from nodes c join sub on c.parent_id = sub.node_id where c.version_id = :v
+    )
+    select * from nodes where version_id = :v and node_id in (select node_id from sub) {where}
+    order by ord"""
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+async def home(datasette: Any, request: Any) -> Response:
+    db = await _database(datasette)
+    if db is None:
+        return await _not_found(datasette, request, "No yakkan knowledge base is loaded.")
+    documents = await _rows(db, "select * from documents order by kind desc, id")
+    versions = await _rows(db, "select * from versions order by doc_id, ord")
+    by_doc: dict[str, list[Any]] = {}
+    for v in versions:
+        by_doc.setdefault(v["doc_id"], []).append(v)
+    return await _render(
+        datasette,
+        request,
+        "yakkan_home.html",
+        {"documents": documents, "versions": by_doc, "database": db.name},
+    )
+
+
+async def resolve_version(db: Any, spec: str) -> tuple[Any, str | None]:
+    """The version row for DOC, DOC@DATE (in force on DATE) or DOC@version-stem; or an error."""
+    doc_id, _, when = spec.partition("@")
+    doc = await _one(db, "select * from documents where id = ?", [doc_id])
+    if doc is None:
+        return None, f"No document {doc_id!r}."
+    if not when:
+        return await _one(
+            db, "select * from versions where id = ?", [doc["latest_version_id"]]
+        ), None
+    exact = await _one(db, "select * from versions where id = ?", [spec])
+    if exact is not None:
+        return exact, None
+    if not _DATE.match(when):
+        return None, f"{when!r} is neither a date (YYYY-MM-DD) nor a version of {doc_id}."
+    row = await _one(
+        db,
+        "select * from versions where doc_id = ? and effective <= ? "
+        "order by effective desc limit 1",
+        [doc_id, when],
+    )
+    if row is None:
+        first = await _one(db, "select min(effective) from versions where doc_id = ?", [doc_id])
+        return None, f"{when} is before the first version of {doc_id} ({first[0]})."
+    return row, None
+
+
+async def document(datasette: Any, request: Any) -> Response:
+    db = await _database(datasette)
+    spec = request.url_vars["spec"]
+    version, error = await resolve_version(db, spec)
+    if error:
+        return await _not_found(datasette, request, error)
+    vid = version["id"]
+    doc = await _one(db, "select * from documents where id = ?", [version["doc_id"]])
+    nodes = await _rows(db, "select * from nodes where version_id = ? order by ord", [vid])
+    targets = await _rows(
+        db, "select target, effective from amendment_targets where version_id = ?", [vid]
+    )
+    own_dates = {t["target"]: t["effective"] for t in targets}
+    others = await _rows(db, "select * from versions where doc_id = ? order by ord", [doc["id"]])
+    amendments = await _rows(
+        db, "select * from amendments where version_id = ? order by line", [vid]
+    )
+    _, _, asof = spec.partition("@")
+    return await _render(
+        datasette,
+        request,
+        "yakkan_doc.html",
+        {
+            "doc": doc,
+            "version": version,
+            "nodes": nodes,
+            "own_dates": own_dates,
+            "versions": others,
+            "amendments": amendments,
+            "asof": asof if _DATE.match(asof) else None,
+            "database": db.name,
+        },
+    )
+
+
+async def clause(datasette: Any, request: Any) -> Response:
+    db = await _database(datasette)
+    vid, nid = request.url_vars["version"], request.url_vars["node"]
+    node = await _one(db, "select * from nodes where version_id = ? and node_id = ?", [vid, nid])
+    if node is None:
+        return await _not_found(datasette, request, f"No clause {nid!r} in version {vid!r}.")
+    version = await _one(db, "select * from versions where id = ?", [vid])
+    doc = await _one(db, "select * from documents where id = ?", [node["doc_id"]])
+    params = {"v": vid, "n": nid}
+    subtree = await _rows(db, _subtree_sql(""), params)
+    keys = [r["key"] for r in subtree]
+    marks = ",".join("?" * len(keys))
+    refs_from = await _rows(
+        db,
+        f"""select r.*, t.label as target_label, t.caption as target_caption
+            from [references] r left join nodes t on t.key = r.target_key
+            where r.source_key in ({marks}) order by r.line, r.column""",
+        keys,
+    )
+    refs_to = await _rows(
+        db,
+        f"""select r.*, s.label as source_label, s.caption as source_caption, s.path as source_path
+            from [references] r join nodes s on s.key = r.source_key
+            where r.target_key in ({marks}) and r.source_key not in ({marks})
+            order by s.ord""",
+        keys + keys,
+    )
+    terms = await _rows(
+        db,
+        f"""select distinct d.term, d.definition, d.node_key, d.kind from definition_uses u
+            join definitions d on d.id = u.definition_id where u.node_key in ({marks})
+            order by d.term""",
+        keys,
+    )
+    ancestors = (node["path"] or "").split(" › ")
+    events = await _rows(
+        db,
+        """select a.*, t.target, t.effective as target_effective from amendment_targets t
+           join amendments a on a.key = t.amendment_key
+           where t.version_id = :v and (t.target = :n or t.target = :art or t.target = :chp)
+           order by t.effective""",
+        {**params, "art": node["article_id"], "chp": node["chapter_id"]},
+    )
+    version_events = await _rows(
+        db,
+        "select * from amendments where version_id = ? order by effective desc, line desc limit 3",
+        [vid],
+    )
+    history = await _rows(
+        db,
+        """select v.id as version_id, v.effective, n.key, n.text, n.caption from versions v
+           left join nodes n on n.version_id = v.id and n.node_id = ?
+           where v.doc_id = ? order by v.ord""",
+        [nid, node["doc_id"]],
+    )
+    similar = await _similar(db, node["key"])
+    return await _render(
+        datasette,
+        request,
+        "yakkan_clause.html",
+        {
+            "node": node,
+            "doc": doc,
+            "version": version,
+            "subtree": subtree,
+            "refs_from": refs_from,
+            "refs_to": refs_to,
+            "terms": terms,
+            "events": events,
+            "version_events": version_events,
+            "history": history,
+            "similar": similar,
+            "ancestors": ancestors,
+            "database": db.name,
+        },
+    )
+
+
+async def _similar(db: Any, key: str) -> list[Any]:
+    """Rows of ``clause_similar`` (key, similar_key, score), when the semantic step made it."""
+    if "clause_similar" not in await db.table_names():
+        return []
+    cols = set(await db.table_columns("clause_similar"))
+    other = next((c for c in ("similar_key", "other_key", "neighbor_key") if c in cols), None)
+    if other is None or "key" not in cols:
+        return []
+    score = "s.score" if "score" in cols else "null"
+    return await _rows(
+        db,
+        f"""select n.*, {score} as score from clause_similar s join nodes n on n.key = s.{other}
+            where s.key = ? order by {score} desc limit 10""",
+        [key],
+    )
+
+
+async def search_page(datasette: Any, request: Any) -> Response:
+    db = await _database(datasette)
+    args = request.args
+    q = (args.get("q") or "").strip()
+    doc = args.get("doc") or None
+    kind = args.get("kind") or None
+    chapter = args.get("chapter") or None
+    every = bool(args.get("all"))
+    hits: list[search.Hit] = []
+    if q:
+
+        def run(conn: Any) -> list[search.Hit]:
+            return search.fulltext(
+                conn, q, doc=doc, chapter=chapter, kind=kind, limit=50, all_versions=every
+            )
+
+        hits = await db.execute_fn(run)
+    documents = await _rows(db, "select id, title from documents order by id")
+    results = [{"hit": h, "snippet": Markup(h.snippet_html)} for h in hits]
+    return await _render(
+        datasette,
+        request,
+        "yakkan_search.html",
+        {
+            "q": q,
+            "doc": doc,
+            "kind": kind,
+            "chapter": chapter,
+            "all": every,
+            "kinds": KINDS,
+            "documents": documents,
+            "results": results,
+            "database": db.name,
+        },
+    )
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [
+        (r"^/-/yakkan/?$", home),
+        (r"^/-/yakkan/doc/(?P<spec>[A-Za-z0-9._@-]+)$", document),
+        (r"^/-/yakkan/clause/(?P<version>[A-Za-z0-9._@-]+)/(?P<node>[A-Za-z0-9._-]+)$", clause),
+        (r"^/-/yakkan/search$", search_page),
+    ]

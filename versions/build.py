@@ -1,0 +1,537 @@
+"""``yakkan build``: corpus/ → one SQLite knowledge base (sqlite-utils), atomic and incremental.
+
+The build is a list of step functions (``STEPS``) run in order on a new database written beside
+the target (``yakkan.db.tmp``); only when every step has succeeded is it moved over the old
+database (``os.replace``). A failure removes the temporary file and leaves the old one untouched.
+
+Incremental: a corpus fingerprint (schema, parser code, metadata, source hashes) equal to the one
+recorded in the existing database makes the build a no-op. Otherwise each source is looked up in
+the previous database's ``parse_cache`` (sha256 + format + parser version) and only new or
+changed files are parsed; word tokens of unchanged texts are reused too.
+
+Adding a step (other engineers): write ``def step(ctx: BuildContext) -> None`` in your own
+module, and add one line to ``STEPS`` below. ``ctx.db`` is the new database; the previous one is
+attached as schema ``prev`` when ``ctx.has_previous`` (e.g. ``select … from prev.embeddings``) so
+expensive rows can be copied instead of recomputed; ``ctx.parsed`` maps every version id to its
+ParsedDocument and ``ctx.changed`` holds the ids parsed afresh in this build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import os
+import sqlite3
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from extract.errors import InputError
+from extract.model import (
+    Artefact,
+    Definition,
+    Diagnostic,
+    Node,
+    ParsedDocument,
+    PartialEffective,
+    Reference,
+    Source,
+    Supplement,
+)
+from versions import schema, search
+from versions.corpus import DEFAULT_CORPUS, CorpusError, DocumentEntry, VersionEntry, load_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "yakkan.db"
+T = TypeVar("T")
+Progress = Callable[[Sequence[Any], str], contextlib.AbstractContextManager[Iterable[Any]]]
+
+
+class BuildError(Exception):
+    """A build that could not complete; the message names the file (and line) that failed."""
+
+
+@dataclass
+class BuildContext:
+    corpus: Path
+    db: sqlite_utils.Database
+    documents: list[DocumentEntry]
+    hashes: dict[str, str]  # version id -> sha256 of the source bytes
+    has_previous: bool = False
+    parsed: dict[str, ParsedDocument] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+    progress: Progress = lambda items, label: contextlib.nullcontext(items)
+    stats: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0  # last nodes.seq handed out
+
+    def versions(self) -> list[VersionEntry]:
+        return [v for d in self.documents for v in d.versions]
+
+
+def _relative(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+# --- fingerprints ------------------------------------------------------------------------------
+
+
+def parser_version() -> str:
+    """Hash of the parser's code: a parser change invalidates the parse cache."""
+    h = hashlib.sha256()
+    for path in [*sorted((ROOT / "extract").glob("*.py")), ROOT / "versions" / "sources.py"]:
+        if path.is_file():
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def builder_version() -> str:
+    """Hash of the build code (this module, schema, search, step modules)."""
+    h = hashlib.sha256()
+    for step in STEPS:
+        module = importlib.import_module(step.__module__)
+        if module.__file__:
+            h.update(Path(module.__file__).read_bytes())
+    for mod in (schema, search):
+        h.update(Path(str(mod.__file__)).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise BuildError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def fingerprint(documents: list[DocumentEntry], hashes: dict[str, str]) -> str:
+    h = hashlib.sha256(f"{schema.SCHEMA_VERSION}:{parser_version()}:{builder_version()}".encode())
+    for doc in documents:
+        h.update((doc.folder / "document.toml").read_bytes())
+        for v in doc.versions:
+            h.update(f"{v.key}:{v.file.name}:{hashes[v.key]}".encode())
+    return h.hexdigest()
+
+
+def _previous_meta(db_path: Path) -> dict[str, str]:
+    if not db_path.is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            return dict(conn.execute("select key, value from build_meta").fetchall())
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return {}
+
+
+# --- parse cache -------------------------------------------------------------------------------
+
+
+def _cache_key(v: VersionEntry, sha: str) -> str:
+    return f"{sha}:{v.format or v.file.suffix}:{parser_version()}"
+
+
+def _from_json(data: dict[str, Any]) -> ParsedDocument:
+    nodes = [Node(**{**n, "segments": [tuple(s) for s in n["segments"]]}) for n in data["nodes"]]
+    supplements = [
+        Supplement(
+            **{**s, "partial_effective": [PartialEffective(**p) for p in s["partial_effective"]]}
+        )
+        for s in data["supplements"]
+    ]
+    return ParsedDocument(
+        source=Source(**data["source"]),
+        title=data["title"],
+        nodes=nodes,
+        supplements=supplements,
+        references=[Reference(**r) for r in data["references"]],
+        definitions=[Definition(**d) for d in data["definitions"]],
+        diagnostics=[Diagnostic(**d) for d in data["diagnostics"]],
+        artefacts=[Artefact(**a) for a in data["artefacts"]],
+    )
+
+
+def _cached(ctx: BuildContext, key: str) -> ParsedDocument | None:
+    if not ctx.has_previous:
+        return None
+    row = ctx.db.execute("select json from prev.parse_cache where key = ?", [key]).fetchone()
+    if row is None:
+        return None
+    return _from_json(json.loads(zlib.decompress(row[0])))
+
+
+def parse_version(v: VersionEntry) -> ParsedDocument:
+    """Parse one version file; InputError (file, line) for unusable input."""
+    from versions.sources import read_document
+
+    fmt = v.format if v.format in (None, "text", "markdown", "md", "pdf-text") else None
+    return read_document(v.file, fmt)
+
+
+# --- steps -------------------------------------------------------------------------------------
+
+
+def step_schema(ctx: BuildContext) -> None:
+    schema.create_schema(ctx.db)
+
+
+def step_documents(ctx: BuildContext) -> None:
+    rows = []
+    for doc in ctx.documents:
+        rows.append(
+            {
+                "id": doc.id,
+                "title": doc.title,
+                "publisher": doc.publisher,
+                "kind": doc.kind,
+                "latest_version_id": doc.latest().key,
+                "version_count": len(doc.versions),
+                "meta": json.dumps(
+                    {
+                        k: v
+                        for k, v in doc.meta.items()
+                        if k not in ("id", "title", "publisher", "kind")
+                    },
+                    ensure_ascii=False,
+                    default=str,
+                ),
+            }
+        )
+    ctx.db["documents"].insert_all(rows)  # type: ignore[union-attr]
+
+
+def step_parse(ctx: BuildContext) -> None:
+    """Parse (or take from the parse cache) every version and insert its rows."""
+    with ctx.progress(ctx.versions(), "Parsing") as versions:
+        for v in versions:
+            sha = ctx.hashes[v.key]
+            key = _cache_key(v, sha)
+            parsed = _cached(ctx, key)
+            if parsed is None:
+                try:
+                    parsed = parse_version(v)
+                except InputError:
+                    raise
+                except Exception as exc:  # a parser bug must still name the file
+                    raise BuildError(f"{v.file}: the parser failed: {exc!r}") from exc
+                ctx.changed.add(v.key)
+            blob = zlib.compress(json.dumps(parsed.to_json(), ensure_ascii=False).encode(), 6)
+            ctx.db["parse_cache"].insert({"key": key, "json": blob}, replace=True)  # type: ignore[union-attr]
+            ctx.parsed[v.key] = parsed
+            _insert_version(ctx, v, parsed)
+
+
+def _insert_version(ctx: BuildContext, v: VersionEntry, p: ParsedDocument) -> None:
+    doc = next(d for d in ctx.documents if d.id == v.doc_id)
+    vid = v.key
+    ctx.db["versions"].insert(  # type: ignore[union-attr]
+        {
+            "id": vid,
+            "doc_id": v.doc_id,
+            "ord": doc.versions.index(v),
+            "latest": int(doc.latest() == v),
+            "effective": v.effective,
+            "label": v.label,
+            "title": p.title,
+            "file": _relative(v.file, ctx.corpus),
+            "sha256": ctx.hashes[vid],
+            "encoding": p.source.encoding,
+            "format": p.source.format,
+            "constructed": int(v.constructed),
+            "origin": v.origin,
+            "parser_version": parser_version(),
+            "commit_sha": getattr(v, "commit_sha", None),
+            "commit_date": getattr(v, "commit_date", None),
+            "commit_author": getattr(v, "commit_author", None),
+            "commit_message": getattr(v, "commit_message", None),
+        }
+    )
+    ctx.db["nodes"].insert_all(_node_rows(ctx, vid, v.doc_id, p.nodes))  # type: ignore[union-attr]
+    _insert_events(ctx, vid, v, p)
+
+
+def _node_rows(
+    ctx: BuildContext, vid: str, doc_id: str, nodes: list[Node]
+) -> Iterator[dict[str, Any]]:
+    by_id = {n.id: n for n in nodes}
+    depth: dict[str, int] = {}
+    chapter: dict[str, str | None] = {}
+    article: dict[str, str] = {}
+    path: dict[str, str] = {}
+    for i, n in enumerate(nodes):
+        parent = by_id.get(n.parent) if n.parent else None
+        depth[n.id] = depth[parent.id] + 1 if parent else 0
+        chapter[n.id] = n.id if n.kind == "chapter" else (chapter[parent.id] if parent else None)
+        if (
+            n.kind == "article"
+            or parent is None
+            or parent.kind in ("chapter", "section", "subsection")
+        ):
+            article[n.id] = n.id
+        else:
+            article[n.id] = article[parent.id]
+        path[n.id] = (path[parent.id] + " › " if parent else "") + heading(n)
+        ctx.seq += 1
+        yield {
+            "key": f"{vid}/{n.id}",
+            "seq": ctx.seq,
+            "version_id": vid,
+            "doc_id": doc_id,
+            "node_id": n.id,
+            "kind": n.kind,
+            "num": n.num,
+            "label": n.label,
+            "caption": n.caption,
+            "text": n.text,
+            "parent_id": n.parent,
+            "ord": i,
+            "depth": depth[n.id],
+            "line": n.line,
+            "end_line": n.end_line,
+            "chapter_id": chapter[n.id],
+            "article_id": article[n.id],
+            "path": path[n.id],
+        }
+
+
+def heading(n: Node) -> str:
+    """How a node is named in a heading path: 第12条（支払）, 第3章 利用料金, 2, （１）."""
+    label = n.label or n.num or n.id
+    if not n.caption:
+        return label
+    if n.kind in ("article", "appendix", "table"):
+        return f"{label}（{n.caption}）"
+    return f"{label} {n.caption}"
+
+
+def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocument) -> None:
+    db, doc_id = ctx.db, v.doc_id
+    for s in p.supplements:
+        key = f"{vid}/{s.id}"
+        db["amendments"].insert(  # type: ignore[union-attr]
+            {
+                "key": key,
+                "version_id": vid,
+                "doc_id": doc_id,
+                "suppl_id": s.id,
+                "heading": s.heading,
+                "enacted": s.enacted,
+                "number": s.number,
+                "effective": s.effective,
+                "transitional": int(s.transitional),
+                "transitional_text": s.transitional_text,
+                "line": s.line,
+            }
+        )
+        db["amendment_targets"].insert_all(  # type: ignore[union-attr]
+            {"amendment_key": key, "version_id": vid, "target": t.target, "effective": t.effective}
+            for t in s.partial_effective
+        )
+    db["references"].insert_all(  # type: ignore[union-attr]
+        {
+            "version_id": vid,
+            "doc_id": doc_id,
+            "source": r.source,
+            "source_key": f"{vid}/{r.source}",
+            "text": r.text,
+            "line": r.line,
+            "column": r.column,
+            "kind": r.kind,
+            "target": r.target,
+            "target_key": f"{vid}/{r.target}" if r.target and not r.target_document else None,
+            "status": r.status,
+            "message": r.message,
+            "target_document": r.target_document,
+        }
+        for r in p.references
+    )
+    for d in p.definitions:
+        def_id = (
+            db["definitions"]
+            .insert(  # type: ignore[union-attr]
+                {
+                    "version_id": vid,
+                    "doc_id": doc_id,
+                    "term": d.term,
+                    "definition": d.definition,
+                    "node_id": d.node,
+                    "node_key": f"{vid}/{d.node}",
+                    "line": d.line,
+                    "kind": d.kind,
+                }
+            )
+            .last_pk
+        )
+        db["definition_uses"].insert_all(  # type: ignore[union-attr]
+            {"definition_id": def_id, "node_key": f"{vid}/{u}"} for u in dict.fromkeys(d.uses)
+        )
+    file = _relative(v.file, ctx.corpus)
+    db["diagnostics"].insert_all(  # type: ignore[union-attr]
+        {
+            "version_id": vid,
+            "doc_id": doc_id,
+            "file": file,
+            "level": g.level,
+            "code": g.code,
+            "message": g.message,
+            "line": g.line,
+            "node_id": g.node,
+        }
+        for g in p.diagnostics
+    )
+
+
+def step_link_references(ctx: BuildContext) -> None:
+    """Cross-document references point at the latest version of the cited document."""
+    ctx.db.execute(
+        """update [references] set target_key = (
+             select d.latest_version_id || '/' || [references].target from documents d
+             where d.id = [references].target_document)
+           where target_document is not null and target is not null"""
+    )
+
+
+def step_search_index(ctx: BuildContext) -> None:
+    """Word tokens for every node (reusing the previous build's), then both FTS indexes."""
+    if ctx.has_previous:
+        with contextlib.suppress(sqlite3.Error):
+            for caption, text, wc, wt in ctx.db.execute(
+                "select n.caption, n.text, w.caption, w.text from prev.nodes n "
+                "join prev.node_words w on w.seq = n.seq"
+            ):
+                if caption:
+                    search._cache[caption] = wc
+                if text:
+                    search._cache[text] = wt
+    rows = ctx.db.execute("select seq, caption, text from nodes order by seq").fetchall()
+    with ctx.progress(rows, "Indexing") as items:
+        ctx.db["node_words"].insert_all(  # type: ignore[union-attr]
+            (
+                {"seq": seq, "caption": search.index_words(c), "text": search.index_words(t)}
+                for seq, c, t in items
+            ),
+            batch_size=2000,
+        )
+    for sql in schema.FTS_REBUILD:
+        ctx.db.execute(sql)
+
+
+def step_meta(ctx: BuildContext) -> None:
+    ctx.db["build_meta"].insert_all(  # type: ignore[union-attr]
+        [{"key": k, "value": str(v)} for k, v in ctx.stats.get("meta", {}).items()], replace=True
+    )
+
+
+# The build, in order. Other engineers: add your step on its own line (see the module docstring).
+STEPS: list[Callable[[BuildContext], None]] = [
+    step_schema,
+    step_documents,
+    step_parse,
+    step_link_references,
+    step_search_index,
+    # versions over time (H6): clause alignments / changes step goes here
+    # semantic search (H7): embeddings + clause_similar step goes here
+    step_meta,
+]
+
+
+# --- the build -------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildResult:
+    db: Path
+    up_to_date: bool
+    seconds: float
+    summary: dict[str, Any]
+
+
+def summary(db: sqlite_utils.Database) -> dict[str, Any]:
+    def one(sql: str) -> int:
+        return int(db.execute(sql).fetchone()[0])
+
+    return {
+        "documents": one("select count(*) from documents"),
+        "versions": one("select count(*) from versions"),
+        "nodes": one("select count(*) from nodes"),
+        "articles": one("select count(*) from nodes where kind = 'article'"),
+        "references": one("select count(*) from [references]"),
+        "broken_references": one(
+            "select count(*) from [references] where status not in ('ok', 'external')"
+        ),
+        "amendments": one("select count(*) from amendments"),
+        "definitions": one("select count(*) from definitions"),
+        "diagnostics": {
+            level: one(f"select count(*) from diagnostics where level = '{level}'")
+            for level in ("error", "warning", "info")
+        },
+    }
+
+
+def build(
+    corpus: Path = DEFAULT_CORPUS,
+    db_path: Path = DEFAULT_DB,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build ``db_path`` from ``corpus``; BuildError / InputError / CorpusError on failure."""
+    started = time.perf_counter()
+    corpus, db_path = corpus.resolve(), db_path.resolve()
+    documents = load_corpus(corpus)
+    if not documents:
+        raise CorpusError(f"{corpus}: no documents (expected <doc-id>/document.toml folders)")
+    hashes = {v.key: _sha256(v.file) for d in documents for v in d.versions}
+    fp = fingerprint(documents, hashes)
+    previous = _previous_meta(db_path)
+    if not force and previous.get("fingerprint") == fp:
+        with contextlib.closing(sqlite_utils.Database(db_path)) as db:
+            result = summary(db)
+        return BuildResult(db_path, True, time.perf_counter() - started, {**result, "parsed": 0})
+    tmp = db_path.with_name(db_path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    ctx = BuildContext(corpus, sqlite_utils.Database(tmp), documents, hashes)
+    if progress:
+        ctx.progress = progress
+    try:
+        _run(ctx, db_path, previous, fp)
+        result = summary(ctx.db)
+        ctx.db.conn.commit()
+        ctx.db.close()
+        os.replace(tmp, db_path)
+    except BaseException:
+        ctx.db.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    result.update(parsed=len(ctx.changed), reused=len(hashes) - len(ctx.changed))
+    return BuildResult(db_path, False, time.perf_counter() - started, result)
+
+
+def _run(ctx: BuildContext, db_path: Path, previous: dict[str, str], fp: str) -> None:
+    db = ctx.db
+    db.execute("pragma journal_mode = off")
+    db.execute("pragma synchronous = off")
+    if previous:
+        db.execute("attach database ? as prev", [str(db_path)])
+        ctx.has_previous = True
+    ctx.stats["meta"] = {
+        "schema_version": schema.SCHEMA_VERSION,
+        "parser_version": parser_version(),
+        "fingerprint": fp,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "corpus": str(ctx.corpus),
+    }
+    with db.conn:
+        for step in STEPS:
+            step(ctx)
+    if ctx.has_previous:
+        db.execute("detach database prev")
+    db.execute("analyze")

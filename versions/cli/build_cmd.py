@@ -1,0 +1,101 @@
+"""``yakkan build``: turn corpus/ into the SQLite knowledge base."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from extract.errors import InputError
+from versions import build as kb
+from versions.build import DEFAULT_DB, BuildError, BuildResult
+from versions.corpus import DEFAULT_CORPUS, CorpusError
+
+
+@contextlib.contextmanager
+def _bar(items: Sequence[Any], label: str) -> Iterator[Any]:
+    with click.progressbar(items, label=label.ljust(9), file=sys.stderr, show_pos=True) as bar:
+        yield bar
+
+
+def run_build(corpus: Path, db: Path, force: bool = False, quiet: bool = False) -> BuildResult:
+    """Build, turning every user-facing error into a message and exit code 1."""
+    try:
+        return kb.build(corpus, db, force=force, progress=None if quiet else _bar)
+    except (BuildError, InputError, CorpusError) as exc:
+        click.echo(f"yakkan build: {exc}", err=True)
+        click.echo(f"yakkan build: failed; {db} was left unchanged", err=True)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        click.echo(f"yakkan build: {exc}", err=True)
+        raise SystemExit(1) from None
+
+
+def describe(result: BuildResult) -> str:
+    s = result.summary
+    d = s["diagnostics"]
+    head = "up to date" if result.up_to_date else f"built in {result.seconds:.1f} s"
+    parsed = "" if result.up_to_date else f" ({s['parsed']} parsed, {s['reused']} unchanged)"
+    problems = d["error"] + d["warning"] + s["broken_references"]
+    return (
+        f"{result.db}: {head}\n"
+        f"  {s['documents']} documents, {s['versions']} versions{parsed}\n"
+        f"  {s['nodes']:,} clauses ({s['articles']:,} articles), {s['amendments']} amendments, "
+        f"{s['definitions']} definitions\n"
+        f"  {s['references']:,} references ({s['broken_references']} not resolved)\n"
+        f"  {problems} problems ({d['error']} errors, {d['warning']} warnings, "
+        f"{s['broken_references']} unresolved references); {d['info']} notes"
+    )
+
+
+@click.command()
+@click.option(
+    "--corpus",
+    "corpus",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_CORPUS,
+    show_default="corpus/",
+    help="Corpus folder: <doc-id>/document.toml + version files.",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_DB,
+    show_default="yakkan.db",
+    help="SQLite file to write (atomically replaced).",
+)
+@click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def build_cmd(corpus: Path, db: Path, force: bool, fmt: str, quiet: bool) -> None:
+    """Build the knowledge base (SQLite) from the corpus.
+
+    Atomic: the new database is written beside the old one and swapped in when complete; a
+    failed build names the file and line and leaves the old database untouched. Incremental:
+    unchanged sources are not parsed again; when nothing changed the build is a no-op.
+
+    \b
+    Examples:
+        yakkan build
+        yakkan build --corpus corpus --db /tmp/kb.db --format json
+        yakkan build --force -q
+    """
+    result = run_build(corpus, db, force=force, quiet=quiet or fmt == "json")
+    if fmt == "json":
+        out = {
+            "db": str(result.db),
+            "up_to_date": result.up_to_date,
+            "seconds": round(result.seconds, 3),
+            **result.summary,
+        }
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        click.echo(describe(result))
+
+
+build = build_cmd
