@@ -1,0 +1,83 @@
+"""``yakkan serve``: build the knowledge base if needed, then serve it with Datasette."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from versions.build import DEFAULT_DB, ROOT
+from versions.cli.build_cmd import describe, run_build
+from versions.corpus import DEFAULT_CORPUS
+
+SITE = ROOT / "datasette"
+
+
+def datasette_args(db: Path, host: str, port: int, immutable: bool = True) -> list[str]:
+    """The ``datasette serve`` arguments for the yakkan site (metadata, templates, plugins)."""
+    return [
+        "serve",
+        *(["-i", str(db)] if immutable else [str(db)]),
+        "--metadata",
+        str(SITE / "metadata.yml"),
+        "--template-dir",
+        str(SITE / "templates"),
+        "--plugins-dir",
+        str(SITE / "plugins"),
+        "--static",
+        f"yakkan-static:{SITE / 'static'}",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--setting",
+        "sql_time_limit_ms",
+        "3000",
+    ]
+
+
+@click.command()
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_DB,
+    show_default="yakkan.db",
+    help="Knowledge base to serve (built first when missing or out of date).",
+)
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_CORPUS,
+    show_default="corpus/",
+    help="Corpus to build from.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", "-p", type=int, default=8001, show_default=True)
+@click.option("--no-build", is_flag=True, help="Serve the database as it is, without building.")
+@click.option(
+    "--mutable", is_flag=True, help="Open the database read-write (default: immutable, -i)."
+)
+def serve(db: Path, corpus: Path, host: str, port: int, no_build: bool, mutable: bool) -> None:
+    """Serve the knowledge base with Datasette (read-only), building it first if needed.
+
+    Pages: /-/yakkan (documents), /-/yakkan/doc/DOC[@DATE], /-/yakkan/clause/VERSION/NODE,
+    /-/yakkan/search; canned queries under /yakkan. Restart after a rebuild.
+
+    \b
+    Examples:
+        yakkan serve
+        yakkan serve --port 8080 --host 0.0.0.0
+        yakkan serve --db /tmp/kb.db --no-build
+    """
+    if not no_build:
+        result = run_build(corpus, db)
+        click.echo(describe(result), err=True)
+    elif not db.is_file():
+        click.echo(f"yakkan serve: {db}: no such database (run yakkan build)", err=True)
+        raise SystemExit(1)
+    args = datasette_args(db.resolve(), host, port, immutable=not mutable)
+    click.echo(f"Serving http://{host}:{port}/-/yakkan", err=True)
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "datasette", *args])
