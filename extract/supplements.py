@@ -22,7 +22,7 @@ _NUM = r"(?:[0-9０-９]+|[〇一二三四五六七八九十百千]+)"
 _LAW_NUMBER_RE = re.compile(rf"(?:法律|政令|内閣府令|省令|規則|条例|告示){_SP}第{_SP}{_NUM}{_SP}号")
 _VERB = r"(?:実施|施行|適用|効力を生)"
 _STATEMENT_RE = re.compile(
-    rf"(?P<subj>(?:この|本)[^、。はがを「」]{{0,15}}?|第(?:(?!この)[^、。「」]){{1,60}}?の(?:改正)?規定"
+    rf"(?P<subj>(?:この|本)[^、。はがを「」]{{0,15}}?|(?:附則)?第(?:(?!この)[^、。「」]){{1,60}}?の(?:改正)?規定"
     rf"|(?:別紙|別表|別記)[^、。「」]{{0,30}}?の(?:改正)?規定"
     rf"|第(?:(?!この)[^、。「」は]){{1,40}}?[条項号](?:{_SP}の{_SP}{_NUM})?"
     rf"|(?:別紙|別表第?|別記){_SP}{_NUM})"
@@ -30,14 +30,19 @@ _STATEMENT_RE = re.compile(
 )
 _BARE_RE = re.compile(rf"{_SP}(?:から)?{_SP}{_VERB}(?!前|後|の|日)")
 _ARTICLE_RE = re.compile(
-    rf"(?<!附則)第{_SP}(?P<art>{_NUM}){_SP}条(?P<branch>(?:{_SP}の{_SP}{_NUM})*)"
+    rf"(?P<suppl>附則)?第{_SP}(?P<art>{_NUM}){_SP}条(?P<branch>(?:{_SP}の{_SP}{_NUM})*)"
     rf"(?:{_SP}第{_SP}(?P<para>{_NUM}){_SP}項)?(?:{_SP}第{_SP}(?P<item>{_NUM}){_SP}号)?"
     rf"(?:{_SP}から{_SP}第{_SP}(?P<to>{_NUM}){_SP}条{_SP}まで)?"
+)
+_LIST_GAP_RE = re.compile(
+    rf"(?:[、，]|及び|並びに|又は|若しくは|まで|{_SP}|第{_SP}{_NUM}{_SP}[項号])*"
 )
 _APPENDIX_RE = re.compile(rf"(?P<kind>別紙|別表|別記){_SP}第?{_SP}(?P<num>{_NUM})")
 _APPENDIX_PREFIX = {"別紙": "bessi", "別表": "beppyo", "別記": "bekki"}
 _TRANSITIONAL_RE = re.compile(r"なお従前の(?:とおり|例によ)|従前の例によ|なお(?:その)?効力を有する")
 _NUMBERISH_RE = re.compile(r"[0-9０-９]|第.*号")
+_EACH_ITEM_RE = re.compile(rf"各号に掲げる規定は、?{_SP}当該各号に定める日から{_SP}{_VERB}")
+_ITEM_STATEMENT_RE = re.compile(r"(?P<subj>[^\u3000 ]+?の(?:改正)?規定)[\u3000 ]+(?P<when>.+)")
 
 DIAGNOSTIC_CODES = (
     "duplicate-supplement",
@@ -92,23 +97,35 @@ def parse_heading(caption: str) -> tuple[str | None, str | None]:
     return enacted, rest if rest and _NUMBERISH_RE.search(rest) else None
 
 
-def _article_ids(subject: str) -> list[str]:
+def _article_ids(subject: str, suppl_id: str, statute: bool) -> list[str]:
+    """Node ids named by a subject such as 「第19条及び第20条の改正規定」 or 「附則第九条の規定」.
+
+    附則第N条 is an article of this 附則; in a statute's 附則 a bare 第N条 is an article of the
+    amending law (not of this text), so only 附則 articles are named there.
+    """
     ids: list[str] = []
+    in_suppl, end = subject.startswith("附則"), 0
     for m in _ARTICLE_RE.finditer(subject):
         art = kanji_to_int(m["art"])
-        if art is None:
+        # 「附則第五条、第六条、第七条第一項及び第三項」: the list goes on naming 附則 articles
+        in_suppl = bool(m["suppl"]) or (
+            in_suppl and bool(_LIST_GAP_RE.fullmatch(subject[end : m.start()]))
+        )
+        end = m.end()
+        if art is None or (statute and not in_suppl):
             continue
+        prefix = f"{suppl_id}__art_" if in_suppl else "art_"
         branches = [kanji_to_int(b) for b in re.findall(_NUM, m["branch"] or "")]
-        base = "art_" + "-".join(str(n) for n in [art, *branches] if n is not None)
-        if m["to"] and not branches and (end := kanji_to_int(m["to"])):
-            ids += [f"art_{n}" for n in range(art, end + 1)]
+        base = prefix + "-".join(str(n) for n in [art, *branches] if n is not None)
+        if m["to"] and not branches and (last := kanji_to_int(m["to"])):
+            ids += [f"{prefix}{n}" for n in range(art, last + 1)]
             continue
         if m["para"]:
             base += f"__para_{kanji_to_int(m['para'])}"
         if m["item"]:
             base += f"__item_{kanji_to_int(m['item'])}"
         ids.append(base)
-    for m in _APPENDIX_RE.finditer(subject):
+    for m in [] if statute else _APPENDIX_RE.finditer(subject):
         ids.append(f"{_APPENDIX_PREFIX[m['kind']]}_{kanji_to_int(m['num'])}")
     return ids
 
@@ -172,24 +189,36 @@ def _is_transitional(node: Node) -> bool:
     )
 
 
-def _read_event(node: Node, body: list[Node], main_ids: set[str]) -> _Event:
+def _item_statement(part: Node, listed: set[str]) -> Statement | None:
+    """「一　附則第九条の規定　この法律の公布の日」 under 「次の各号に掲げる規定は…施行する」."""
+    if part.kind != "item" or part.parent not in listed:
+        return None
+    m = _ITEM_STATEMENT_RE.match(part.text.strip())
+    return Statement(m["subj"], m["when"], 0, len(part.text)) if m else None
+
+
+def _read_event(node: Node, body: list[Node], known: set[str]) -> _Event:
     caption = node.caption or ""
     enacted, number = parse_heading(caption)
     supp = Supplement(node.id, _heading(node), enacted, number, None, line=node.line)
     body_text = _squash(" ".join(n.text for n in body))
     event = _Event(supp, caption, body_text, statute=bool(_LAW_NUMBER_RE.search(caption)))
+    listed: set[str] = set()
     for part in [node, *body]:
-        for st in find_statements(part.text):
+        if _EACH_ITEM_RE.search(part.text):
+            listed.add(part.id)
+        item = _item_statement(part, listed)
+        for st in [item] if item else find_statements(part.text):
             event.has_statement = True
             event.statute = event.statute or st.subject.startswith("この法律")
-            _apply_statement(event, st, part, main_ids)
+            _apply_statement(event, st, part, known)
     kept = [n.text.strip() for n in body if _is_transitional(n)]
     supp.transitional = bool(kept)
     supp.transitional_text = "\n".join(kept) if kept else None
     return event
 
 
-def _apply_statement(event: _Event, st: Statement, part: Node, main_ids: set[str]) -> None:
+def _apply_statement(event: _Event, st: Statement, part: Node, known: set[str]) -> None:
     supp = event.supplement
     iso = resolve_when(st.when, supp.enacted)
     if st.is_main:
@@ -197,29 +226,26 @@ def _apply_statement(event: _Event, st: Statement, part: Node, main_ids: set[str
             supp.effective = iso
             event.unresolved = None if iso else st.when
         return
-    if event.statute or iso is None:
-        return  # a statute's 「第二条の規定」 names the amending law's articles, not this text's
-    for target in _article_ids(st.subject):
+    if iso is None:
+        return
+    for target in _article_ids(st.subject, supp.id, event.statute):
         if any(p.target == target and p.effective == iso for p in supp.partial_effective):
             continue
-        supp.partial_effective.append(PartialEffective(target, iso))
-        if target not in main_ids:
+        if target not in known:
+            if event.statute:
+                continue  # 抄: the excerpt leaves the named 附則 article out
+            msg = f"{supp.heading}: 「{st.subject}」 names {target}, which is not in the text"
             event.notes.append(
-                Diagnostic(
-                    "warning",
-                    "partial-effective-target-missing",
-                    f"{supp.heading}: 「{st.subject}」 names {target}, which is not in the text",
-                    part.line,
-                    supp.id,
-                )
+                Diagnostic("warning", "partial-effective-target-missing", msg, part.line, supp.id)
             )
+        supp.partial_effective.append(PartialEffective(target, iso))
 
 
 def extract_supplements(nodes: list[Node]) -> tuple[list[Supplement], list[Diagnostic]]:
     """Read every ``supplement`` node (and its children) as an amendment event."""
-    main_ids = {n.id for n in nodes if not n.id.startswith("suppl_")}
+    known = {n.id for n in nodes}
     events = [
-        _read_event(node, _descendants(nodes, i), main_ids)
+        _read_event(node, _descendants(nodes, i), known)
         for i, node in enumerate(nodes)
         if node.kind == "supplement"
     ]

@@ -330,3 +330,57 @@ def test_gigaraku_duplicate_and_conflict_messages() -> None:
     conflict = by_code["supplement-heading-conflict"]
     assert conflict.node == "suppl_25"
     assert "2025-10-31" in conflict.message and "2025-05-30" in conflict.message
+
+
+def test_statute_items_name_articles_of_the_same_supplement() -> None:
+    """H27法65 附則第一条: 「次の各号に掲げる規定は、当該各号に定める日から施行する。」 + items."""
+    sid = "suppl_1"
+    nodes = [
+        _node(
+            sid,
+            "supplement",
+            "抄",
+            None,
+            1,
+            label="附　則",
+            caption="平成二七年九月九日法律第六五号",
+        ),
+        _node(f"{sid}__art_1", "article", "", sid, 3, caption="施行期日"),
+        _node(
+            f"{sid}__art_1__para_1",
+            "paragraph",
+            "この法律は、公布の日から起算して二年を超えない"
+            "範囲内において政令で定める日から施行する。ただし、次の各号に掲げる規定は、当該各号に"
+            "定める日から施行する。",
+            f"{sid}__art_1",
+            4,
+        ),
+        _node(
+            f"{sid}__art_1__para_1__item_1",
+            "item",
+            "附則第七条第二項、第十条及び第十二条の規定\u3000公布の日",
+            f"{sid}__art_1__para_1",
+            5,
+        ),
+        _node(
+            f"{sid}__art_1__para_1__item_2",
+            "item",
+            "第一条及び第四条並びに附則第五条、第六条、"
+            "第七条第一項及び第三項、第八条の規定\u3000平成二十八年一月一日",
+            f"{sid}__art_1__para_1",
+            6,
+        ),
+    ] + [_node(f"{sid}__art_{n}", "article", "", sid, 10 + n) for n in (5, 6, 8, 10, 12)]
+    nodes += [_node(f"{sid}__art_7__para_{k}", "paragraph", "…", sid, 20 + k) for k in (1, 2)]
+    (s,), diags = extract_supplements(nodes)
+    assert s.effective is None
+    assert [(p.target, p.effective) for p in s.partial_effective] == [
+        (f"{sid}__art_7__para_2", "2015-09-09"),
+        (f"{sid}__art_10", "2015-09-09"),
+        (f"{sid}__art_12", "2015-09-09"),
+        (f"{sid}__art_5", "2016-01-01"),  # 第一条及び第四条 are the amending law's: not named
+        (f"{sid}__art_6", "2016-01-01"),
+        (f"{sid}__art_7__para_1", "2016-01-01"),
+        (f"{sid}__art_8", "2016-01-01"),
+    ]
+    assert [(d.level, d.code) for d in diags] == [("info", "unresolved-effective-date")]
