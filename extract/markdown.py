@@ -18,8 +18,9 @@ _CONTAINERS = {"bullet_list_open", "ordered_list_open"}
 
 def looks_like_markdown(text: str) -> bool:
     """True when markdown-it finds ATX headings in the first part of the text."""
-    head = "\n".join(text.splitlines()[:200])
-    return any(t.type == "heading_open" and t.markup.startswith("#") for t in _MD.parse(head))
+    candidates = [ln for ln in text.splitlines()[:400] if ln.lstrip(" ").startswith("#")]
+    tokens = _MD.parse("\n\n".join(candidates[:50]))
+    return sum(t.type == "heading_open" for t in tokens) >= 2
 
 
 def _locate(source: list[str], line_idx: int, piece: str, start_col: int = 0) -> int:

@@ -75,7 +75,7 @@ def split_bullets(lines: Iterable[RawLine], artefacts: list[Artefact]) -> list[R
     out: list[RawLine] = []
     for ln in lines:
         m = _BULLET.match(ln.text) if ln.block is None else None
-        if m and not _PAGE.match(fold(ln.text)):
+        if m and not (len(ln.text) < 16 and _PAGE.match(fold(ln.text))):
             artefacts.append(Artefact("blank_marker", m.group(1), ln.line))
             depth = 1 if ln.col > 1 else 0
             ln = RawLine(ln.text[m.end() :], ln.line, ln.col + m.end(), None, False, depth)
@@ -86,7 +86,12 @@ def split_bullets(lines: Iterable[RawLine], artefacts: list[Artefact]) -> list[R
 def drop_page_numbers(lines: Iterable[RawLine], artefacts: list[Artefact]) -> list[RawLine]:
     out = []
     for ln in lines:
-        if not ln.heading and ln.list_depth < 0 and _PAGE.match(fold(ln.text)):
+        if (
+            len(ln.text) < 16
+            and not ln.heading
+            and ln.list_depth < 0
+            and _PAGE.match(fold(ln.text))
+        ):
             artefacts.append(Artefact("page_number", ln.text, ln.line))
         else:
             out.append(ln)
@@ -95,7 +100,7 @@ def drop_page_numbers(lines: Iterable[RawLine], artefacts: list[Artefact]) -> li
 
 def heading_key(text: str, chapter: str = "") -> str | None:
     """A key naming the heading a line starts ("chp_1", "1/sec_2", "art_27-2", "suppl"), if any."""
-    folded = fold(text)
+    folded = fold(text[:40])
     m = _HEAD_KEY.match(folded)
     if not m:
         return None

@@ -56,6 +56,9 @@ _UNIT = re.compile(
     r"^(?:か月|ヶ月|カ月|営業日|GB|MB|Mb|Gb|kb|bit|%|[年月日時分秒円件台個回倍歳](?![人本野額]))"
 )
 _TERMINATORS = "。．.：:）)」』】"
+_SUBHEADING = re.compile(r"^【[^【】]{1,60}】$")  # 【Ⅱ．UTM プラン】 inside an appendix
+_PREFIX = 96
+_SHORT_LINE = 20  # a shorter unterminated line is a heading, not a line wrapped at the margin
 _NOT_CAPTION = {"注", "注意", "参考", "例", "注1", "注2"}
 
 
@@ -228,7 +231,7 @@ def _item_value(style: str, raw: str) -> tuple[int | None, str]:
 
 def classify(text: str) -> Marker:
     """What a line starts, before numbering context is considered."""
-    folded = fold(text)
+    folded = fold(text[:_PREFIX]) + text[_PREFIX:]  # markers live at the start of a line
     if "\t" in text.strip(" \u3000"):
         return Marker("row", start=0)
     for fn in (_article, _division, _supplement, _appendix):
@@ -252,6 +255,8 @@ def classify(text: str) -> Marker:
     mk = _item(text, folded)
     if mk is not None:
         return mk
+    if _SUBHEADING.match(text):
+        return Marker("subheading")
     return Marker("text")
 
 
@@ -342,7 +347,9 @@ class Builder:
         col = ln.col + start + (len(ln.text[start:]) - len(ln.text[start:].lstrip(" \u3000")))
         if node.text:
             if sep is None:
-                sep = "\n" if new_unit or terminated(node.text) else _ascii_join(node.text, piece)
+                last_piece = len(node.text) - (node.segments[-1][0] if node.segments else 0)
+                broken = new_unit or terminated(node.text) or last_piece < _SHORT_LINE
+                sep = "\n" if broken else _ascii_join(node.text, piece)
             node.text += sep
         node.segments.append((len(node.text), ln.line, col))
         node.text += piece
@@ -540,7 +547,7 @@ class Builder:
                 self.definition_row(ln)
             self.last_text, self.last_strong = ln.text, False
             return
-        if self.article is not None and _DEF_HEADER.match(fold(ln.text)):
+        if self.article is not None and ln.text[0] == "用" and _DEF_HEADER.match(fold(ln.text)):
             self.start_definition_table(ln)
             self.last_text, self.last_strong = ln.text, True
             return
@@ -608,6 +615,13 @@ class Builder:
             return True
         if kind == "item":
             return self.try_item(mk, ln, ended)
+        if kind == "subheading":
+            if self.appendix is None:
+                return False
+            value = next((lv.value + 1 for lv in self.items if lv.style == "subheading"), 1)
+            self.flush_caption()
+            self.open_item(Marker("item", str(value), "", None, 0, "subheading", value), ln)
+            return True
         return False
 
     def try_item(self, mk: Marker, ln: RawLine, ended: bool) -> bool:
