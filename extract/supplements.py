@@ -20,15 +20,16 @@ from extract.model import Diagnostic, Node, PartialEffective, Supplement
 _SP = r"[ \u3000\t\r\n]*"
 _NUM = r"(?:[0-9０-９]+|[〇一二三四五六七八九十百千]+)"
 _LAW_NUMBER_RE = re.compile(rf"(?:法律|政令|内閣府令|省令|規則|条例|告示){_SP}第{_SP}{_NUM}{_SP}号")
-_VERB = r"(?:実施|施行|適用|効力を生)"
+_VERB = r"(?:実施|施行|適用|効力を(?:生|発))"
+_FROM = r"(?:から|より)"
 _STATEMENT_RE = re.compile(
     rf"(?P<subj>(?:この|本)[^、。はがを「」]{{0,15}}?|(?:附則)?第(?:(?!この)[^、。「」]){{1,60}}?の(?:改正)?規定"
     rf"|(?:別紙|別表|別記)[^、。「」]{{0,30}}?の(?:改正)?規定"
     rf"|第(?:(?!この)[^、。「」は]){{1,40}}?[条項号](?:{_SP}の{_SP}{_NUM})?"
     rf"|(?:別紙|別表第?|別記){_SP}{_NUM})"
-    rf"{_SP}(?:について|に関して)?は{_SP}、?{_SP}(?P<when>(?:[^。（]|（[^）]*）)*?){_SP}から{_SP}{_VERB}"
+    rf"{_SP}(?:について|に関して)?は{_SP}、?{_SP}(?P<when>(?:[^。（]|（[^）]*）)*?){_SP}{_FROM}{_SP}{_VERB}"
 )
-_BARE_RE = re.compile(rf"{_SP}(?:から)?{_SP}{_VERB}(?!前|後|の|日)")
+_BARE_RE = re.compile(rf"{_SP}{_FROM}?{_SP}{_VERB}(?!前|後|の|日)")
 _ARTICLE_RE = re.compile(
     rf"(?P<suppl>附則)?第{_SP}(?P<art>{_NUM}){_SP}条(?P<branch>(?:{_SP}の{_SP}{_NUM})*)"
     rf"(?:{_SP}第{_SP}(?P<para>{_NUM}){_SP}項)?(?:{_SP}第{_SP}(?P<item>{_NUM}){_SP}号)?"

@@ -384,3 +384,21 @@ def test_statute_items_name_articles_of_the_same_supplement() -> None:
         (f"{sid}__art_8", "2016-01-01"),
     ]
     assert [(d.level, d.code) for d in diags] == [("info", "unresolved-effective-date")]
+
+
+@pytest.mark.parametrize(
+    ("heading_text", "body", "effective"),
+    [
+        ("2017年7月17日施行", None, "2017-07-17"),  # 「付則 2017年7月17日施行」 on one line
+        ("", "本規約は、2020年1月1日より実施します。", "2020-01-01"),
+        ("", "この約款は、令和２年４月１日から適用します。", "2020-04-01"),
+        ("", "この規約は、２０２０年４月１日から効力を発します。", "2020-04-01"),
+        ("", "この規約の実施前に締結された契約については、なお従前のとおりとします。", None),
+    ],
+)
+def test_effective_wordings(heading_text: str, body: str | None, effective: str | None) -> None:
+    nodes = _doc(("", heading_text, [(None, body)] if body else []))
+    (s,), diags = extract_supplements(nodes)
+    assert s.effective == effective
+    codes = {d.code for d in diags}
+    assert ("missing-effective-date" in codes) == (effective is None)
