@@ -31,8 +31,9 @@ _ART_REL = rf"(?P<ar>前条|次条|本条|この条|同条|前各条|前{NUM}条
 _CAPTION = r"(?:（(?P<cap>[^（）第。、]{1,40})）)?"
 _PARA = rf"(?:第(?P<p>{NUM})項|(?P<pr>前項|次項|本項|この項|同項|前各項|前{NUM}項))(?!目)"
 _ITEM = rf"(?:第(?P<i>{NUM})号|(?P<ir>前号|次号|本号|この号|同号|前各号|各号|前{NUM}号))"
+_SUB = r"(?P<sub>[イロハニホヘトチリヌルヲワカヨタレソツネナラム](?![ァ-ヶー]))?"
 _SUPPL = r"(?P<s>附則)?"
-_GROUP = re.compile(rf"{_SUPPL}(?:(?:{_ART}|{_ART_REL}){_CAPTION})?(?:{_PARA})?(?:{_ITEM})?")
+_GROUP = re.compile(rf"{_SUPPL}(?:(?:{_ART}|{_ART_REL}){_CAPTION})?(?:{_PARA})?(?:{_ITEM}{_SUB})?")
 _APPENDIX = re.compile(
     rf"(?P<k>別紙|別表|別記|様式)(?:第)?(?P<n>{NUM})?(?:の?表(?P<t>{NUM}))?"
     r"(?:（(?P<cap>[^（）第。、]{1,40})）)?"
@@ -49,7 +50,8 @@ _LAW_TAIL = re.compile(
 # 「法律第86号」「総務省令第15号」「西企営第41号」: a document/law number, never an item.
 _ITEM_OK_BEFORE = frozenset("、。，「『（）」』 はのをにでがもとびへや及又並若")
 _JOIN = re.compile(
-    r"^(?:及び|又は|並びに|若しくは|、|，|・|から|乃至|ないし|および|または|もしくは|ならびに|,)$"
+    r"^(?:まで)?(?:及び|又は|並びに|若しくは|、|，|・|から|乃至|ないし|および|または|もしくは"
+    r"|ならびに|,|（)$"
 )
 _SELF_NAMES = frozenset({"本規約", "この規約", "当規約", "本約款", "この約款", "当約款", "この法律",
                          "本法", "本規程", "この規程", "本細則"})  # fmt: skip
@@ -93,6 +95,7 @@ class Citation:
     para_rel: str | None = None
     item: str | None = None
     item_rel: str | None = None
+    sub: str | None = None  # イ, ロ … under an item
     supplement: bool = False  # 附則第N条
     caption: str | None = None
     appendix: str | None = None  # 別紙 / 別表 / 別記 / 様式
@@ -159,14 +162,20 @@ def _group_citation(m: re.Match[str], node: Node, view: _View, prev: Citation | 
         cit.caption = cap
     cit.para, cit.para_rel = _num(g["p"]), g["pr"]
     cit.item, cit.item_rel = _num(g["i"]), g["ir"]
+    cit.sub = g["sub"] if cit.item else None
     head_is_item = not (cit.art or cit.art_rel or cit.para or cit.para_rel)
     before = view.text[s - 1] if s else ""
     if head_is_item and cit.item and not joined and before and before not in _ITEM_OK_BEFORE:
         return None  # 「法律第86号」「西企営第41号」: a number, not an item
+    bare = not (cit.art or cit.art_rel or cit.supplement)
+    if bare and (cit.para or cit.item) and not cit.item_rel and _compound_term(view.text, e):
+        return None
+    if cit.item_rel == "各号" and view.text[max(0, s - 2) : s] == "当該":
+        return None  # 「当該各号」 repeats the items just named
     if joined and prev is not None:
         _inherit(cit, prev)
     if not cit.inherited:
-        cit.external = _law_before(view.text, s)
+        cit.external = _law_before(view.text, s) or cit.external
         if not cit.external and view.text[max(0, s - 2) : s] == "同法" and prev and prev.external:
             cit.external = prev.external
     tail = view.text[e : e + 6]
@@ -185,10 +194,12 @@ def _level(c: Citation) -> int:
 def _inherit(cit: Citation, prev: Citation) -> None:
     """「第14条第1項から第3項」: the second group takes 第14条 from the first."""
     lvl, plvl = _level(cit), _level(prev)
-    if lvl <= plvl and not (lvl == 0 and plvl == 0):
-        return
     if lvl == 0:
+        # 「民法第九十六条及び第九十七条」: a list of articles of the same law
+        cit.external = prev.external
         return
+    if lvl <= plvl or (cit.para_rel if lvl == 1 else cit.item_rel):
+        return  # 「…及び前項」: a relative unit stands on its own
     cit.inherited = True
     cit.external, cit.supplement = prev.external, prev.supplement
     cit.art, cit.art_rel = prev.art, prev.art_rel
@@ -217,34 +228,87 @@ def _appendix_citation(m: re.Match[str], node: Node, view: _View) -> Citation | 
     return cit
 
 
+def _quote_depths(text: str) -> list[int]:
+    """Nesting depth of 「」『』 at each offset."""
+    depth, out = 0, []
+    for ch in text:
+        if ch in "「『":
+            depth += 1
+        out.append(depth)
+        if ch in "」』" and depth:
+            depth -= 1
+    return out
+
+
+def _compound_term(view: str, end: int) -> bool:
+    """「第二号施行日」: a bare 第K号 glued to a noun is a defined term, not a reference."""
+    nxt = view[end : end + 1]
+    return bool(nxt) and "\u4e00" <= nxt <= "\u9fff" and nxt not in "及又並若中各関等"
+
+
 def find_citations(node: Node) -> list[Citation]:
-    """Every reference printed in ``node.text``, in order."""
+    """Every reference printed in ``node.text``, in order.
+
+    Inside 「」 (defined terms, 読替え) only appendix references are kept: a quoted 「前各項」
+    speaks of the provision being read differently, not of this one. Brackets after a reference
+    refine it (「第十三条（第一項及び第五項第二号を除く。）」): the inner 項/号 belong to 第十三条.
+    """
     text = node.text
     if not text or not any(k in text for k in ("第", "条", "項", "号", "別")):
         return []
     view = normalise(text)
+    quoted = _quote_depths(view.text) if "「" in view.text or "『" in view.text else None
     out: list[Citation] = []
     prev: Citation | None = None
+    owners: list[Citation | None] = []  # the reference each open bracket refines
     prev_end = -1
     for m in _MASTER.finditer(view.text):
         if m.start() == m.end():
             continue
+        cit: Citation | None
         if m.group("grp"):
             if not any(m.group(k) for k in ("a", "ar", "p", "pr", "i", "ir")):
                 continue
-            gap = view.text[prev_end : m.start()] if prev_end >= 0 else None
-            joined = gap is not None and bool(_JOIN.match(gap))
+            if quoted is not None and quoted[m.start()]:
+                continue
+            gap = view.text[prev_end : m.start()] if prev_end >= 0 else ""
+            prev, joined, rng = _walk_gap(gap, prev, owners)
+            prev_end = m.end()
             cit = _group_citation(m, node, view, prev, joined)
-            if cit is not None and joined and gap in ("から", "乃至", "ないし"):
-                cit.range_end = True
+            if cit is not None and not joined and owners and owners[-1] is not None:
+                _inherit(cit, owners[-1])  # a bare 第M項 inside 「第N条（…）」
+            if cit is not None:
+                cit.range_end = rng
         else:
             cit = _appendix_citation(m, node, view)
         if cit is None:
             continue
         cit.text = text[cit.start : cit.end]
         out.append(cit)
-        prev, prev_end = cit, m.end()
+        if not cit.appendix:
+            prev = cit
     return out
+
+
+def _walk_gap(
+    gap: str, prev: Citation | None, owners: list[Citation | None]
+) -> tuple[Citation | None, bool, bool]:
+    """Follow brackets in the text between two references; say whether the second is joined."""
+    if prev is None:
+        return None, False, False
+    tail = gap
+    for i, ch in enumerate(gap):
+        if ch == "（":
+            owners.append(prev if i == 0 else None)
+            tail = gap[i + 1 :]
+        elif ch == "）":
+            if owners:
+                prev = owners.pop()
+            tail = gap[i + 1 :]
+    if gap.endswith("（"):
+        return prev, True, False
+    joined = bool(_JOIN.match(tail)) if tail else gap == ""
+    return prev, joined, joined and tail.removeprefix("まで") in ("から", "乃至", "ないし")
 
 
 def extract_references(nodes: list[Node]) -> tuple[list[Reference], list[Diagnostic]]:
@@ -255,5 +319,7 @@ def extract_references(nodes: list[Node]) -> tuple[list[Reference], list[Diagnos
     refs: list[Reference] = []
     for node in nodes:
         for cit in find_citations(node):
+            if cit.appendix_table and resolver.is_table_heading(cit, node):
+                continue
             refs.append(resolver.resolve(cit, node))
     return refs, []

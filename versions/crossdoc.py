@@ -1,0 +1,70 @@
+"""References from one corpus document to another, named by its title.
+
+「…利用規約第5条」 or 「個人情報保護法第27条」 (a short name of 個人情報の保護に関する法律).
+
+Within a document, a reference preceded by a law or document name is ``external``. Here, given
+every parsed document, an external reference whose name matches another corpus document's title
+is resolved in that document: ``target_document`` is set, ``target`` is the node, and ``status``
+becomes ok / broken / caption_mismatch. Names that match no corpus document stay ``external``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from extract.model import ParsedDocument, Reference
+from extract.references import find_citations
+from extract.resolve import Resolver, position
+
+_DROP = re.compile(r"[\s「」『』\"“”'’・]|に関する|の")
+
+
+def title_key(title: str) -> str:
+    """A comparable form of a title: 「個人情報の保護に関する法律」 and 「個人情報保護法」 agree."""
+    text = unicodedata.normalize("NFKC", title)
+    text = _DROP.sub("", text)
+    return text.replace("法律", "法")
+
+
+def _match(name: str, keys: Mapping[str, str]) -> str | None:
+    """The doc id whose title the cited ``name`` ends with (longest title wins)."""
+    key = title_key(name)
+    best: tuple[int, str] | None = None
+    for doc_id, title in keys.items():
+        if title and key.endswith(title) and (best is None or len(title) > best[0]):
+            best = (len(title), doc_id)
+    return best[1] if best else None
+
+
+def resolve_across(
+    docs: Mapping[str, ParsedDocument], titles: Mapping[str, str] | None = None
+) -> list[Reference]:
+    """Resolve external references that name another corpus document; return those changed.
+
+    ``docs`` maps doc id → the version to resolve against (usually the latest); ``titles`` maps
+    doc id → title (defaults to each document's parsed title). References are updated in place.
+    """
+    keys = {d: title_key(t) for d, t in (titles or {d: p.title for d, p in docs.items()}).items()}
+    resolvers: dict[str, Resolver] = {}
+    changed: list[Reference] = []
+    for doc in docs.values():
+        pending = {(r.source, r.line, r.column): r for r in doc.references if r.kind == "external"}
+        if not pending:
+            continue
+        for node in doc.nodes:
+            if not any(src == node.id for src, _, _ in pending):
+                continue
+            for cit in find_citations(node):
+                ref = pending.get((node.id, *position(node, cit.start)))
+                target_id = _match(cit.external, keys) if ref and cit.external else None
+                if ref is None or target_id is None:
+                    continue
+                if target_id not in resolvers:
+                    resolvers[target_id] = Resolver(docs[target_id].nodes)
+                target, status, message = resolvers[target_id].resolve_external(cit)
+                ref.target_document, ref.target = target_id, target
+                ref.status, ref.message = status, f"{cit.external}: {message}"
+                changed.append(ref)
+    return changed
