@@ -1,0 +1,198 @@
+"""``yakkan build``: the knowledge base of the real corpus, atomic and incremental builds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from versions import build as kb
+from versions import schema
+from versions.cli import main
+from versions.corpus import DEFAULT_CORPUS, load_corpus
+from versions.sources import read_document
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.getbasetemp() / "kb" / "yakkan.db"
+    path.parent.mkdir(exist_ok=True)
+    kb.build(DEFAULT_CORPUS, path)
+    return path
+
+
+def small_corpus(
+    root: Path, ids: tuple[str, ...] = ("toreru-camera", "vectant-closed-ip-smart")
+) -> Path:
+    """A copy of some real corpus documents (their latest version only) in ``root``."""
+    corpus = root / "corpus"
+    for doc in load_corpus(DEFAULT_CORPUS):
+        if doc.id not in ids:
+            continue
+        v = doc.latest()
+        folder = corpus / doc.id
+        folder.mkdir(parents=True)
+        shutil.copy(v.file, folder / v.file.name)
+        (folder / "document.toml").write_text(
+            f'id = "{doc.id}"\ntitle = "{doc.id}"\nkind = "terms"\n\n[[versions]]\n'
+            f'file = "{v.file.name}"\neffective = "{v.effective}"\nformat = "{v.format}"\n',
+            encoding="utf-8",
+        )
+    return corpus
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_corpus_version_is_in_the_database(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    docs = load_corpus(DEFAULT_CORPUS)
+    assert {r[0] for r in conn.execute("select id from documents")} == {d.id for d in docs}
+    keys = {v.key for d in docs for v in d.versions}
+    assert {r[0] for r in conn.execute("select id from versions")} == keys
+    latest = {r[0] for r in conn.execute("select id from versions where latest = 1")}
+    assert latest == {d.latest().key for d in docs}
+
+
+def test_nodes_match_the_parser(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    v = next(d for d in load_corpus(DEFAULT_CORPUS) if d.id == "toreru-camera").latest()
+    parsed = read_document(v.file, v.format)
+    rows = conn.execute(
+        "select node_id, kind, label, caption, text, parent_id, line from nodes "
+        "where version_id = ? order by ord",
+        [v.key],
+    ).fetchall()
+    expected = [(n.id, n.kind, n.label, n.caption, n.text, n.parent, n.line) for n in parsed.nodes]
+    assert rows == expected
+    refs = conn.execute("select count(*) from [references] where version_id = ?", [v.key])
+    assert refs.fetchone()[0] == len(parsed.references)
+    amendments = conn.execute("select suppl_id from amendments where version_id = ?", [v.key])
+    assert [r[0] for r in amendments] == [s.id for s in parsed.supplements]
+
+
+def test_derived_node_columns(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    conn.row_factory = sqlite3.Row
+    row = conn.execute(
+        "select * from nodes where doc_id = 'toreru-camera' and kind = 'paragraph' "
+        "and parent_id like 'art_%' and chapter_id is not null limit 1"
+    ).fetchone()
+    parent = conn.execute(
+        "select * from nodes where version_id = ? and node_id = ?",
+        [row["version_id"], row["parent_id"]],
+    ).fetchone()
+    assert row["article_id"] == parent["node_id"]
+    assert row["depth"] == parent["depth"] + 1
+    assert row["path"].startswith(parent["path"] + " › ")
+    assert row["key"] == f"{row['version_id']}/{row['node_id']}"
+
+
+def test_schema_integrity_and_descriptions(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    assert conn.execute("pragma foreign_key_check").fetchall() == []
+    described = schema.datasette_tables()
+    for table in schema.TABLES:
+        columns = [r[1] for r in conn.execute(f"pragma table_info([{table.name}])")]
+        assert columns == list(described[table.name]["columns"])  # type: ignore[arg-type]
+        assert all(described[table.name]["columns"].values())  # type: ignore[attr-defined]
+
+
+def test_cli_json_summary(tmp_path: Path) -> None:
+    corpus = small_corpus(tmp_path)
+    db = tmp_path / "kb.db"
+    result = CliRunner().invoke(
+        main, ["build", "--corpus", str(corpus), "--db", str(db), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["documents"] == 2 and out["versions"] == 2 and out["parsed"] == 2
+    assert out["articles"] > 50 and out["nodes"] > out["articles"]
+    assert not (tmp_path / "kb.db.tmp").exists()
+
+
+def test_noop_rebuild_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = small_corpus(tmp_path)
+    db = tmp_path / "kb.db"
+    first = kb.build(corpus, db)
+    assert first.summary["parsed"] == 2
+    calls: list[str] = []
+    real = kb.parse_version
+    monkeypatch.setattr(kb, "parse_version", lambda v: calls.append(v.key) or real(v))
+    before = digest(db)
+    again = kb.build(corpus, db)
+    assert again.up_to_date and calls == [] and digest(db) == before
+    forced = kb.build(corpus, db, force=True)  # rebuilt from the parse cache
+    assert not forced.up_to_date and calls == [] and forced.summary["reused"] == 2
+    assert forced.summary["nodes"] == first.summary["nodes"]
+
+
+def test_changed_file_is_the_only_one_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = small_corpus(tmp_path)
+    db = tmp_path / "kb.db"
+    kb.build(corpus, db)
+    calls: list[str] = []
+    real = kb.parse_version
+    monkeypatch.setattr(kb, "parse_version", lambda v: calls.append(v.key) or real(v))
+    target = next((corpus / "vectant-closed-ip-smart").glob("*.md"))
+    target.write_text(target.read_text(encoding="utf-8") + "\n追加の一文です。\n", encoding="utf-8")
+    result = kb.build(corpus, db)
+    assert calls == ["vectant-closed-ip-smart@2017-07-17"]
+    assert result.summary["parsed"] == 1 and result.summary["reused"] == 1
+    conn = sqlite3.connect(db)
+    assert (
+        conn.execute("select count(*) from nodes where text like '%追加の一文%'").fetchone()[0] == 1
+    )
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02\xff\xfe" * 200, "binary"),
+    ],
+)
+def test_broken_document_leaves_previous_db(tmp_path: Path, content: bytes, expected: str) -> None:
+    corpus = small_corpus(tmp_path)
+    db = tmp_path / "kb.db"
+    kb.build(corpus, db)
+    before = digest(db)
+    broken = corpus / "broken-doc"
+    broken.mkdir()
+    (broken / "2024-01-01.txt").write_bytes(content)
+    (broken / "document.toml").write_text(
+        'title = "壊れた規約"\n\n[[versions]]\nfile = "2024-01-01.txt"\neffective = "2024-01-01"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["build", "--corpus", str(corpus), "--db", str(db), "-q"])
+    assert result.exit_code == 1
+    assert "broken-doc/2024-01-01.txt" in result.stderr
+    assert expected in result.stderr.lower()
+    assert "Traceback" not in result.output
+    assert digest(db) == before
+    assert not (tmp_path / "kb.db.tmp").exists()
+
+
+def test_bad_metadata_names_the_file(tmp_path: Path) -> None:
+    corpus = small_corpus(tmp_path)
+    (corpus / "toreru-camera" / "document.toml").write_text("title = [unclosed\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["build", "--corpus", str(corpus), "--db", str(tmp_path / "x.db")]
+    )
+    assert result.exit_code == 1
+    assert "toreru-camera/document.toml" in result.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_steps_are_a_list_of_functions() -> None:
+    # Other engineers add their build step to this list (docs/database.md).
+    assert kb.STEPS[0] is kb.step_schema and kb.STEPS[-1] is kb.step_meta
+    assert all(callable(s) for s in kb.STEPS)
