@@ -261,7 +261,9 @@ def check_events(events: list[_Event]) -> list[Diagnostic]:
     diags: list[Diagnostic] = [d for e in events for d in e.notes]
     repeated = _check_repeats(events, diags)
     ordered = [e for e in events if e.supplement.id not in repeated]
-    _check_order(ordered, "effective", "effective-dates-out-of-order", "warning", diags)
+    # amending laws may lawfully take effect in another order than they were promulgated
+    order_level = "info" if any(e.statute for e in events) else "warning"
+    _check_order(ordered, "effective", "effective-dates-out-of-order", order_level, diags)
     _check_order(ordered, "enacted", "enacted-dates-out-of-order", "info", diags)
     numbered = any(e.supplement.number for e in events)
     for e in events:

@@ -402,3 +402,14 @@ def test_effective_wordings(heading_text: str, body: str | None, effective: str 
     assert s.effective == effective
     codes = {d.code for d in diags}
     assert ("missing-effective-date" in codes) == (effective is None)
+
+
+def test_statute_effective_order_is_only_info() -> None:
+    first = [(None, "この法律は、平成二十一年四月一日から施行する。")]
+    second = [(None, "この法律は、平成二十年十月一日から施行する。")]
+    nodes = _doc(
+        ("平成二〇年五月二日法律第二九号", "", first),
+        ("平成二〇年六月二日法律第三〇号", "", second),
+    )
+    _, diags = extract_supplements(nodes)
+    assert [(d.level, d.code) for d in diags] == [("info", "effective-dates-out-of-order")]
