@@ -108,9 +108,9 @@ def test_statute_when_texts() -> None:
 # -- events from nodes ----------------------------------------------------------------------
 
 
-def _node(id_: str, kind: str, text: str, parent: str | None, line: int, **kw: str) -> Node:
-    return Node(id_, kind, kw.get("num"), kw.get("label", ""), kw.get("caption"), text,  # type: ignore[arg-type]
-                parent, line, line)  # fmt: skip
+def _node(id_: str, kind: str, text: str, parent: str | None, line: int, **kw: str | None) -> Node:
+    label = kw.get("label") or ""
+    return Node(id_, kind, kw.get("num"), label, kw.get("caption"), text, parent, line, line)  # type: ignore[arg-type]
 
 
 def _doc(*supps: tuple[str, str, list[tuple[str | None, str]]]) -> list[Node]:
@@ -405,8 +405,8 @@ def test_effective_wordings(heading_text: str, body: str | None, effective: str 
 
 
 def test_statute_effective_order_is_only_info() -> None:
-    first = [(None, "この法律は、平成二十一年四月一日から施行する。")]
-    second = [(None, "この法律は、平成二十年十月一日から施行する。")]
+    first: list[tuple[str | None, str]] = [(None, "この法律は、平成二十一年四月一日から施行する。")]
+    second: list[tuple[str | None, str]] = [(None, "この法律は、平成二十年十月一日から施行する。")]
     nodes = _doc(
         ("平成二〇年五月二日法律第二九号", "", first),
         ("平成二〇年六月二日法律第三〇号", "", second),
