@@ -82,15 +82,21 @@ class Alignment:
     matches: list[Match]
     old_to_new: dict[str, str]
     new_to_old: dict[str, str]
+    _by_old: dict[str, Match] | None = field(default=None, repr=False)
+    _by_new: dict[str, Match] | None = field(default=None, repr=False)
 
     def by_type(self, kind: MatchType) -> list[Match]:
         return [m for m in self.matches if m.type == kind]
 
     def for_old(self, node_id: str) -> Match | None:
-        return next((m for m in self.matches if node_id in m.old_ids), None)
+        if self._by_old is None:
+            self._by_old = {i: m for m in self.matches for i in m.old_ids}
+        return self._by_old.get(node_id)
 
     def for_new(self, node_id: str) -> Match | None:
-        return next((m for m in self.matches if node_id in m.new_ids), None)
+        if self._by_new is None:
+            self._by_new = {i: m for m in self.matches for i in m.new_ids}
+        return self._by_new.get(node_id)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
@@ -406,9 +412,11 @@ def _level_matches(
             o = lvl.old_by_id[oid]
             m = _classify(o, n, parent_map, score)
             if split.get(oid):
-                m.type, m.new_ids, m.text_changed = "split", [n.id, *split[oid]], True
+                ids = sorted([n.id, *split[oid]], key=lambda i: lvl.new_by_id[i].order)
+                m.type, m.new_ids, m.new, m.text_changed = "split", ids, ids[0], True
             elif merged.get(n.id):
-                m.type, m.old_ids, m.text_changed = "merged", [oid, *merged[n.id]], True
+                ids = sorted([oid, *merged[n.id]], key=lambda i: lvl.old_by_id[i].order)
+                m.type, m.old_ids, m.old, m.text_changed = "merged", ids, ids[0], True
             out.append(m)
         elif n.id not in absorbed_new:
             conf = 1.0 - _best_similarity(n, old_index)
