@@ -157,7 +157,9 @@ def drop_front_matter(lines: list[RawLine], artefacts: list[Artefact]) -> tuple[
             artefacts.append(Artefact("header", ln.text, ln.line))
         elif _VERSION.match(text):
             artefacts.append(Artefact("version_label", ln.text, ln.line))
-        elif not title and i == 0 and len(text) <= 80 and not text.endswith("。"):
+        elif (
+            not title and i == 0 and len(text) <= 80 and not text.endswith("。") and text[0] != "("
+        ):
             title = ln.text
             artefacts.append(Artefact("title", ln.text, ln.line))
         else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from extract.model import Diagnostic, Node, NodeKind
 from extract.normalize import RawLine
 from extract.numerals import (
+    AIUEO,
     CIRCLED,
     IROHA,
     NUM_RE,
@@ -58,7 +59,7 @@ _UNIT = re.compile(
 _TERMINATORS = "。．.：:）)」』】"
 _SUBHEADING = re.compile(r"^【[^【】]{1,60}】$")  # 【Ⅱ．UTM プラン】 inside an appendix
 _PREFIX = 96
-_SHORT_LINE = 20  # a shorter unterminated line is a heading, not a line wrapped at the margin
+_SHORT_LINE = 16  # a shorter unterminated line is a heading, not a line wrapped at the margin
 _NOT_CAPTION = {"注", "注意", "参考", "例", "注1", "注2"}
 
 
@@ -209,8 +210,10 @@ def _item(text: str, folded: str) -> Marker | None:
         rest = folded[m.end() :]
         if style in ("kanji", "kana") and not _rest_ok(rest):
             continue
-        if style == "kana":
-            style = "aiueo" if raw == "ア" else "iroha"
+        if style == "kana" and raw == "ア":
+            style, value = "aiueo", 1
+        elif style == "kana":
+            style = "iroha"
         return Marker("item", num, text[: m.end()].rstrip(), None, m.end(), style, value)
     return None
 
@@ -347,8 +350,12 @@ class Builder:
         col = ln.col + start + (len(ln.text[start:]) - len(ln.text[start:].lstrip(" \u3000")))
         if node.text:
             if sep is None:
-                last_piece = len(node.text) - (node.segments[-1][0] if node.segments else 0)
-                broken = new_unit or terminated(node.text) or last_piece < _SHORT_LINE
+                heading = (
+                    node.kind in ("item", "subitem")
+                    and len(node.segments) == 1
+                    and len(node.text) < _SHORT_LINE
+                )
+                broken = new_unit or terminated(node.text) or bool(heading)
                 sep = "\n" if broken else _ascii_join(node.text, piece)
             node.text += sep
         node.segments.append((len(node.text), ln.line, col))
@@ -561,7 +568,7 @@ class Builder:
         self.last_strong = (
             handled
             and mk.kind not in ("paragraph", "item", "row")
-            and (ln.text[mk.start :].strip() == "")
+            and (ln.text[mk.start :].strip() in ("", "削除"))
         )
 
     def dispatch(self, mk: Marker, ln: RawLine, ended: bool) -> bool:
@@ -614,6 +621,8 @@ class Builder:
             self.open_paragraph(mk, ln)
             return True
         if kind == "item":
+            if mk.style == "iroha" and any(lv.style == "aiueo" for lv in self.items):
+                mk.style, mk.value = "aiueo", AIUEO.find(mk.num or "") + 1  # ア イ ウ, not イロハ
             return self.try_item(mk, ln, ended)
         if kind == "subheading":
             if self.appendix is None:
