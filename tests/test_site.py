@@ -1,0 +1,311 @@
+"""The Datasette site: every canned query and page through Datasette's test client."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from versions.build import ROOT, build
+from versions.corpus import DEFAULT_CORPUS, load_corpus
+
+SITE = ROOT / "datasette"
+META = yaml.safe_load((SITE / "metadata.yml").read_text(encoding="utf-8"))
+QUERIES = set(META["databases"]["yakkan"]["queries"])
+
+
+@pytest.fixture(scope="session")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.getbasetemp() / "kb" / "yakkan.db"
+    path.parent.mkdir(exist_ok=True)
+    build(DEFAULT_CORPUS, path)
+    return path
+
+
+def site(db: Path) -> Datasette:
+    return Datasette(
+        [str(db)],
+        immutables=[],
+        metadata=META,
+        template_dir=str(SITE / "templates"),
+        plugins_dir=str(SITE / "plugins"),
+    )
+
+
+@pytest.fixture(scope="session")
+def ds(kb: Path) -> Datasette:
+    return site(kb)
+
+
+def get(ds: Datasette, url: str, status: int = 200) -> str:
+    response = asyncio.run(ds.client.get(url))
+    assert response.status_code == status, (url, response.text[:500])
+    return str(response.text)
+
+
+def rows(ds: Datasette, query: str, **params: str) -> list[dict[str, Any]]:
+    qs = "&".join(f"{k}={v}" for k, v in params.items())
+    response = asyncio.run(ds.client.get(f"/yakkan/{query}.json?_shape=array&{qs}"))
+    assert response.status_code == 200, response.text[:500]
+    return list(response.json())
+
+
+@pytest.fixture()
+def conn(kb: Path) -> sqlite3.Connection:
+    c = sqlite3.connect(kb)
+    c.row_factory = sqlite3.Row
+    return c
+
+
+# --- canned queries ------------------------------------------------------------------------------
+
+
+def test_canned_queries_are_all_tested() -> None:
+    tested = {n.removeprefix("test_query_") for n in globals() if n.startswith("test_query_")}
+    assert tested == QUERIES
+
+
+def test_query_search(ds: Datasette, conn: sqlite3.Connection) -> None:
+    found = rows(ds, "search", q="申し込み", doc="")
+    printed_short = {
+        r[0]
+        for r in conn.execute(
+            "select key from nodes where text like '%申込%' and text not like '%申し込%'"
+        )
+    }
+    assert printed_short & {r["key"] for r in found}
+    assert all(r["url"].startswith("/-/yakkan/clause/") for r in found)
+    only = rows(ds, "search", q="解約", doc="toreru-camera")
+    assert only and {r["doc_id"] for r in only} == {"toreru-camera"}
+    html = get(ds, "/yakkan/search?q=解約&doc=toreru-camera")
+    assert "<mark>解約</mark>" in html
+
+
+def test_query_clause_asof(ds: Datasette) -> None:
+    doc = "kojin-joho-hogo-ho"
+    for date, version in [("2013-06-01", "2012-12-01"), ("2016-01-01", "2015-12-01")]:
+        found = rows(ds, "clause_asof", doc=doc, clause="art_2", date=date)
+        assert found and {r["version_id"] for r in found} == {f"{doc}@{version}"}
+        assert found[0]["node_id"] == "art_2"
+        assert any("個人情報" in (r["text"] or "") for r in found)
+    assert rows(ds, "clause_asof", doc=doc, clause="art_2", date="1999-01-01") == []
+
+
+def test_query_clause_history(ds: Datasette, conn: sqlite3.Connection) -> None:
+    doc = "kojin-joho-hogo-ho"
+    found = rows(ds, "clause_history", doc=doc, clause="art_2")
+    versions = [
+        r[0] for r in conn.execute("select id from versions where doc_id = ? order by ord", [doc])
+    ]
+    assert [r["version_id"] for r in found] == versions
+    assert found[0]["status"] == "present"
+    texts = [r["text"] for r in found]
+    for prev, row in zip(texts, found[1:], strict=False):
+        assert row["status"] == ("unchanged" if row["text"] == prev else "changed")
+    assert "changed" in {r["status"] for r in found}  # the 2015 amendment rewrote 第2条
+
+
+def ok_reference(conn: sqlite3.Connection) -> sqlite3.Row:
+    row = conn.execute(
+        "select r.*, t.node_id as target_node from [references] r "
+        "join nodes t on t.key = r.target_key "
+        "join versions v on v.id = r.version_id and v.latest = 1 "
+        "where r.status = 'ok' and r.kind = 'absolute' and r.doc_id = 'toreru-camera' "
+        "and t.kind = 'article' and r.source not like t.node_id || '%' order by r.id limit 1"
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def test_query_references_from(ds: Datasette, conn: sqlite3.Connection) -> None:
+    ref = ok_reference(conn)
+    found = rows(ds, "references_from", version=ref["version_id"], clause=ref["source"])
+    count = conn.execute(
+        "select count(*) from [references] where source_key = ?", [ref["source_key"]]
+    ).fetchone()[0]
+    assert len(found) == count
+    target_url = f"/-/yakkan/clause/{ref['version_id']}/{ref['target_node']}"
+    assert target_url in {r["target_url"] for r in found}
+
+
+def test_query_references_to(ds: Datasette, conn: sqlite3.Connection) -> None:
+    ref = ok_reference(conn)
+    found = rows(ds, "references_to", version=ref["version_id"], clause=ref["target_node"])
+    assert ref["source"] in {r["source"] for r in found}
+    assert all(r["status"] for r in found)
+
+
+def test_query_broken_references(ds: Datasette, conn: sqlite3.Connection) -> None:
+    found = rows(ds, "broken_references", doc="")
+    expected = conn.execute(
+        "select count(*) from [references] r join versions v on v.id = r.version_id "
+        "where v.latest = 1 and r.status not in ('ok', 'external')"
+    ).fetchone()[0]
+    assert len(found) == expected > 0
+    assert all(r["status"] not in ("ok", "external") and r["line"] > 0 and r["file"] for r in found)
+    one = rows(ds, "broken_references", doc="toreru-camera")
+    assert {r["doc_id"] for r in one} <= {"toreru-camera"}
+
+
+def test_query_amendment_timeline(ds: Datasette, conn: sqlite3.Connection) -> None:
+    found = rows(ds, "amendment_timeline", doc="toreru-camera")
+    headings = {
+        r[0] for r in conn.execute("select heading from amendments where doc_id = 'toreru-camera'")
+    }
+    assert found and {r["heading"] for r in found} == headings
+    dates = [r["effective"] for r in found if r["effective"]]
+    assert dates == sorted(dates)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def test_home_lists_documents(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan")
+    for doc in load_corpus(DEFAULT_CORPUS):
+        assert f'href="/-/yakkan/doc/{doc.id}"' in html
+    assert 'href="/-/yakkan"' in get(ds, "/")  # the Datasette index links to it
+
+
+def test_document_outline(ds: Datasette, conn: sqlite3.Connection) -> None:
+    html = get(ds, "/-/yakkan/doc/toreru-camera")
+    articles = conn.execute(
+        "select n.node_id, n.caption, n.version_id from nodes n "
+        "join versions v on v.id = n.version_id "
+        "where v.latest = 1 and n.doc_id = 'toreru-camera' and n.kind = 'article' order by n.ord"
+    ).fetchall()
+    assert len(articles) > 30
+    for a in articles:
+        assert f'id="{a["node_id"]}"' in html
+        assert f'href="/-/yakkan/clause/{a["version_id"]}/{a["node_id"]}"' in html
+    assert "当社による解約" in html
+
+
+def test_document_as_of_a_date(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/doc/kojin-joho-hogo-ho@2014-01-01")
+    assert "the version in force is <strong>kojin-joho-hogo-ho@2012-12-01</strong>" in html
+    html = get(ds, "/-/yakkan/doc/kojin-joho-hogo-ho@2025-06-01")
+    assert "kojin-joho-hogo-ho@2025-06-01" in html
+    html = get(ds, "/-/yakkan/doc/kojin-joho-hogo-ho@1990-01-01", status=404)
+    assert "before the first version" in html
+    get(ds, "/-/yakkan/doc/itkeeper-remote-network@published")
+    get(ds, "/-/yakkan/doc/no-such-document", status=404)
+
+
+def test_own_effective_dates_on_outline(ds: Datasette, conn: sqlite3.Connection) -> None:
+    row = conn.execute(
+        "select version_id, target, effective from amendment_targets limit 1"
+    ).fetchone()
+    if row is None:
+        pytest.skip("no 附則 in the corpus gives a provision its own date")
+    html = get(ds, f"/-/yakkan/doc/{row['version_id']}")
+    assert f"effective {row['effective']}" in html
+
+
+def test_clause_page_references_both_ways(ds: Datasette, conn: sqlite3.Connection) -> None:
+    ref = ok_reference(conn)
+    source = get(ds, f"/-/yakkan/clause/{ref['version_id']}/{ref['source']}")
+    assert f'href="/-/yakkan/clause/{ref["version_id"]}/{ref["target_node"]}"' in source
+    target = get(ds, f"/-/yakkan/clause/{ref['version_id']}/{ref['target_node']}")
+    assert "Cited by" in target
+    assert f'href="/-/yakkan/clause/{ref["version_id"]}/{ref["source"]}"' in target
+    get(ds, f"/-/yakkan/clause/{ref['version_id']}/no_such_node", status=404)
+
+
+def test_clause_page_text_and_events(ds: Datasette, conn: sqlite3.Connection) -> None:
+    para = conn.execute(
+        "select * from nodes where doc_id = 'toreru-camera' and kind = 'paragraph' "
+        "and length(text) > 20 "
+        "order by seq limit 1"
+    ).fetchone()
+    html = get(ds, f"/-/yakkan/clause/{para['version_id']}/{para['article_id']}")
+    assert para["text"] in html
+    row = conn.execute(
+        "select t.*, a.heading from amendment_targets t "
+        "join amendments a on a.key = t.amendment_key "
+        "join nodes n on n.version_id = t.version_id and n.node_id = t.target limit 1"
+    ).fetchone()
+    if row is not None:
+        html = get(ds, f"/-/yakkan/clause/{row['version_id']}/{row['target']}")
+        assert f"effective <strong>{row['effective']}</strong>" in html
+
+
+def test_clause_page_defined_terms(ds: Datasette, conn: sqlite3.Connection) -> None:
+    row = conn.execute(
+        "select d.term, u.node_key from definition_uses u "
+        "join definitions d on d.id = u.definition_id limit 1"
+    ).fetchone()
+    if row is None:
+        pytest.skip("definitions are not extracted yet")
+    version, node = row["node_key"].split("/")
+    assert row["term"] in get(ds, f"/-/yakkan/clause/{version}/{node}")
+
+
+def test_search_page(ds: Datasette, conn: sqlite3.Connection) -> None:
+    html = get(ds, "/-/yakkan/search?q=解約&doc=toreru-camera")
+    expected = conn.execute(
+        "select n.version_id, n.node_id from nodes n join versions v on v.id = n.version_id "
+        "where v.latest = 1 and n.doc_id = 'toreru-camera' and n.caption like '%解約%'"
+    ).fetchall()
+    assert expected
+    for r in expected:
+        assert f'href="/-/yakkan/clause/{r["version_id"]}/{r["node_id"]}"' in html
+    assert "<mark>解約</mark>" in html
+    assert "results for" not in get(ds, "/-/yakkan/search")
+
+
+def test_column_descriptions(ds: Datasette) -> None:
+    html = get(ds, "/yakkan/nodes")
+    assert "VERSION_ID/NODE_ID" in html
+
+
+def test_canned_queries_for_any_database_name(kb: Path, tmp_path: Path) -> None:
+    other = tmp_path / "kb2.db"
+    shutil.copy(kb, other)
+    found = rows_for(site(other), "/kb2/search.json?_shape=array&q=解約&doc=")
+    assert found and all("解約" in r["snippet"] for r in found[:5])
+
+
+def rows_for(ds: Datasette, url: str) -> list[dict[str, Any]]:
+    response = asyncio.run(ds.client.get(url))
+    assert response.status_code == 200, response.text[:300]
+    return list(response.json())
+
+
+def test_document_text_is_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus" / "xss-terms"
+    folder.mkdir(parents=True)
+    (folder / "2024-04-01.txt").write_text(
+        "テスト規約\n\n第1条（目的<b>太字</b>）\n本規約は<script>alert('x')</script>を定めます。\n"
+        "第2条（解約）\n契約者は、第1条に従い解約できます。<img src=x onerror=alert(1)>\n",
+        encoding="utf-8",
+    )
+    (folder / "document.toml").write_text(
+        'title = "<script>alert(2)</script>"\nkind = "terms"\n\n[[versions]]\n'
+        'file = "2024-04-01.txt"\neffective = "2024-04-01"\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "yakkan.db"
+    build(tmp_path / "corpus", db)
+    xss = site(db)
+    pages = [
+        get(xss, "/-/yakkan"),
+        get(xss, "/-/yakkan/doc/xss-terms"),
+        get(xss, "/-/yakkan/clause/xss-terms@2024-04-01/art_1"),
+        get(xss, "/-/yakkan/clause/xss-terms@2024-04-01/art_2"),
+        get(xss, "/-/yakkan/search?q=解約"),
+        get(xss, "/-/yakkan/search?q=定め"),
+        get(xss, "/yakkan/search?q=解約&doc="),
+    ]
+    joined = "\n".join(pages)
+    assert "&lt;script&gt;" in joined
+    for page in pages:
+        assert "<script>alert" not in page
+        assert "<img src=x" not in page
+        assert "<b>太字" not in page
