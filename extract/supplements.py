@@ -22,13 +22,19 @@ _NUM = r"(?:[0-9０-９]+|[〇一二三四五六七八九十百千]+)"
 _LAW_NUMBER_RE = re.compile(rf"(?:法律|政令|内閣府令|省令|規則|条例|告示){_SP}第{_SP}{_NUM}{_SP}号")
 _VERB = r"(?:実施|施行|適用|効力を(?:生|発))"
 _FROM = r"(?:から|より)"
+_DOC_WORD = (
+    r"(?:規約|約款|規定|規程|法律|改正|附則|付則|特約|条件|細則|要綱|要領|ポリシー|ガイドライン)"
+)
 _STATEMENT_RE = re.compile(
-    rf"(?P<subj>(?:この|本)[^、。はがを「」]{{0,15}}?|(?:附則)?第(?:(?!この)[^、。「」]){{1,60}}?の(?:改正)?規定"
+    rf"(?P<subj>(?:この|本)[^、。はがを「」]{{0,12}}?{_DOC_WORD}|(?:附則)?第(?:(?!この)[^、。「」]){{1,60}}?の(?:改正)?規定"
     rf"|(?:別紙|別表|別記)[^、。「」]{{0,30}}?の(?:改正)?規定"
     rf"|第(?:(?!この)[^、。「」は]){{1,40}}?[条項号](?:{_SP}の{_SP}{_NUM})?"
     rf"|(?:別紙|別表第?|別記){_SP}{_NUM})"
     rf"{_SP}(?:について|に関して)?は{_SP}、?{_SP}(?P<when>(?:[^。（]|（[^）]*）)*?){_SP}{_FROM}{_SP}{_VERB}"
 )
+_LEAD_RE = re.compile(
+    r"[ \u3000]*(?:[0-9０-９]+[.．]?)?[ \u3000]*"
+)  # 「2017年7月17日施行」 opens the text
 _BARE_RE = re.compile(rf"{_SP}{_FROM}?{_SP}{_VERB}(?!前|後|の|日)")
 _ARTICLE_RE = re.compile(
     rf"(?P<suppl>附則)?第{_SP}(?P<art>{_NUM}){_SP}条(?P<branch>(?:{_SP}の{_SP}{_NUM})*)"
@@ -155,7 +161,7 @@ def find_statements(text: str) -> list[Statement]:
         return found
     for d in find_dates(text):
         bare = _BARE_RE.match(text, d.end)
-        if bare:
+        if bare and _LEAD_RE.fullmatch(text[: d.start]):
             found.append(Statement("", d.text, d.start, bare.end()))
     return found
 

@@ -413,3 +413,10 @@ def test_statute_effective_order_is_only_info() -> None:
     )
     _, diags = extract_supplements(nodes)
     assert [(d.level, d.code) for d in diags] == [("info", "effective-dates-out-of-order")]
+
+
+def test_only_statements_about_the_text_itself_are_main() -> None:
+    assert find_statements("本サービスの料金は、2021年4月1日から適用します。") == []
+    assert [
+        s.subject for s in find_statements("この利用規約は、令和 3年７月 15日から実施します。")
+    ] == ["この利用規約"]
