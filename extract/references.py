@@ -47,6 +47,9 @@ _LAW_TAIL = re.compile(
     r"(?P<name>[^、。，「」『』（）\[\]・：:；;]{0,40}?(?:法律|法|政令|省令|府令|規則|条例|告示|条約|約款|規約|規程|細則))"
     rf"(?:（[^（）]*）|（[^（）]*第{NUM}号)?$"
 )
+_NAME_CUT = re.compile(
+    r"改正後の|改正前の|において|について|に基づく|により|及び|又は|並びに|若しくは|[はがをて中]"
+)
 # 「法律第86号」「総務省令第15号」「西企営第41号」: a document/law number, never an item.
 _ITEM_OK_BEFORE = frozenset("、。，「『（）」』 はのをにでがもとびへや及又並若")
 _JOIN = re.compile(
@@ -102,6 +105,7 @@ class Citation:
     appendix_num: str | None = None
     appendix_table: str | None = None
     external: str | None = None  # the law / document named before it
+    historical: bool = False  # 「改正前の…法」「旧…法」: another time's text
     amendment: bool = False  # 「第20条の改正規定」
     inherited: bool = False  # higher levels taken from the group before
     range_end: bool = False  # second end of 「AからBまで」
@@ -137,15 +141,18 @@ def normalise(text: str) -> _View:
     return _View(norm, offsets)
 
 
-def _law_before(view: str, start: int) -> str | None:
+def _law_before(view: str, start: int) -> tuple[str, bool] | None:
     """The law or document named immediately before offset ``start``, if any."""
     m = _LAW_TAIL.search(view, max(0, start - 80), start)
     if not m:
         return None
-    name = m.group("name")
+    # keep the name itself: 「第二条の規定による改正後の消費者契約法」→「消費者契約法」
+    raw = m.group("name")
+    name = _NAME_CUT.split(raw)[-1]
+    historical = "改正前" in raw or name.startswith("旧")
     if name in _SELF_NAMES or name.endswith(tuple(_SELF_NAMES)) or not name:
         return None
-    return name
+    return name, historical
 
 
 def _group_citation(m: re.Match[str], node: Node, view: _View, prev: Citation | None,
@@ -175,7 +182,9 @@ def _group_citation(m: re.Match[str], node: Node, view: _View, prev: Citation | 
     if joined and prev is not None:
         _inherit(cit, prev)
     if not cit.inherited:
-        cit.external = _law_before(view.text, s) or cit.external
+        law = _law_before(view.text, s)
+        if law is not None:
+            cit.external, cit.historical = law
         if not cit.external and view.text[max(0, s - 2) : s] == "同法" and prev and prev.external:
             cit.external = prev.external
     tail = view.text[e : e + 6]
@@ -196,12 +205,14 @@ def _inherit(cit: Citation, prev: Citation) -> None:
     lvl, plvl = _level(cit), _level(prev)
     if lvl == 0:
         # 「民法第九十六条及び第九十七条」: a list of articles of the same law
-        cit.external = prev.external
+        if cit.art:
+            cit.external, cit.historical = prev.external, prev.historical
         return
     if lvl <= plvl or (cit.para_rel if lvl == 1 else cit.item_rel):
         return  # 「…及び前項」: a relative unit stands on its own
     cit.inherited = True
     cit.external, cit.supplement = prev.external, prev.supplement
+    cit.historical = prev.historical
     cit.art, cit.art_rel = prev.art, prev.art_rel
     if lvl == 2:
         cit.para, cit.para_rel = prev.para, prev.para_rel

@@ -150,7 +150,7 @@ class Resolver:
         self._last, self._last_article = {}, None
         hit = self._resolve(local, outside, None)
         target = hit.target.id if hit.target else None
-        return target, hit.status, hit.message or f"{article_label(cit.art)} is {target}"
+        return target, hit.status, hit.message or str(target)
 
     def _resolve(self, cit: Citation, node: Node, article: Node | None) -> _Hit:
         if cit.appendix:
@@ -287,7 +287,7 @@ class Resolver:
             return _Hit(target, "ok", msg + " (the captions differ only in kana)")
         owner = self._captioned(target, want)
         if owner is not None:
-            msg += f" (「{want}」 is {owner.label})"
+            msg += f" (「{want}」 is {_short_label(owner)})"
         return _Hit(target, "caption_mismatch", msg)
 
     def _captioned(self, target: Node, caption: str) -> Node | None:
@@ -436,14 +436,22 @@ class Resolver:
         label = f"{kind}{cit.appendix_num}"
         target = next((a for a in pool if a.num == cit.appendix_num), None)
         if target is None:
-            return self._appendix_section(cit, pool, label)
+            hit = self._appendix_section(cit, pool, label)
+            owner = (
+                self._captioned(pool[0], norm_caption(cit.caption))
+                if pool and cit.caption
+                else None
+            )
+            if owner is not None:
+                hit.message += f"; 「{norm_caption(cit.caption or '')}」 is {_short_label(owner)}"
+            return hit
         if cit.appendix_table:
             return self._table(target, cit.appendix_table, cit.caption, label)
         return self._check_caption(target, cit.caption, label)
 
     def _appendix_section(self, cit: Citation, pool: list[Node], label: str) -> _Hit:
         """「別記2.」 where the one 別記 is unnumbered and split into sections 1., 2. …"""
-        have = ", ".join(a.label.strip() for a in pool) or "none"
+        have = _span(cit.appendix or "", [a.num for a in pool])
         unnumbered = [a for a in pool if a.num is None]
         if len(unnumbered) == 1 and len(pool) == 1:
             sections = [c for c in self.children[unnumbered[0].id] if c.num and c.num.isdigit()]
@@ -453,7 +461,7 @@ class Resolver:
             nums = ", ".join(f"{c.num}." for c in sections) or "no numbered sections"
             return _Hit(None, "broken", f"{label} does not exist: the one {cit.appendix} has "
                         f"sections {nums}")  # fmt: skip
-        return _Hit(None, "broken", f"{label} does not exist (the document has: {have})")
+        return _Hit(None, "broken", f"{label} does not exist (the document has {have})")
 
     def _table(self, appendix: Node, num: str, caption: str | None, label: str) -> _Hit:
         label = f"{label}の表{num}"
@@ -471,6 +479,28 @@ class Resolver:
             return _Hit(appendix, "caption_mismatch", f"{label} (line {line}) is captioned "
                         f"「{norm_caption(have)}」, not 「{norm_caption(caption)}」")  # fmt: skip
         return _Hit(appendix, "ok", f"{label} at line {line}")
+
+
+def _span(kind: str, nums: list[str | None]) -> str:
+    """「別紙1–別紙10」 for a consecutive run, else a list; 「no 別紙」 when there are none."""
+    if not nums:
+        return f"no {kind}"
+    ints = sorted(int(n) for n in nums if n and n.isdigit())
+    if (
+        len(ints) == len(nums)
+        and ints == list(range(ints[0], ints[0] + len(ints)))
+        and len(ints) > 2
+    ):
+        return f"{kind}{ints[0]}–{kind}{ints[-1]}"
+    return ", ".join(f"{kind}{n or ''}" for n in nums)
+
+
+def _short_label(node: Node) -> str:
+    """「第45条」, 「別紙8」: how a message names a node."""
+    if node.kind == "article" and node.num:
+        return article_label(node.num)
+    kind = next((k for k, v in _APPENDIX_PREFIX.items() if node.id.startswith(v + "_")), "")
+    return f"{kind}{node.num}" if kind and node.num else _SPACE_RE.sub("", node.label)
 
 
 def article_label(num: str) -> str:

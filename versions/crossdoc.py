@@ -49,7 +49,7 @@ def resolve_across(
     keys = {d: title_key(t) for d, t in (titles or {d: p.title for d, p in docs.items()}).items()}
     resolvers: dict[str, Resolver] = {}
     changed: list[Reference] = []
-    for doc in docs.values():
+    for doc_id, doc in docs.items():
         pending = {(r.source, r.line, r.column): r for r in doc.references if r.kind == "external"}
         if not pending:
             continue
@@ -58,13 +58,19 @@ def resolve_across(
                 continue
             for cit in find_citations(node):
                 ref = pending.get((node.id, *position(node, cit.start)))
-                target_id = _match(cit.external, keys) if ref and cit.external else None
+                name = cit.external or ""
+                target_id = _match(name, keys) if ref and not cit.historical else None
                 if ref is None or target_id is None:
                     continue
+                if target_id == doc_id and ref.source.startswith("suppl_"):
+                    continue  # a statute's 附則 naming the statute itself: another time's text
                 if target_id not in resolvers:
                     resolvers[target_id] = Resolver(docs[target_id].nodes)
                 target, status, message = resolvers[target_id].resolve_external(cit)
+                if status != "ok" and ref.source.startswith("suppl_"):
+                    continue  # a 附則 speaks of the law as it stood then, not of today's text
                 ref.target_document, ref.target = target_id, target
-                ref.status, ref.message = status, f"{cit.external}: {message}"
+                ref.status = status
+                ref.message = f"{name}{cit.text.strip()} → {target_id}: {message}"
                 changed.append(ref)
     return changed
