@@ -25,16 +25,21 @@ _FROM = r"(?:から|より)"
 _DOC_WORD = (
     r"(?:規約|約款|規定|規程|法律|改正|附則|付則|特約|条件|細則|要綱|要領|ポリシー|ガイドライン)"
 )
-_STATEMENT_RE = re.compile(
-    rf"(?P<subj>(?:この|本)[^、。はがを「」]{{0,12}}?{_DOC_WORD}|(?:附則)?第(?:(?!この)[^、。「」]){{1,60}}?の(?:改正)?規定"
+_MAIN_SUBJECT = (
+    rf"(?:この|本)[^、。はがを「」]{{0,12}}?{_DOC_WORD}"  # この規約, この改正規定, この法律
+)
+_NAMED_SUBJECT = (  # 第 20 条の改正規定, 附則第五条の規定, 別紙4の改正規定, 第20条
+    rf"(?:附則)?第(?:(?!この)[^、。「」]){{1,60}}?の(?:改正)?規定"
     rf"|(?:別紙|別表|別記)[^、。「」]{{0,30}}?の(?:改正)?規定"
     rf"|第(?:(?!この)[^、。「」は]){{1,40}}?[条項号](?:{_SP}の{_SP}{_NUM})?"
-    rf"|(?:別紙|別表第?|別記){_SP}{_NUM})"
-    rf"{_SP}(?:について|に関して)?は{_SP}、?{_SP}(?P<when>(?:[^。（]|（[^）]*）)*?){_SP}{_FROM}{_SP}{_VERB}"
+    rf"|(?:別紙|別表第?|別記){_SP}{_NUM}"
 )
-_LEAD_RE = re.compile(
-    r"[ \u3000]*(?:[0-9０-９]+[.．]?)?[ \u3000]*"
-)  # 「2017年7月17日施行」 opens the text
+_WHEN = r"(?:[^。（]|（[^）]*）)*?"  # up to から/より, brackets may hold 。
+_STATEMENT_RE = re.compile(
+    rf"(?P<subj>{_MAIN_SUBJECT}|{_NAMED_SUBJECT}){_SP}(?:について|に関して)?は{_SP}、?{_SP}"
+    rf"(?P<when>{_WHEN}){_SP}{_FROM}{_SP}{_VERB}"
+)
+_LEAD_RE = re.compile(r"[ \u3000]*(?:[0-9０-９]+[.．]?)?[ \u3000]*")  # before 「2017年7月17日施行」
 _BARE_RE = re.compile(rf"{_SP}{_FROM}?{_SP}{_VERB}(?!前|後|の|日)")
 _ARTICLE_RE = re.compile(
     rf"(?P<suppl>附則)?第{_SP}(?P<art>{_NUM}){_SP}条(?P<branch>(?:{_SP}の{_SP}{_NUM})*)"
@@ -72,7 +77,6 @@ class _Event:
     caption: str
     body: str
     unresolved: str | None = None  # effective date given as text (statutes)
-    has_statement: bool = False
     statute: bool = False
     notes: list[Diagnostic] = field(default_factory=list)
 
@@ -216,7 +220,6 @@ def _read_event(node: Node, body: list[Node], known: set[str]) -> _Event:
             listed.add(part.id)
         item = _item_statement(part, listed)
         for st in [item] if item else find_statements(part.text):
-            event.has_statement = True
             event.statute = event.statute or st.subject.startswith("この法律")
             _apply_statement(event, st, part, known)
     kept = [n.text.strip() for n in body if _is_transitional(n)]
