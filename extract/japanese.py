@@ -107,13 +107,15 @@ def tokenize(text: str, mode: Mode = "A") -> list[Token]:
     return out
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def boundaries(text: str, mode: Mode = "B") -> frozenset[int]:
     """Character offsets where a word starts or ends (0 and len(text) included)."""
     cuts = {0, len(text)}
-    for t in tokenize(text, mode):
-        cuts.add(t.start)
-        cuts.add(t.end)
+    tok = _tokenizer(mode)
+    for offset, piece in chunks(text):
+        for m in tok.tokenize(piece):
+            cuts.add(offset + m.begin())
+            cuts.add(offset + m.end())
     return frozenset(cuts)
 
 
