@@ -223,7 +223,7 @@ async def clause(datasette: Any, request: Any) -> Response:
     marks = ",".join("?" * len(keys))
     refs_from = await _rows(
         db,
-        f"""select r.*, t.label as target_label, t.caption as target_caption
+        f"""select r.*, t.label as target_label, t.caption as target_caption, t.path as target_path
             from [references] r left join nodes t on t.key = r.target_key
             where r.source_key in ({marks}) order by r.line, r.column""",
         keys,

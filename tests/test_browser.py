@@ -1,0 +1,137 @@
+"""A real browser (Debian chromium, headless) against a real Datasette server.
+
+Searches 解約, opens a clause page, follows a reference link; screenshots go to test-artifacts/.
+Skipped when /usr/bin/chromium or chromedriver is missing (install: chromium chromium-driver
+fonts-noto-cjk; .ci/run does it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from versions.build import ROOT, build
+from versions.cli.serve_cmd import datasette_args
+from versions.corpus import DEFAULT_CORPUS
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+ARTIFACTS = ROOT / "test-artifacts"
+
+if not CHROMIUM.exists() or not Path(CHROMEDRIVER).exists():
+    pytest.skip("needs Debian chromium and chromedriver", allow_module_level=True)
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.by import By  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path = tmp_path_factory.getbasetemp() / "kb" / "yakkan.db"
+    path.parent.mkdir(exist_ok=True)
+    build(DEFAULT_CORPUS, path)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "datasette", *datasette_args(path, "127.0.0.1", port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/-/yakkan", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tempfile.mkdtemp(prefix="yakkan-chromium-")
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,1600",
+        "--lang=ja",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def shot(driver: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    driver.save_screenshot(str(path))
+    return path
+
+
+def test_search_open_clause_follow_reference(server: str, browser: Any) -> None:
+    browser.get(server + "/-/yakkan")
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys("解約")
+    box.submit()
+    hits = browser.find_elements(By.CSS_SELECTOR, "a.hit-link")
+    assert hits, "searching 解約 returns clauses"
+    marks = browser.find_elements(By.CSS_SELECTOR, ".snippet mark")
+    assert any(m.text == "解約" for m in marks)
+    shot(browser, "browser-search.png")
+    urls = [h.get_attribute("href") for h in hits]
+    for url in urls:  # the first hit whose clause page cites another clause
+        browser.get(url)
+        refs = browser.find_elements(By.CSS_SELECTOR, "ul.refs-from a.ref")
+        if refs:
+            break
+    else:
+        pytest.fail("no clause found by 解約 cites another clause")
+    heading = browser.find_element(By.TAG_NAME, "h1").text
+    assert heading
+    shot(browser, "browser-clause.png")
+    target = refs[0].get_attribute("href")
+    refs[0].click()
+    assert browser.current_url == target
+    assert "/-/yakkan/clause/" in browser.current_url
+    assert browser.find_element(By.TAG_NAME, "h1").text
+    assert browser.find_elements(By.CSS_SELECTOR, "ul.refs-to a.ref"), (
+        "the target lists who cites it"
+    )
+    assert shot(browser, "browser-reference.png").stat().st_size > 10_000
