@@ -51,7 +51,7 @@ def _check_text_bytes(data: bytes, path: str) -> None:
     if nul >= 0:
         raise InputError(path, f"binary file (NUL byte at offset {nul}), not text")
     stray = len(data.translate(None, _NOT_CONTROL))  # delete all but control bytes
-    if stray > max(1, len(data) * MAX_CONTROL_RATIO):
+    if stray > len(data) * MAX_CONTROL_RATIO:
         raise InputError(path, f"binary file ({stray} control bytes in {len(data)}), not text")
 
 

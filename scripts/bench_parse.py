@@ -8,14 +8,17 @@ and the process's peak resident set size. Files are read before timing starts, s
 
     .venv/bin/python scripts/bench_parse.py
     .venv/bin/python scripts/bench_parse.py --repeat 9 --format json
+    .venv/bin/python scripts/bench_parse.py --profile 15   # where the time goes
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import json
 import os
+import pstats
 import resource
 import statistics
 import sys
@@ -27,7 +30,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from extract.parse import parse_bytes
-
 from versions.corpus import DEFAULT_CORPUS, load_corpus
 from versions.sources import guess_format
 
@@ -88,6 +90,14 @@ def traced_peak(sources: list[Source]) -> int:
     return peak
 
 
+def profile(sources: list[Source], top: int) -> None:
+    """Where one pass spends its time: the functions with the most cumulative time."""
+    profiler = cProfile.Profile()
+    profiler.runcall(parse_all, sources)
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(r"extract/", top)
+
+
 def pin_one_core() -> str:
     if not hasattr(os, "sched_setaffinity"):
         return "not pinned (no sched_setaffinity)"
@@ -101,6 +111,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed passes (default 5)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--profile", type=int, metavar="N", help="print the top N functions")
     args = parser.parse_args()
 
     core = pin_one_core()
@@ -152,6 +163,8 @@ def main() -> None:
         f"{result['peak_rss_mb']} MB peak RSS (target < {TARGET_MB} MB)"
     )
     print("targets met" if result["meets_targets"] else "TARGETS MISSED")
+    if args.profile:
+        profile(sources, args.profile)
 
 
 if __name__ == "__main__":

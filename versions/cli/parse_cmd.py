@@ -133,7 +133,12 @@ def _with_depth(nodes: list[Node]) -> Iterator[tuple[Node, int]]:
 
 def _heading(node: Node) -> str:
     label = node.label or _KIND_NAMES.get(node.kind, "")
-    caption = f"（{node.caption}）" if node.caption else ""
+    if not node.caption:
+        caption = ""
+    elif node.kind in ("chapter", "section", "subsection"):
+        caption = f" {node.caption}"  # 第1章 総則: division captions are printed without brackets
+    else:
+        caption = f"（{node.caption}）"
     head = f"{label}{caption}"
     text = preview(node.text)
     if node.kind in ("chapter", "section", "subsection", "supplement", "appendix") and not text:
