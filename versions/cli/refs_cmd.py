@@ -1,0 +1,243 @@
+"""``yakkan refs --to ID``: who cites a clause (impact analysis before an amendment)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from extract.errors import InputError
+from extract.model import Node, ParsedDocument, Reference
+from versions.cli.check_cmd import Target, corpus_latest, resolve_cross_document, shown_path
+from versions.corpus import DEFAULT_CORPUS, CorpusError, find_version, load_corpus
+from versions.sources import read_document
+
+EXIT_BAD_INPUT = 2
+
+
+@dataclass
+class Citation:
+    document: str  # doc id (or path) of the citing document
+    path: str
+    line: int
+    column: int
+    source: str  # citing node id
+    source_article: str | None  # 「第20条（解約）」: the article the citing node belongs to
+    text: str  # as printed
+    target: str  # the cited node: ID itself or one of its descendants
+    status: str
+    cross_document: bool
+    inside: bool  # the citation sits inside the cited clause itself (前項 within 第19条)
+
+
+@dataclass
+class Loaded:
+    key: str  # doc id, or the path for files outside the corpus
+    path: str
+    doc: ParsedDocument
+
+
+@click.command("refs")
+@click.option("--to", "target", required=True, metavar="ID", help="Node id cited, e.g. art_19.")
+@click.option(
+    "--doc",
+    "doc_spec",
+    metavar="DOC[@DATE]|PATH",
+    help="The document ID belongs to (default: every corpus document that has ID).",
+)
+@click.option(
+    "--corpus-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CORPUS,
+    show_default="the repository's corpus/",
+    help="Corpus folder for DOC names and cross-document citations.",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def refs(target: str, doc_spec: str | None, corpus_dir: Path, output: str) -> None:
+    """List every citation of clause ID and of its paragraphs and items.
+
+    Citations of ID's descendants count (--to art_19 also lists citations of art_19__para_2),
+    and so do citations from other corpus documents that name this one. Each line reads
+    FILE:LINE:COL: SOURCE cites TARGET as 「TEXT」 [STATUS].
+
+    \b
+    Examples:
+        yakkan refs --to art_19 --doc toreru-camera
+        yakkan refs --to art_27 --doc kojin-joho-hogo-ho@2015-12-01 --format json
+        yakkan refs --to bessi_4 --doc corpus/dokodemo-merec/2023-09-19.txt
+        yakkan refs --to art_2        # every corpus document that has an art_2
+    """
+    try:
+        targets, others = _load(doc_spec, corpus_dir)
+    except (InputError, CorpusError) as exc:
+        _fail(str(exc))
+    results = [(t, citations(t, others, target)) for t in targets if t.doc.node(target)]
+    if not results:
+        where = targets[0].path if len(targets) == 1 else "any corpus document"
+        _fail(f"{where}: no clause {target!r} (ids look like art_19, art_19__para_2, bessi_4)")
+    if output == "json":
+        data = [_json(t, target, cites) for t, cites in results]
+        click.echo(json.dumps(data[0] if doc_spec else data, ensure_ascii=False, indent=2))
+        return
+    for t, cites in results:
+        click.echo("\n".join(_text(t, target, cites)))
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"yakkan: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _load(spec: str | None, corpus_dir: Path) -> tuple[list[Loaded], list[Loaded]]:
+    """(documents ID may belong to, every other document that may cite them)."""
+    latest, _titles = corpus_latest(corpus_dir)
+    corpus = [Loaded(k, shown_path(_latest_file(corpus_dir, k)), d) for k, d in latest.items()]
+    if spec is None:
+        resolve_cross_document([(c.key, c.doc) for c in corpus], corpus_dir)
+        return corpus, corpus
+    t = _target(spec, corpus_dir)
+    key = t.doc_id or t.shown
+    doc = next((c.doc for c in corpus if c.key == key and _same(c.path, t.shown)), None)
+    if doc is None:
+        doc = read_document(t.path, t.fmt)
+    loaded = Loaded(key, t.shown, doc)
+    others = [c for c in corpus if c.key != key]
+    resolve_cross_document([(c.key, c.doc) for c in [loaded, *others]], corpus_dir)
+    return [loaded], [loaded, *others]
+
+
+def _same(a: str, b: str) -> bool:
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def _latest_file(corpus_dir: Path, doc_id: str) -> Path:
+    return find_version(doc_id, corpus_dir).file
+
+
+def _target(spec: str, corpus_dir: Path) -> Target:
+    path = Path(spec)
+    if path.exists():
+        owner = _corpus_owner(path, corpus_dir)
+        return Target(path, shown_path(path), owner[1] if owner else None,
+                      owner[0] if owner else None)  # fmt: skip
+    doc_id = spec.partition("@")[0]
+    if "/" in doc_id or not (corpus_dir / doc_id / "document.toml").is_file():
+        raise InputError(spec, "no such file or corpus document")
+    v = find_version(spec, corpus_dir)
+    return Target(v.file, shown_path(v.file), v.format, v.doc_id)
+
+
+def _corpus_owner(path: Path, corpus_dir: Path) -> tuple[str, str | None] | None:
+    """(doc id, declared format) when ``path`` is a version file of a corpus document."""
+    try:
+        entries = load_corpus(corpus_dir)
+    except CorpusError:
+        return None
+    resolved = path.resolve()
+    for entry in entries:
+        for v in entry.versions:
+            if v.file.resolve() == resolved:
+                return entry.id, v.format
+    return None
+
+
+# --- finding citations -------------------------------------------------------------------------
+
+
+def covers(target: str, node_id: str | None) -> bool:
+    """``node_id`` is ``target`` or one of its descendants (art_19 covers art_19__para_2)."""
+    return node_id is not None and (node_id == target or node_id.startswith(target + "__"))
+
+
+def citations(cited: Loaded, documents: list[Loaded], target: str) -> list[Citation]:
+    out: list[Citation] = []
+    for d in documents:
+        same = d.key == cited.key
+        for ref in d.doc.references:
+            if not covers(target, ref.target):
+                continue
+            if same and ref.target_document not in (None, cited.key):
+                continue
+            if not same and ref.target_document != cited.key:
+                continue
+            out.append(_citation(d, ref, target, cross=not same))
+    out.sort(key=lambda c: (c.cross_document, c.document, c.line, c.column))
+    return out
+
+
+def _citation(d: Loaded, ref: Reference, target: str, cross: bool) -> Citation:
+    return Citation(
+        document=d.key,
+        path=d.path,
+        line=ref.line,
+        column=ref.column,
+        source=ref.source,
+        source_article=_article_label(d.doc, ref.source),
+        text=" ".join(ref.text.split()),
+        target=ref.target or "",
+        status=ref.status,
+        cross_document=cross,
+        inside=not cross and covers(target, ref.source),
+    )
+
+
+def _article_label(doc: ParsedDocument, node_id: str) -> str | None:
+    node: Node | None = doc.node(node_id)
+    while node is not None and node.kind not in ("article", "appendix", "supplement"):
+        node = doc.node(node.parent) if node.parent else None
+    if node is None:
+        return None
+    label = "".join(node.label.split()) or node.id
+    return f"{label}（{node.caption}）" if node.caption else label
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def _describe(doc: ParsedDocument, target: str) -> str:
+    node = doc.node(target)
+    if node is None:
+        return target
+    label = "".join(node.label.split())
+    caption = f"（{node.caption}）" if node.caption else ""
+    return f"{target} {label}{caption}".strip()
+
+
+def _text(t: Loaded, target: str, cites: list[Citation]) -> list[str]:
+    sources = {(c.document, c.source) for c in cites}
+    head = f"{t.path}: {_describe(t.doc, target)} is cited {len(cites)} time(s)"
+    lines = [head + (f" from {len(sources)} clause(s)" if cites else "")]
+    for c in cites:
+        where = f"{c.source} {c.source_article}" if c.source_article else c.source
+        note = (
+            " (inside the clause)" if c.inside else " (other document)" if c.cross_document else ""
+        )
+        lines.append(f"{c.path}:{c.line}:{c.column}: {where} cites {c.target} as 「{c.text}」 "
+                     f"[{c.status}]{note}")  # fmt: skip
+    return lines
+
+
+def _json(t: Loaded, target: str, cites: list[Citation]) -> dict[str, object]:
+    node = t.doc.node(target)
+    return {
+        "document": t.key,
+        "path": t.path,
+        "target": target,
+        "label": node.label if node else None,
+        "caption": node.caption if node else None,
+        "count": len(cites),
+        "citations": [asdict(c) for c in cites],
+    }
