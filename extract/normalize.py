@@ -17,6 +17,7 @@ from extract.model import Artefact
 from extract.numerals import NUM_RE, fold
 
 BLANKS = " \t\u3000\r\f\v\u00a0\ufeff"
+_NO_TAB = BLANKS.replace("\t", "")
 
 
 @dataclass
@@ -66,6 +67,9 @@ def source_lines(text: str) -> list[RawLine]:
         stripped, start = strip_blanks(raw)
         if not stripped:
             continue
+        lead = raw.lstrip(_NO_TAB)
+        if lead.startswith("\t") and "\t" in stripped:  # empty first cell of a table row
+            stripped, start = lead.rstrip(BLANKS), len(raw) - len(lead)
         out.append(RawLine(stripped, no, start + 1))
     return out
 

@@ -1,0 +1,92 @@
+"""Data-driven numbering fixtures (tests/fixtures/numbering/*.txt, markdown-it fixture style).
+
+Each file holds cases: a title line, the input, a line ".", the expected outline, a line ".".
+Outline lines are ``id num=… label=… cap=… text=…`` per node (``⏎`` for a newline in text),
+then ``@kind text`` per artefact other than markup. ``*.md.txt`` files are parsed as Markdown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extract.model import ParsedDocument
+from extract.parse import lossless_problems, parse_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "numbering"
+
+
+def outline(doc: ParsedDocument) -> list[str]:
+    out = []
+    for n in doc.nodes:
+        parts = [n.id]
+        if n.num:
+            parts.append(f"num={n.num}")
+        if n.label:
+            parts.append(f"label={n.label}")
+        if n.caption:
+            parts.append(f"cap={n.caption}")
+        if n.text:
+            parts.append("text=" + n.text.replace("\n", "⏎"))
+        out.append(" ".join(parts))
+    out += [f"@{a.kind} {a.text}" for a in doc.artefacts if a.kind != "blank_marker"]
+    return out
+
+
+def read_cases(path: Path) -> list[tuple[str, str, list[str]]]:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    cases, i = [], 0
+    while i < len(lines):
+        if not lines[i].strip() or lines[i].startswith("#"):
+            i += 1
+            continue
+        title = lines[i]
+        i += 1
+        start = i
+        while lines[i] != ".":
+            i += 1
+        text = "\n".join(lines[start:i]) + "\n"
+        i += 1
+        start = i
+        while lines[i] != ".":
+            i += 1
+        cases.append((title, text, lines[start:i]))
+        i += 1
+    return cases
+
+
+CASES = [
+    pytest.param(path, text, expected, id=f"{path.stem}:{title[:40]}")
+    for path in sorted(FIXTURES.glob("*.txt"))
+    for title, text, expected in read_cases(path)
+]
+
+
+def test_fixture_files_exist() -> None:
+    assert len(CASES) >= 15
+
+
+@pytest.mark.parametrize(("path", "text", "expected"), CASES)
+def test_numbering_case(path: Path, text: str, expected: list[str]) -> None:
+    fmt = "markdown" if path.name.endswith(".md.txt") else "text"
+    doc = parse_text(text, str(path), fmt)
+    assert outline(doc) == expected
+    assert lossless_problems(text, doc) == []
+
+
+@pytest.mark.parametrize(("path", "text", "expected"), CASES)
+def test_positions_point_at_the_source(path: Path, text: str, expected: list[str]) -> None:
+    """Every text segment starts where the source line has that text."""
+    fmt = "markdown" if path.name.endswith(".md.txt") else "text"
+    doc = parse_text(text, str(path), fmt)
+    source = text.split("\n")
+    for node in doc.nodes:
+        if not node.segments:
+            assert node.text == "", node.id
+            continue
+        bounds = [s[0] for s in node.segments[1:]] + [len(node.text)]
+        for (offset, line, col), end in zip(node.segments, bounds, strict=True):
+            piece = node.text[offset:end].rstrip("\n\t ")
+            assert source[line - 1][col - 1 :].startswith(piece[:8]), (node.id, line, col)
+        assert node.line <= node.end_line
