@@ -58,7 +58,7 @@ _JOIN = re.compile(
 )
 _SELF_NAMES = frozenset({"本規約", "この規約", "当規約", "本約款", "この約款", "当約款", "この法律",
                          "本法", "本規程", "この規程", "本細則"})  # fmt: skip
-_CAPTION_NOT = re.compile(r"除|以下|含|限|規定|関係|において|という|をいう")
+_CAPTION_NOT = re.compile(r"を除|に限|を含|以下|関係|において|という|をいう|規定によ|規定に基|を準用")
 
 
 def kanji_to_int(text: str) -> int:
