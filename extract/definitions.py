@@ -30,7 +30,7 @@ from functools import lru_cache
 from extract.japanese import Token, boundaries, tokenize
 from extract.model import Definition, Node
 
-_SPACE = frozenset(" \t\r\n\u3000\u00a0")
+_SPACE = frozenset(" \r\n\u3000\u00a0")  # TAB stays: it separates table cells
 _TERM_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 _TERM_SYMBOLS = frozenset("/-・()（）.&+＆＋／－")
 _TERM_JOINERS = frozenset({"または", "又は", "及び", "および", "また", "は"})
@@ -81,7 +81,8 @@ def compact(text: str) -> _View:
 
 
 def key(term: str) -> str:
-    return compact(term).text
+    """A term as matched: no whitespace at all, NFKC."""
+    return compact(term).text.replace("\t", "")
 
 
 def _line_of(node: Node, offset: int) -> int:
