@@ -1,0 +1,79 @@
+"""yakkan import-git on real git repositories built in temporary folders."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import git
+import pytest
+from click.testing import CliRunner
+
+from versions.cli import main
+from versions.corpus import load_document
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+VERSIONS = ["2021-03-01.txt", "2021-05-11.txt", "2023-12-01.txt"]
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    """A repository whose terms/kiyaku.txt went through three amendments (toreru-camera texts)."""
+    root = tmp_path / "repo"
+    r = git.Repo.init(root)
+    (root / "terms").mkdir()
+    for i, name in enumerate(VERSIONS):
+        (root / "terms" / "kiyaku.txt").write_bytes((CORPUS / "toreru-camera" / name).read_bytes())
+        r.index.add(["terms/kiyaku.txt"])
+        actor = git.Actor("Legal Team", "legal@example.com")
+        r.index.commit(f"改定 {i + 1}: {name}", author=actor, committer=actor)
+    (root / "README").write_text("unrelated\n")
+    r.index.add(["README"])
+    r.index.commit("unrelated commit")
+    return root
+
+
+def test_import_writes_one_version_per_commit(repo: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    args = ["import-git", str(repo), "terms/kiyaku.txt", "--doc", "kiyaku", "--corpus", str(corpus)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    doc = load_document(corpus / "kiyaku")
+    # effective dates come from the latest 附則 of each text, not from the commit date
+    assert [v.effective for v in doc.versions] == ["2021-03-01", "2021-05-11", "2023-12-01"]
+    raw = tomllib.loads((corpus / "kiyaku" / "document.toml").read_text(encoding="utf-8"))
+    shas = [v["commit_sha"] for v in raw["versions"]]
+    assert len(set(shas)) == 3 and all(len(s) == 40 for s in shas)
+    assert raw["versions"][0]["commit_author"] == "Legal Team <legal@example.com>"
+    assert raw["versions"][2]["commit_message"].startswith("改定 3")
+    assert raw["versions"][0]["commit_date"][:4].isdigit()
+    for v in doc.versions:
+        assert v.file.read_bytes() == (CORPUS / "toreru-camera" / v.file.name).read_bytes()
+
+
+def test_import_is_idempotent_and_adds_new_commits(repo: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    args = ["import-git", str(repo), "terms/kiyaku.txt", "--doc", "kiyaku", "--corpus", str(corpus)]
+    CliRunner().invoke(main, args)
+    before = (corpus / "kiyaku" / "document.toml").read_text(encoding="utf-8")
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0
+    assert (corpus / "kiyaku" / "document.toml").read_text(encoding="utf-8") == before
+    r = git.Repo(repo)
+    new_text = (CORPUS / "toreru-camera" / "2024-10-01.txt").read_bytes()
+    (repo / "terms" / "kiyaku.txt").write_bytes(new_text)
+    r.index.add(["terms/kiyaku.txt"])
+    r.index.commit("改定 4")
+    third = CliRunner().invoke(main, args)
+    assert third.exit_code == 0
+    doc = load_document(corpus / "kiyaku")
+    assert [v.effective for v in doc.versions][-1] == "2024-10-01"
+    assert len(doc.versions) == 4
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    args = ["import-git", str(tmp_path), "x.txt", "--doc", "x", "--corpus", str(tmp_path / "c")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "not a git repository" in result.output
+    assert "Traceback" not in result.output

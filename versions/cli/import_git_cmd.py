@@ -1,0 +1,50 @@
+"""``yakkan import-git REPO PATH --doc ID``: every commit of a file becomes a corpus version."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from extract.errors import InputError
+from versions.corpus import DEFAULT_CORPUS, CorpusError
+
+
+@click.command("import-git")
+@click.argument("repo", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("path")
+@click.option("--doc", "doc_id", required=True, help="Document id (the corpus folder name).")
+@click.option("--title", help="Title for a new document.toml (default: the id).")
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CORPUS,
+    help="Corpus folder (default: corpus/).",
+)
+def import_git(repo: Path, path: str, doc_id: str, title: str | None, corpus: Path) -> None:
+    """Import the git history of PATH (relative to REPO) as versions of document ID.
+
+    Each commit that changed the file becomes one file in CORPUS/ID/, named by its effective
+    date (the latest 附則 in the text, else the commit date), listed in document.toml with its
+    commit_sha, commit_date, commit_author and commit_message. Running it again only adds
+    commits that are new.
+
+    \b
+    Examples:
+        yakkan import-git ~/terms-repo terms/service.md --doc my-service
+        yakkan import-git . docs/kiyaku.txt --doc kiyaku --corpus /tmp/corpus
+    """
+    from versions.gitsource import import_versions
+
+    try:
+        result = import_versions(repo, path, doc_id, corpus, title)
+    except (InputError, CorpusError) as exc:
+        click.echo(f"yakkan: {exc}", err=True)
+        sys.exit(2)
+    for name in result.added:
+        click.echo(f"added {corpus / doc_id / name}")
+    click.echo(
+        f"{doc_id}: {len(result.added)} new version(s), {result.skipped} already imported",
+        err=True,
+    )
