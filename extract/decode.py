@@ -76,11 +76,10 @@ def _decode(data: bytes, path: str) -> tuple[str, str]:
 
 
 def _decode_japanese(data: bytes, path: str, utf8_error: UnicodeDecodeError) -> tuple[str, str]:
-    best: tuple[int, str, str] | None = None
+    candidates: list[tuple[str, str]] = []
     furthest = utf8_error
-    decoded: set[str] = set()
     for codec, name in _JAPANESE:
-        if name == "euc-jis-2004" and "euc-jp" in decoded:
+        if name == "euc-jis-2004" and any(n == "euc-jp" for _, n in candidates):
             break  # plain EUC-JP already decodes: no need for its superset
         try:
             text = data.decode(codec)
@@ -88,15 +87,13 @@ def _decode_japanese(data: bytes, path: str, utf8_error: UnicodeDecodeError) -> 
             if exc.start > furthest.start:
                 furthest = exc
             continue
-        if _STRAY_BYTE_CHARS.search(text):
-            continue
-        decoded.add(name)
-        score = japanese_score(text)
-        if best is None or score > best[0]:
-            best = (score, text, name)
-    if best is None:
+        if not _STRAY_BYTE_CHARS.search(text):
+            candidates.append((text, name))
+    if not candidates:
         raise _undecodable(data, path, "UTF-8, Shift_JIS/CP932 or EUC-JP", furthest)
-    return best[1], best[2]
+    if len(candidates) == 1:
+        return candidates[0]
+    return max(candidates, key=lambda c: japanese_score(c[0]))  # first wins a tie
 
 
 def japanese_score(text: str) -> int:

@@ -90,12 +90,28 @@ def traced_peak(sources: list[Source]) -> int:
     return peak
 
 
-def profile(sources: list[Source], top: int) -> None:
-    """Where one pass spends its time: the functions with the most cumulative time."""
+# Pipeline stages: (module file, function) as called from extract/parse.py.
+STAGES = {
+    "decode": ("decode.py", "decode"),
+    "normalise (text)": ("normalize.py", "source_lines"),
+    "normalise (markdown)": ("markdown.py", "markdown_lines"),
+    "clean (page numbers, toc, title)": ("normalize.py", "clean"),
+    "structure": ("structure.py", "build"),
+    "supplements": ("supplements.py", "extract_supplements"),
+    "references": ("references.py", "extract_references"),
+    "definitions": ("definitions.py", "extract_definitions"),
+}
+
+
+def stage_shares(sources: list[Source]) -> tuple[dict[str, float], cProfile.Profile]:
+    """Share of parse_bytes time per pipeline stage (from a profiled pass, so only ratios)."""
     profiler = cProfile.Profile()
     profiler.runcall(parse_all, sources)
-    stats = pstats.Stats(profiler, stream=sys.stdout)
-    stats.sort_stats("cumulative").print_stats(r"extract/", top)
+    raw = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    cumulative = {(Path(f).name, fn): ct for (f, _, fn), (_, _, _, ct, _) in raw.items()}
+    total = cumulative.get(("parse.py", "parse_bytes"), 0.0) or 1.0
+    shares = {name: cumulative[key] / total for name, key in STAGES.items() if key in cumulative}
+    return shares, profiler
 
 
 def pin_one_core() -> str:
@@ -121,6 +137,7 @@ def main() -> None:
     times = timed_passes(sources, args.repeat)
     docs = per_document(sources, 3)
     peak_traced = traced_peak(sources)
+    shares, profiler = stage_shares(sources)
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
     median = statistics.median(times)
@@ -139,6 +156,7 @@ def main() -> None:
         "mb_per_second": round(total_bytes / 1e6 / median, 2),
         "slowest_version": slowest,
         "slowest_seconds": round(docs[slowest], 4),
+        "stage_seconds": {k: round(v * median, 4) for k, v in shares.items()},
         "peak_traced_mb": round(peak_traced / 1e6, 1),
         "peak_rss_mb": round(rss_kib / 1024, 1),
         "target_seconds": TARGET_SECONDS,
@@ -158,13 +176,17 @@ def main() -> None:
     )
     print(f"throughput: {result['mb_per_second']} MB/s")
     print(f"slowest version: {slowest} {docs[slowest] * 1000:.1f} ms")
+    print("stages (share of the median, from a profiled pass):")
+    for name, share in shares.items():
+        print(f"  {name:34} {share * median * 1000:7.1f} ms  {share:6.1%}")
     print(
         f"peak memory: {result['peak_traced_mb']} MB Python allocations during one pass, "
         f"{result['peak_rss_mb']} MB peak RSS (target < {TARGET_MB} MB)"
     )
     print("targets met" if result["meets_targets"] else "TARGETS MISSED")
     if args.profile:
-        profile(sources, args.profile)
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("cumulative").print_stats(r"extract/", args.profile)
 
 
 if __name__ == "__main__":
