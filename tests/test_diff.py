@@ -1,0 +1,116 @@
+"""Word-level inline diff, the change list, and the 新旧対照表 renderings."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import docx
+import openpyxl
+from click.testing import CliRunner
+
+from versions.cli import main
+from versions.diff import inline_diff
+
+PAIR = ["toreru-camera@2023-12-01", "toreru-camera@2024-10-01"]
+
+
+def test_inline_diff_is_word_level_and_ignores_layout() -> None:
+    edits = inline_diff("6か月以内で当社が定める期間", "3か月以内で当社が定める期間")
+    changed = [(e.old, e.new) for e in edits if e.op != "equal"]
+    assert changed == [("6", "3")]
+    assert inline_diff("解約希\n望日の 5 営業日前", "解約希望日の5営業日前")[0].op == "equal"
+    edits = inline_diff("大阪地方裁判所を第一審", "大阪地方裁判所又は大阪簡易裁判所を第一審")
+    inserted = [e.new for e in edits if e.op == "insert"]
+    assert len(inserted) == 1 and len(inserted[0]) == len("又は大阪簡易裁判所")
+    assert "".join(e.new for e in edits) == "大阪地方裁判所又は大阪簡易裁判所を第一審"
+    old = "".join(e.old for e in edits)
+    assert old == "大阪地方裁判所を第一審"
+
+
+def _json(args: list[str]) -> dict:
+    result = CliRunner().invoke(main, ["diff", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_diff_json_on_constructed_pair() -> None:
+    data = _json(PAIR)
+    assert data["old"]["id"] == PAIR[0] and data["new"]["id"] == PAIR[1]
+    by_new = {c["new"]: c for c in data["changes"] if c["new"]}
+    assert by_new["art_12-2"]["type"] == "added" and by_new["art_12-2"]["old"] is None
+    assert by_new["art_18"]["type"] == "deleted" and by_new["art_18"]["old"] == "art_18"
+    assert by_new["art_20__para_2"]["type"] == "split"
+    assert by_new["art_15__para_1"]["type"] == "merged"
+    m25 = by_new["art_25__para_1"]
+    assert m25["type"] == "modified"
+    assert [(e["old"], e["new"]) for e in m25["edits"] if e["op"] != "equal"] == [("6", "3")]
+    assert all(c["type"] != "unchanged" for c in data["changes"])
+    # the paragraphs of the added article are part of its change, not separate rows
+    assert "art_12-2__para_1" not in by_new
+
+
+def test_diff_statutes_lists_renumbering() -> None:
+    data = _json(["kojin-joho-hogo-ho@2015-12-01", "kojin-joho-hogo-ho@2025-06-01"])
+    pairs = {(c["old"], c["new"]) for c in data["changes"] if c["type"] == "renumbered"}
+    assert ("art_15", "art_17") in pairs and ("art_23", "art_27") in pairs
+
+
+def test_diff_identical_bodies_has_only_the_new_supplement() -> None:
+    data = _json(["kojin-joho-hogo-ho@2012-12-01", "kojin-joho-hogo-ho@2015-12-01"])
+    assert [c["new"] for c in data["changes"]] == ["suppl_5"]
+
+
+def test_markdown_has_columns_and_underlines() -> None:
+    result = CliRunner().invoke(main, ["diff", *PAIR])
+    assert result.exit_code == 0
+    assert "| 改正後 | 改正前 |" in result.output
+    assert "<u>3</u>" in result.output and "（新設）" in result.output and "（略）" in result.output
+    swapped = CliRunner().invoke(main, ["diff", *PAIR, "--old-first"])
+    assert "| 改正前 | 改正後 |" in swapped.output
+
+
+def test_html_escapes_document_text(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("第1条（目的）\n本規約は<b>旧</b>とします。\n", encoding="utf-8")
+    b.write_text("第1条（目的）\n本規約は<script>alert(1)</script>とします。\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(a), str(b), "--format", "html"])
+    assert result.exit_code == 0
+    assert "<script>" not in result.output and "</script>" not in result.output
+    assert "script" in result.output and "&lt;" in result.output
+
+
+def test_xlsx_has_underlined_runs(tmp_path: Path) -> None:
+    out = tmp_path / "t.xlsx"
+    result = CliRunner().invoke(main, ["diff", *PAIR, "-f", "xlsx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(io.BytesIO(out.read_bytes()), rich_text=True)
+    ws = wb.active
+    assert [c.value for c in ws[2]] == ["改正後", "改正前"]
+    underlined = [
+        str(block.text)
+        for row in ws.iter_rows(min_row=3)
+        for cell in row
+        if hasattr(cell.value, "__iter__") and not isinstance(cell.value, str)
+        for block in cell.value
+        if hasattr(block, "font") and block.font.u == "single"
+    ]
+    assert "3" in underlined and "6" in underlined
+
+
+def test_docx_has_underlined_runs(tmp_path: Path) -> None:
+    out = tmp_path / "t.docx"
+    result = CliRunner().invoke(main, ["diff", *PAIR, "-f", "docx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    d = docx.Document(str(out))
+    table = d.tables[0]
+    assert table.rows[0].cells[0].text == "改正後"
+    runs = [r for row in table.rows for c in row.cells for p in c.paragraphs for r in p.runs]
+    assert any(r.underline and "大阪簡易" in r.text for r in runs)
+    assert any(r.underline is False and "合意管轄裁判所" in r.text for r in runs)
+
+
+def test_bad_spec_exits_2() -> None:
+    result = CliRunner().invoke(main, ["diff", "nosuch@2020-01-01", "x.txt"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
