@@ -1,0 +1,66 @@
+"""yakkan asof: the version in force on a date, per-clause 附則 dates, dates before the first."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from versions.asof import BeforeFirstVersion, as_of
+from versions.cli import main
+from versions.corpus import DEFAULT_CORPUS, load_document
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["asof", *args])
+    return result.exit_code, result.output
+
+
+def test_version_in_force_is_the_latest_effective_on_the_date() -> None:
+    doc = load_document(DEFAULT_CORPUS / "kojin-joho-hogo-ho")
+    assert as_of(doc, "2016-01-01").version.key == "kojin-joho-hogo-ho@2015-12-01"
+    assert as_of(doc, "2015-12-01").version.key == "kojin-joho-hogo-ho@2015-12-01"
+    assert as_of(doc, "2015-11-30").version.key == "kojin-joho-hogo-ho@2012-12-01"
+
+
+def test_per_clause_date_keeps_previous_text_until_then() -> None:
+    # 附則 (2021-04-23): the version takes effect 2021-05-11, 第20条 only on 2021-05-17
+    code, out = run("toreru-camera", "2021-05-14", "--clause", "art_20", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["version"]["id"] == "toreru-camera@2021-05-11"
+    assert data["pending"] == [{"target": "art_20", "effective": "2021-05-17"}]
+    para1 = next(n for n in data["nodes"] if n["id"] == "art_20__para_1")
+    assert para1["from_version"] == "toreru-camera@2021-03-01"
+    assert "10日前までに書面により" in para1["text"].replace("\n", "")
+    code, out = run("toreru-camera", "2021-05-17", "--clause", "art_20", "--format", "json")
+    para1 = next(n for n in json.loads(out)["nodes"] if n["id"] == "art_20__para_1")
+    assert para1["from_version"] == "toreru-camera@2021-05-11"
+    assert "5営業日前" in para1["text"].replace("\n", "")
+
+
+def test_other_clauses_take_the_new_version_at_once() -> None:
+    code, out = run("toreru-camera", "2024-12-01", "--clause", "第25条第1項", "--format", "json")
+    assert code == 0
+    node = json.loads(out)["nodes"][0]
+    assert node["from_version"] == "toreru-camera@2024-10-01" and "3か月以内" in node["text"]
+    code, out = run("toreru-camera", "2024-12-01", "--clause", "art_43__para_7", "-f", "json")
+    node = json.loads(out)["nodes"][0]
+    assert node["from_version"] == "toreru-camera@2023-12-01"  # 第43条 waits for 2025-01-01
+    assert node["pending_until"] == "2025-01-01"
+
+
+def test_before_first_version_is_a_clear_answer() -> None:
+    code, out = run("toreru-camera", "2019-01-01")
+    assert code == 1
+    assert "no version in force on 2019-01-01" in out and "2021-03-01" in out
+    with pytest.raises(BeforeFirstVersion):
+        as_of(load_document(DEFAULT_CORPUS / "shohisha-keiyaku-ho"), "2000-01-01")
+
+
+def test_bad_input() -> None:
+    assert run("toreru-camera", "yesterday")[0] == 2
+    assert run("no-such-doc", "2020-01-01")[0] == 2
+    code, out = run("toreru-camera", "2024-01-01", "--clause", "art_999")
+    assert code == 2 and "no clause" in out
