@@ -10,7 +10,7 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 
 from extract.model import Artefact
-from extract.normalize import RawLine, strip_blanks
+from extract.normalize import RawLine, split_lines, strip_blanks
 
 _MD = MarkdownIt("commonmark")
 _CONTAINERS = {"bullet_list_open", "ordered_list_open"}
@@ -18,7 +18,7 @@ _CONTAINERS = {"bullet_list_open", "ordered_list_open"}
 
 def looks_like_markdown(text: str) -> bool:
     """True when markdown-it finds ATX headings in the first part of the text."""
-    candidates = [ln for ln in text.splitlines()[:400] if ln.lstrip(" ").startswith("#")]
+    candidates = [ln for ln in split_lines(text)[:400] if ln.lstrip(" ").startswith("#")]
     tokens = _MD.parse("\n\n".join(candidates[:50]))
     return sum(t.type == "heading_open" for t in tokens) >= 2
 
@@ -33,7 +33,7 @@ def _locate(source: list[str], line_idx: int, piece: str, start_col: int = 0) ->
 
 def markdown_lines(text: str, artefacts: list[Artefact]) -> list[RawLine]:
     """RawLines for every text-bearing line, with heading / list hints from the tokens."""
-    source = text.splitlines()
+    source = split_lines(text)
     tokens = _MD.parse(text)
     out: list[RawLine] = []
     depth = -1
@@ -56,8 +56,14 @@ def markdown_lines(text: str, artefacts: list[Artefact]) -> list[RawLine]:
                 stripped, _ = strip_blanks(piece)
                 if not stripped:
                     continue
-                line_idx = tok.map[0] + k
-                col = _locate(source, line_idx, stripped)
+                line_idx = tok.map[0] + k + (1 if tok.type == "fence" else 0)
+                if line_idx >= len(source):
+                    continue
+                col = source[line_idx].find(stripped)
+                if col < 0:  # content differs from the printed line: keep the printed line
+                    stripped, col = strip_blanks(source[line_idx])
+                    if not stripped:
+                        continue
                 ln = RawLine(stripped, line_idx + 1, col + 1, block, heading)
                 if first and pending_item is not None and tok.type == "inline":
                     ln.list_depth, ln.list_label = pending_item

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from extract.model import Artefact
 from extract.numerals import NUM_RE, fold
 
-BLANKS = " \t\u3000\r\f\v\u00a0\ufeff"
+BLANKS = (
+    " \t\u3000\r\f\v\u00a0\ufeff\u200b\u2028\u2029\u202f\u205f\u1680\x1c\x1d\x1e\x1f\x85"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+)
 _NO_TAB = BLANKS.replace("\t", "")
 
 
@@ -60,10 +63,15 @@ def strip_blanks(raw: str) -> tuple[str, int]:
     return raw.strip(BLANKS), start
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines split at LF, CRLF and CR only (not at form feeds or U+2028 as splitlines does)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def source_lines(text: str) -> list[RawLine]:
     """Non-blank lines of plain text, with ``- `` bullets split off as markers."""
     out: list[RawLine] = []
-    for no, raw in enumerate(text.splitlines(), start=1):
+    for no, raw in enumerate(split_lines(text), start=1):
         stripped, start = strip_blanks(raw)
         if not stripped:
             continue

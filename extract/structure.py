@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from extract.model import Diagnostic, Node, NodeKind
-from extract.normalize import RawLine
+from extract.normalize import BLANKS, RawLine
 from extract.numerals import (
     AIUEO,
     CIRCLED,
@@ -58,6 +58,7 @@ _UNIT = re.compile(
 )
 _TERMINATORS = "。．.：:）)」』】"
 _SUBHEADING = re.compile(r"^【[^【】]{1,60}】$")  # 【Ⅱ．UTM プラン】 inside an appendix
+_INNER_BLANKS = BLANKS.replace("\t", "")
 _PREFIX = 96
 _SHORT_LINE = 16  # a shorter unterminated line is a heading, not a line wrapped at the margin
 _NOT_CAPTION = {"注", "注意", "参考", "例", "注1", "注2"}
@@ -264,7 +265,8 @@ def classify(text: str) -> Marker:
 
 
 def terminated(text: str) -> bool:
-    return bool(text) and text.rstrip()[-1] in _TERMINATORS
+    text = text.rstrip()
+    return bool(text) and text[-1] in _TERMINATORS
 
 
 def _ascii_join(a: str, b: str) -> str:
@@ -344,10 +346,10 @@ class Builder:
     def append_text(
         self, node: Node, ln: RawLine, start: int, new_unit: bool, sep: str | None = None
     ) -> None:
-        piece = ln.text[start:].strip(" \u3000")
+        piece = ln.text[start:].strip(_INNER_BLANKS)
         if not piece:
             return
-        col = ln.col + start + (len(ln.text[start:]) - len(ln.text[start:].lstrip(" \u3000")))
+        col = ln.col + start + (len(ln.text[start:]) - len(ln.text[start:].lstrip(_INNER_BLANKS)))
         if node.text:
             if sep is None:
                 heading = (
