@@ -9,6 +9,7 @@ and the process's peak resident set size. Files are read before timing starts, s
     .venv/bin/python scripts/bench_parse.py
     .venv/bin/python scripts/bench_parse.py --repeat 9 --format json
     .venv/bin/python scripts/bench_parse.py --profile 15   # where the time goes
+    .venv/bin/python scripts/bench_parse.py --stress 5000  # scaling on synthetic worst cases
 """
 
 from __future__ import annotations
@@ -114,6 +115,41 @@ def stage_shares(sources: list[Source]) -> tuple[dict[str, float], cProfile.Prof
     return shares, profiler
 
 
+# Synthetic worst cases: n units of one phenomenon. Parsing should scale linearly in n.
+STRESS = {
+    "distinct articles": lambda n: "".join(
+        f"第{i}条（見出し{i}） 本文です。\n" for i in range(1, n + 1)
+    ),
+    "repeated article": lambda n: "第1条 本文です。\n" * n,
+    "items": lambda n: (
+        "第1条 次のとおり。\n" + "".join(f"({i % 999 + 1}) 項目\n" for i in range(n))
+    ),
+    "wrapped lines": lambda n: "第1条 " + "これは長い文の途中で改行された\n" * n,
+    "page numbers": lambda n: "".join(f"- {i % 999} -\n本文です\n" for i in range(n)),
+    "references": lambda n: (
+        "第1条 " + "第2条及び第3条の規定により、" * n + "\n第2条 本文\n第3条 本文\n"
+    ),
+    "one long line": lambda n: "あ" * (20 * n),
+}
+
+
+def stress(n: int) -> None:
+    """Time each worst case at n and 2n units: a ratio near 2 is linear, near 4 quadratic."""
+    print(f"stress (n = {n} and {2 * n}; ratio ≈ 2 linear, ≈ 4 quadratic):")
+    for name, make in STRESS.items():
+        times = []
+        for size in (n, 2 * n):
+            data = make(size).encode()
+            start = time.perf_counter()
+            parse_bytes(data, path=name, fmt="text")
+            times.append(time.perf_counter() - start)
+        mb = len(make(2 * n).encode()) / 1e6
+        print(
+            f"  {name:20} {times[0]:7.3f} s → {times[1]:7.3f} s ({mb:.2f} MB)  "
+            f"ratio {times[1] / times[0]:4.1f}"
+        )
+
+
 def pin_one_core() -> str:
     if not hasattr(os, "sched_setaffinity"):
         return "not pinned (no sched_setaffinity)"
@@ -128,7 +164,12 @@ def main() -> None:
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--profile", type=int, metavar="N", help="print the top N functions")
+    parser.add_argument("--stress", type=int, metavar="N", help="time worst cases of N units")
     args = parser.parse_args()
+    if args.stress:
+        pin_one_core()
+        stress(args.stress)
+        return
 
     core = pin_one_core()
     sources = load_sources(args.corpus)
