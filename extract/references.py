@@ -13,13 +13,18 @@ levels they omit from the group before (第14条第1項から第3項 → the sec
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from extract.model import Diagnostic, Node, Reference
 
-_FW_DIGITS = str.maketrans("０１２３４５６７８９（）［］", "0123456789（）[]")
-_HALF_PARENS = str.maketrans("()", "（）")
-_SPACE = frozenset(" \t\r\n\u3000\u00a0")
+_MAP = dict(zip("０１２３４５６７８９［］()", "0123456789[]（）", strict=True))
+_NEEDS_MAP = re.compile("[０-９［］()]")
+_SPACE_CHARS = " \t\r\n\u3000\u00a0"
+_SPACE_RE = re.compile(f"[{_SPACE_CHARS}]")
+_OPEN_Q = re.compile("[「『]")
+_CLOSE_Q = re.compile("[」』]")
+_RUN = re.compile(f"[^{_SPACE_CHARS}]+")
 
 _KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
                  "八": 8, "九": 9}  # fmt: skip
@@ -33,13 +38,18 @@ _PARA = rf"(?:第(?P<p>{NUM})項|(?P<pr>前項|次項|本項|この項|同項|�
 _ITEM = rf"(?:第(?P<i>{NUM})号|(?P<ir>前号|次号|本号|この号|同号|前各号|各号|前{NUM}号))"
 _SUB = r"(?P<sub>[イロハニホヘトチリヌルヲワカヨタレソツネナラム](?![ァ-ヶー]))?"
 _SUPPL = r"(?P<s>附則)?"
-_GROUP = re.compile(rf"{_SUPPL}(?:(?:{_ART}|{_ART_REL}){_CAPTION})?(?:{_PARA})?(?:{_ITEM}{_SUB})?")
+# 「第8条3項」: a paragraph printed without 第, right after its article
+_BARE_PARA = rf"(?:(?P<p2>{NUM})項(?!目))?"
+_GROUP = re.compile(
+    rf"{_SUPPL}(?:(?:{_ART}|{_ART_REL}){_CAPTION}{_BARE_PARA})?(?:{_PARA})?(?:{_ITEM}{_SUB})?"
+)
 _APPENDIX = re.compile(
     rf"(?P<k>別紙|別表|別記|様式)(?:第)?(?P<n>{NUM})?(?:の?表(?P<t>{NUM}))?"
     r"(?:（(?P<cap>[^（）第。、]{1,40})）)?"
 )
 _MASTER = re.compile(
-    rf"(?P<grp>{_GROUP.pattern})|(?P<apx>{_APPENDIX.pattern.replace('?P<', '?P<x')})"
+    r"(?=[第前次本こ同各附別様])"  # where a reference can start: no empty matches elsewhere
+    rf"(?:(?P<grp>{_GROUP.pattern})|(?P<apx>{_APPENDIX.pattern.replace('?P<', '?P<x')}))"
 )
 # A law name ends right before a group: 「電気通信事業法」「消費税法」「…約款」, optionally followed
 # by a bracketed law number, closed or (as printed in one corpus document) left open.
@@ -47,6 +57,7 @@ _LAW_TAIL = re.compile(
     r"(?P<name>[^、。，「」『』（）\[\]・：:；;]{0,40}?(?:法律|法|政令|省令|府令|規則|条例|告示|条約|約款|規約|規程|細則))"
     rf"(?:（[^（）]*）|（[^（）]*第{NUM}号)?$"
 )
+_LAW_LAST = frozenset("律法令則例示約款程）号")  # the last character of a name (or bracket)
 _NAME_CUT = re.compile(
     r"改正後の|改正前の|において|について|に基づく|により|及び|又は|並びに|若しくは|[はがをて中]"
 )
@@ -58,7 +69,9 @@ _JOIN = re.compile(
 )
 _SELF_NAMES = frozenset({"本規約", "この規約", "当規約", "本約款", "この約款", "当約款", "この法律",
                          "本法", "本規程", "この規程", "本細則"})  # fmt: skip
-_CAPTION_NOT = re.compile(r"を除|に限|を含|以下|関係|において|という|をいう|規定によ|規定に基|を準用")
+_CAPTION_NOT = re.compile(
+    r"を除|に限|を含|以下|関係|において|という|をいう|規定によ|規定に基|を準用"
+)
 
 
 def kanji_to_int(text: str) -> int:
@@ -123,26 +136,41 @@ class Citation:
 
 @dataclass
 class _View:
-    """Whitespace-free normalised text with a map back to offsets in the original."""
+    """Whitespace-free normalised text with a map back to offsets in the original.
+
+    The map is kept per run of non-space characters (``starts[k]`` in the view is ``origin[k]``
+    in the original), so building it costs one regex pass, not one step per character.
+    """
 
     text: str
-    offsets: list[int] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    origin: list[int] = field(default_factory=list)
+
+    def orig(self, i: int) -> int:
+        k = bisect_right(self.starts, i) - 1
+        return self.origin[k] + i - self.starts[k]
 
 
 def normalise(text: str) -> _View:
-    chars: list[str] = []
-    offsets: list[int] = []
-    for i, ch in enumerate(text):
-        if ch in _SPACE:
-            continue
-        chars.append(ch)
-        offsets.append(i)
-    norm = "".join(chars).translate(_FW_DIGITS).translate(_HALF_PARENS)
-    return _View(norm, offsets)
+    runs = _RUN.findall(text) if _SPACE_RE.search(text) else [text]
+    starts, origin, pos = [], [], 0
+    if len(runs) == 1:
+        starts, origin = [0], [len(text) - len(text.lstrip(_SPACE_CHARS))]
+    else:
+        for m in _RUN.finditer(text):
+            starts.append(pos)
+            origin.append(m.start())
+            pos += m.end() - m.start()
+    norm = "".join(runs)
+    if _NEEDS_MAP.search(norm):
+        norm = _NEEDS_MAP.sub(lambda m: _MAP[m.group()], norm)
+    return _View(norm, starts, origin)
 
 
 def _law_before(view: str, start: int) -> tuple[str, bool] | None:
     """The law or document named immediately before offset ``start``, if any."""
+    if not start or view[start - 1] not in _LAW_LAST:
+        return None
     m = _LAW_TAIL.search(view, max(0, start - 80), start)
     if not m:
         return None
@@ -159,7 +187,7 @@ def _group_citation(m: re.Match[str], node: Node, view: _View, prev: Citation | 
                     joined: bool) -> Citation | None:  # fmt: skip
     g = m.groupdict()
     s, e = m.start(), m.end()
-    cit = Citation(node.id, view.offsets[s], view.offsets[e - 1] + 1, "")
+    cit = Citation(node.id, view.orig(s), view.orig(e - 1) + 1, "")
     cit.supplement = bool(g["s"])
     if g["a"]:
         cit.art = f"{kanji_to_int(g['a'])}{_branch(g['ab'] or '')}"
@@ -167,7 +195,7 @@ def _group_citation(m: re.Match[str], node: Node, view: _View, prev: Citation | 
     cap = g["cap"]
     if cap and not _CAPTION_NOT.search(cap):
         cit.caption = cap
-    cit.para, cit.para_rel = _num(g["p"]), g["pr"]
+    cit.para, cit.para_rel = _num(g["p"] or g["p2"]), g["pr"]
     cit.item, cit.item_rel = _num(g["i"]), g["ir"]
     cit.sub = g["sub"] if cit.item else None
     head_is_item = not (cit.art or cit.art_rel or cit.para or cit.para_rel)
@@ -230,7 +258,7 @@ def _appendix_citation(m: re.Match[str], node: Node, view: _View) -> Citation | 
             ("規約（", "約款（")
         ):
             return None
-    cit = Citation(node.id, view.offsets[s], view.offsets[e - 1] + 1, "")
+    cit = Citation(node.id, view.orig(s), view.orig(e - 1) + 1, "")
     cit.appendix, cit.appendix_num = kind, _num(num)
     cit.appendix_table = _num(m.group("xt"))
     cap = m.group("xcap")
@@ -239,16 +267,15 @@ def _appendix_citation(m: re.Match[str], node: Node, view: _View) -> Citation | 
     return cit
 
 
-def _quote_depths(text: str) -> list[int]:
-    """Nesting depth of 「」『』 at each offset."""
-    depth, out = 0, []
-    for ch in text:
-        if ch in "「『":
-            depth += 1
-        out.append(depth)
-        if ch in "」』" and depth:
-            depth -= 1
-    return out
+class _Quotes:
+    """Whether an offset lies inside 「」 or 『』 (counted with two sorted position lists)."""
+
+    def __init__(self, text: str) -> None:
+        self.opens = [m.start() for m in _OPEN_Q.finditer(text)]
+        self.closes = [m.start() for m in _CLOSE_Q.finditer(text)]
+
+    def inside(self, pos: int) -> bool:
+        return bisect_right(self.opens, pos) > bisect_right(self.closes, pos)
 
 
 def _compound_term(view: str, end: int) -> bool:
@@ -268,7 +295,7 @@ def find_citations(node: Node) -> list[Citation]:
     if not text or not any(k in text for k in ("第", "条", "項", "号", "別")):
         return []
     view = normalise(text)
-    quoted = _quote_depths(view.text) if "「" in view.text or "『" in view.text else None
+    quoted = _Quotes(view.text) if "「" in view.text or "『" in view.text else None
     out: list[Citation] = []
     prev: Citation | None = None
     owners: list[Citation | None] = []  # the reference each open bracket refines
@@ -280,7 +307,7 @@ def find_citations(node: Node) -> list[Citation]:
         if m.group("grp"):
             if not any(m.group(k) for k in ("a", "ar", "p", "pr", "i", "ir")):
                 continue
-            if quoted is not None and quoted[m.start()]:
+            if quoted is not None and quoted.inside(m.start()):
                 continue
             gap = view.text[prev_end : m.start()] if prev_end >= 0 else ""
             prev, joined, rng = _walk_gap(gap, prev, owners)

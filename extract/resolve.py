@@ -67,7 +67,7 @@ class Resolver:
         self.tables: dict[tuple[str, str], tuple[str | None, int]] = {}
         self.heading_lines: set[tuple[str, int]] = set()
         self._index_table_headings(nodes)
-        squashed = (_SPACE_RE.sub("", n.text) for n in nodes)
+        squashed = (_SPACE_RE.sub("", n.text) for n in nodes if "附" in n.text)
         self.statute_style = any("附則第" in t for t in squashed)
         self._last: dict[str, Node | str | None] = {}
         self._last_article: Node | None = None
@@ -254,7 +254,7 @@ class Resolver:
         if rel in ("本条", "この条"):
             return _Hit(article, "ok")
         arts = self.articles[scope]
-        i = arts.index(article)
+        i = _index(arts, article)
         if rel == "次条":
             if i + 1 < len(arts):
                 return _Hit(arts[i + 1], "ok")
@@ -312,9 +312,9 @@ class Resolver:
             return _Hit(last, "ok") if isinstance(last, Node) else _Hit(
                 None, "ambiguous", "同項 with no paragraph named before it")  # fmt: skip
         own = self._ancestor(node, "paragraph")
-        if own is None or own not in paras:
+        if own is None or _index(paras, own) < 0:
             return _Hit(None, "broken", f"{rel} used outside a paragraph of {art.label}")
-        i = paras.index(own)
+        i = _index(paras, own)
         if rel in ("本項", "この項"):
             return _Hit(own, "ok")
         if rel == "次項":
@@ -369,12 +369,12 @@ class Resolver:
             if node.kind == "table_row" and not (cit.para or cit.para_rel):
                 return _Hit(None, "ok", "各号 listed inside a table cell: not checked")
             return _Hit(None, "broken", f"各号: {art.label} 第{para.num}項 has no items")
-        if own_item is None or own_item not in items:
+        if own_item is None or _index(items, own_item) < 0:
             prev = self._previous_items(para)
             if rel == "前各号" and prev:
                 return _Hit(prev[0], "ok")
             return _Hit(None, "broken", f"{rel} used outside a list of items")
-        i = items.index(own_item)
+        i = _index(items, own_item)
         if rel in ("本号", "この号"):
             return _Hit(own_item, "ok")
         if rel == "次号":
@@ -384,7 +384,7 @@ class Resolver:
         n = 1 if rel == "前号" else _count(rel)
         if i == 0 and rel == "前各号" and self._continued_list(para):
             paras = self._kids(art, "paragraph")
-            prev = self._kids(paras[paras.index(para) - 1], "item")
+            prev = self._kids(paras[_index(paras, para) - 1], "item")
             return _Hit(prev[0], "ok", "the list continues across a layout break")
         if i == 0 or (n is not None and n > i):
             return _Hit(None, "out_of_range", f"{rel} in the first item of its list")
@@ -396,7 +396,7 @@ class Resolver:
         if art is None:
             return False
         paras = self._kids(art, "paragraph")
-        i = paras.index(para)
+        i = _index(paras, para)
         entry = _SPACE_RE.sub("", para.text).rstrip("。")
         return i > 0 and bool(self._kids(paras[i - 1], "item")) and entry.endswith(_ENTRY_ENDS)
 
@@ -404,12 +404,16 @@ class Resolver:
         """The paragraph a bare 第K号 / 各号 speaks of: the citing one, else the only one."""
         paras = self._kids(art, "paragraph")
         own = self._ancestor(node, "paragraph")
-        if own in paras and (self._kids(own, "item") or not absolute):
+        if (
+            own is not None
+            and _index(paras, own) >= 0
+            and (self._kids(own, "item") or not absolute)
+        ):
             return own
         with_items = [p for p in paras if self._kids(p, "item")]
         if len(with_items) == 1:
             return with_items[0]
-        return own if own in paras else (paras[0] if paras else None)
+        return own if own is not None and _index(paras, own) >= 0 else (paras[0] if paras else None)
 
     def _previous_items(self, para: Node) -> list[Node]:
         """前各号 printed in a paragraph's own text after a list: the list just before it."""
@@ -420,7 +424,7 @@ class Resolver:
         if art is None:
             return []
         paras = self._kids(art, "paragraph")
-        i = paras.index(para)
+        i = _index(paras, para)
         return self._kids(paras[i - 1], "item") if i > 0 else []
 
     # -- appendices ----------------------------------------------------------------------------
@@ -479,6 +483,11 @@ class Resolver:
             return _Hit(appendix, "caption_mismatch", f"{label} (line {line}) is captioned "
                         f"「{norm_caption(have)}」, not 「{norm_caption(caption)}」")  # fmt: skip
         return _Hit(appendix, "ok", f"{label} at line {line}")
+
+
+def _index(seq: list[Node], node: Node) -> int:
+    """Position of ``node`` in ``seq`` by identity (dataclass equality compares every field)."""
+    return next((i for i, n in enumerate(seq) if n is node), -1)
 
 
 def _span(kind: str, nums: list[str | None]) -> str:
