@@ -437,7 +437,7 @@ STEPS: list[Callable[[BuildContext], None]] = [
     step_parse,
     step_link_references,
     step_search_index,
-    # versions over time (H6): clause alignments / changes step goes here
+    importlib.import_module("versions.build_versions").step_versions,  # versions over time (H6)
     # semantic search (H7): embeddings + clause_similar step goes here
     step_meta,
 ]

@@ -1,0 +1,275 @@
+"""Build step (versions over time): clause alignments, changes and validity periods.
+
+For every pair of consecutive versions of a document this writes
+
+- ``clause_alignments``: every match of versions.align (unchanged included), with type and
+  confidence, keyed on nodes.key of both sides;
+- ``clause_changes``: the rows of the 新旧対照表 (versions.diff), with the word-level edits;
+- ``clause_validity``: for every node of every version, the dates its text was in force
+  (``valid_from`` honours per-clause 附則 dates; ``valid_to`` is when the next text took over),
+  which makes "a clause as of a date" one indexed query;
+
+and copies git commit metadata (import-git) from document.toml into ``versions``.
+Alignments of version pairs whose sources did not change are copied from the previous database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from extract.supplements import clause_effective_dates
+from versions import align as align_mod
+from versions import diff as diff_mod
+from versions.align import Alignment, align
+from versions.diff import changes_of
+
+if TYPE_CHECKING:
+    from versions.build import BuildContext
+    from versions.corpus import DocumentEntry, VersionEntry
+
+TABLES: dict[str, dict[str, Any]] = {
+    "clause_alignments": {
+        "description": "Clause alignment between consecutive versions (versions.align).",
+        "columns": {
+            "id": (int, "Row id."),
+            "doc_id": (str, "The document (documents.id)."),
+            "old_version": (str, "Older version (versions.id)."),
+            "new_version": (str, "Newer version (versions.id)."),
+            "type": (str, "unchanged, modified, renumbered, moved, added, deleted, split, merged."),
+            "old_node": (str, "node_id in the older version (null when added)."),
+            "new_node": (str, "node_id in the newer version (null when deleted)."),
+            "old_key": (str, "nodes.key in the older version."),
+            "new_key": (str, "nodes.key in the newer version."),
+            "old_nodes": (str, "Every old node_id (JSON list; several when merged)."),
+            "new_nodes": (str, "Every new node_id (JSON list; several when split)."),
+            "confidence": (float, "How sure the aligner is, 0–1."),
+            "similarity": (float, "Character 3-gram Jaccard similarity of the texts."),
+            "level": (int, "0 for 章/条/附則/別紙, 1 for their 項, 2 for 号 …"),
+        },
+        "indexes": [("old_key",), ("new_key",), ("doc_id", "old_version", "new_version")],
+    },
+    "clause_changes": {
+        "description": "Rows of the 新旧対照表 between consecutive versions (unchanged omitted).",
+        "columns": {
+            "id": (int, "Row id."),
+            "doc_id": (str, "The document (documents.id)."),
+            "old_version": (str, "Older version (versions.id)."),
+            "new_version": (str, "Newer version (versions.id)."),
+            "ord": (int, "Row order in the table."),
+            "type": (str, "modified, renumbered, moved, added, deleted, split, merged."),
+            "old_node": (str, "node_id in the older version."),
+            "new_node": (str, "node_id in the newer version."),
+            "old_key": (str, "nodes.key in the older version."),
+            "new_key": (str, "nodes.key in the newer version."),
+            "old_label": (str, "Label as legal writes it: 第20条（契約者による解約）第2項."),
+            "new_label": (str, "Label in the newer version."),
+            "old_text": (str, "Text before the amendment."),
+            "new_text": (str, "Text after the amendment."),
+            "edits": (str, "Word-level edits, JSON list of {op, old, new}."),
+            "confidence": (float, "Alignment confidence, 0–1."),
+        },
+        "indexes": [("old_key",), ("new_key",), ("doc_id", "old_version", "new_version")],
+    },
+    "clause_validity": {
+        "description": "When each node's text was in force (per-clause 附則 dates honoured).",
+        "columns": {
+            "key": (str, "nodes.key."),
+            "doc_id": (str, "The document (documents.id)."),
+            "version_id": (str, "The version (versions.id)."),
+            "node_id": (str, "node_id in that version."),
+            "valid_from": (str, "ISO date the text took effect (null: unknown)."),
+            "valid_to": (str, "ISO date the next text took over (null: still in force)."),
+            "pending": (int, "1 when a 附則 gave this node a later date than its version."),
+        },
+        "indexes": [("doc_id", "node_id", "valid_from")],
+    },
+}
+
+
+def algorithm_version() -> str:
+    h = hashlib.sha256()
+    for mod in (align_mod, diff_mod):
+        h.update(Path(str(mod.__file__)).read_bytes())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def create_tables(db: Any) -> None:
+    for name, spec in TABLES.items():
+        pk = next(iter(spec["columns"]))
+        db[name].create({c: t for c, (t, _) in spec["columns"].items()}, pk=pk, if_not_exists=True)
+        for cols in spec["indexes"]:
+            db[name].create_index(list(cols), if_not_exists=True)
+
+
+def step_versions(ctx: BuildContext) -> None:
+    """The build step (versions.build STEPS)."""
+    db = ctx.db
+    create_tables(db)
+    _commit_metadata(ctx)
+    algo = algorithm_version()
+    pairs = [
+        (d, d.versions[i], d.versions[i + 1])
+        for d in ctx.documents
+        for i in range(len(d.versions) - 1)
+    ]
+    with ctx.progress(pairs, "Aligning") as items:
+        for doc, old, new in items:
+            if not _copy_previous(ctx, old, new, algo):
+                al = align(ctx.parsed[old.key], ctx.parsed[new.key])
+                _insert_pair(ctx, doc, old, new, al)
+    for doc in ctx.documents:
+        _validity(ctx, doc)
+    db["build_meta"].insert(  # type: ignore[union-attr]
+        {"key": "versions_algorithm", "value": algo}, replace=True
+    )
+    ctx.stats.setdefault("versions", {})["pairs"] = len(pairs)
+
+
+def _copy_previous(ctx: BuildContext, old: VersionEntry, new: VersionEntry, algo: str) -> bool:
+    if not ctx.has_previous or old.key in ctx.changed or new.key in ctx.changed:
+        return False
+    try:
+        row = ctx.db.execute(
+            "select value from prev.build_meta where key = 'versions_algorithm'"
+        ).fetchone()
+        if not row or row[0] != algo:
+            return False
+        for table in ("clause_alignments", "clause_changes"):
+            cols = ", ".join(c for c in TABLES[table]["columns"] if c != "id")
+            ctx.db.execute(
+                f"insert into [{table}] ({cols}) select {cols} from prev.[{table}] "
+                "where old_version = ? and new_version = ?",
+                [old.key, new.key],
+            )
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def _insert_pair(
+    ctx: BuildContext, doc: DocumentEntry, old: VersionEntry, new: VersionEntry, al: Alignment
+) -> None:
+    base = {"doc_id": doc.id, "old_version": old.key, "new_version": new.key}
+
+    def key(vid: str, nid: str | None) -> str | None:
+        return f"{vid}/{nid}" if nid else None
+
+    ctx.db["clause_alignments"].insert_all(  # type: ignore[union-attr]
+        (
+            {
+                **base,
+                "type": m.type,
+                "old_node": m.old,
+                "new_node": m.new,
+                "old_key": key(old.key, m.old),
+                "new_key": key(new.key, m.new),
+                "old_nodes": json.dumps(m.old_ids),
+                "new_nodes": json.dumps(m.new_ids),
+                "confidence": round(m.confidence, 4),
+                "similarity": round(m.similarity, 4),
+                "level": m.level,
+            }
+            for m in al.matches
+        ),
+        batch_size=1000,
+    )
+    ctx.db["clause_changes"].insert_all(  # type: ignore[union-attr]
+        (
+            {
+                **base,
+                "ord": i,
+                "type": c.type,
+                "old_node": c.old,
+                "new_node": c.new,
+                "old_key": key(old.key, c.old),
+                "new_key": key(new.key, c.new),
+                "old_label": c.old_label,
+                "new_label": c.new_label,
+                "old_text": c.old_text,
+                "new_text": c.new_text,
+                "edits": json.dumps([e.to_json() for e in c.edits], ensure_ascii=False),
+                "confidence": round(c.confidence, 4),
+            }
+            for i, c in enumerate(changes_of(al))
+        ),
+        batch_size=500,
+    )
+
+
+def _validity(ctx: BuildContext, doc: DocumentEntry) -> None:
+    """valid_from / valid_to of every node, from version dates, 附則 dates and alignments."""
+    versions = list(doc.versions)
+    start: list[dict[str, str | None]] = []
+    for v in versions:
+        parsed = ctx.parsed[v.key]
+        dates = clause_effective_dates(parsed.supplements)
+        out: dict[str, str | None] = {}
+        for n in parsed.nodes:
+            own = next(
+                (d for t, d in dates.items() if n.id == t or n.id.startswith(t + "__")), None
+            )
+            out[n.id] = max(filter(None, [v.effective, own]), default=None)
+        start.append(out)
+    rows = []
+    for i, v in enumerate(versions):
+        nxt = _successors(ctx, versions[i], versions[i + 1]) if i + 1 < len(versions) else None
+        for node_id, valid_from in start[i].items():
+            valid_to = None
+            if nxt is not None:
+                succ = nxt.get(node_id)
+                valid_to = start[i + 1].get(succ) if succ else versions[i + 1].effective
+            rows.append(
+                {
+                    "key": f"{v.key}/{node_id}",
+                    "doc_id": doc.id,
+                    "version_id": v.key,
+                    "node_id": node_id,
+                    "valid_from": valid_from,
+                    "valid_to": valid_to,
+                    "pending": int(bool(valid_from and v.effective and valid_from > v.effective)),
+                }
+            )
+    ctx.db["clause_validity"].insert_all(  # type: ignore[union-attr]
+        rows, batch_size=2000, replace=True
+    )
+
+
+def _successors(ctx: BuildContext, old: VersionEntry, new: VersionEntry) -> dict[str, str]:
+    rows = ctx.db.execute(
+        "select old_nodes, new_node from clause_alignments "
+        "where old_version = ? and new_version = ? and new_node is not null "
+        "and type != 'deleted'",
+        [old.key, new.key],
+    ).fetchall()
+    out: dict[str, str] = {}
+    for old_nodes, new_node in rows:
+        for o in json.loads(old_nodes):
+            out[o] = new_node
+    return out
+
+
+def _commit_metadata(ctx: BuildContext) -> None:
+    """commit_* fields of import-git versions (document.toml) into the versions table."""
+    for doc in ctx.documents:
+        with contextlib.suppress(OSError, tomllib.TOMLDecodeError):
+            data = tomllib.loads((doc.folder / "document.toml").read_text(encoding="utf-8"))
+            for raw in data.get("versions") or []:
+                if not isinstance(raw, dict) or not raw.get("commit_sha"):
+                    continue
+                vid = next((v.key for v in doc.versions if v.file.name == raw.get("file")), None)
+                if vid is None:
+                    continue
+                ctx.db["versions"].update(  # type: ignore[union-attr]
+                    vid,
+                    {
+                        k: str(raw.get(k) or "") or None
+                        for k in ("commit_sha", "commit_date", "commit_author", "commit_message")
+                    },
+                )
