@@ -205,6 +205,7 @@ class Change:
     old_text: str
     new_text: str
     edits: list[Edit] = field(default_factory=list)
+    after_unchanged: bool = False  # unchanged clauses lie between this row and the previous
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -321,14 +322,19 @@ def _labels(doc: ParsedDocument, ids: list[str]) -> str:
 def changes_of(al: Alignment) -> list[Change]:
     """The rows of a 新旧対照表: every non-unchanged match not implied by an ancestor."""
     out: list[Change] = []
+    gap = False
     for m in al.matches:
         if m.type == "unchanged":
+            gap = True
             continue
         if m.type == "modified" and not m.text_changed:
             continue  # only descendants changed; they have their own rows
         if _implied(m, al):
             continue
-        out.append(_change(m, al))
+        change = _change(m, al)
+        change.after_unchanged = gap
+        gap = False
+        out.append(change)
     return out
 
 
