@@ -64,6 +64,7 @@ class BuildContext:
     db: sqlite_utils.Database
     documents: list[DocumentEntry]
     hashes: dict[str, str]  # version id -> sha256 of the source bytes
+    parser: str  # parser_version() at the start of the build
     has_previous: bool = False
     parsed: dict[str, ParsedDocument] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
@@ -110,8 +111,8 @@ def _sha256(path: Path) -> str:
         raise BuildError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def fingerprint(documents: list[DocumentEntry], hashes: dict[str, str]) -> str:
-    h = hashlib.sha256(f"{schema.SCHEMA_VERSION}:{parser_version()}:{builder_version()}".encode())
+def fingerprint(documents: list[DocumentEntry], hashes: dict[str, str], parser: str) -> str:
+    h = hashlib.sha256(f"{schema.SCHEMA_VERSION}:{parser}:{builder_version()}".encode())
     for doc in documents:
         h.update((doc.folder / "document.toml").read_bytes())
         for v in doc.versions:
@@ -135,8 +136,8 @@ def _previous_meta(db_path: Path) -> dict[str, str]:
 # --- parse cache -------------------------------------------------------------------------------
 
 
-def _cache_key(v: VersionEntry, sha: str) -> str:
-    return f"{sha}:{v.format or v.file.suffix}:{parser_version()}"
+def _cache_key(v: VersionEntry, sha: str, parser: str) -> str:
+    return f"{sha}:{v.format or v.file.suffix}:{parser}"
 
 
 def _from_json(data: dict[str, Any]) -> ParsedDocument:
@@ -213,7 +214,7 @@ def step_parse(ctx: BuildContext) -> None:
     with ctx.progress(ctx.versions(), "Parsing") as versions:
         for v in versions:
             sha = ctx.hashes[v.key]
-            key = _cache_key(v, sha)
+            key = _cache_key(v, sha, ctx.parser)
             parsed = _cached(ctx, key)
             if parsed is None:
                 try:
@@ -247,7 +248,7 @@ def _insert_version(ctx: BuildContext, v: VersionEntry, p: ParsedDocument) -> No
             "format": p.source.format,
             "constructed": int(v.constructed),
             "origin": v.origin,
-            "parser_version": parser_version(),
+            "parser_version": ctx.parser,
             "commit_sha": getattr(v, "commit_sha", None),
             "commit_date": getattr(v, "commit_date", None),
             "commit_author": getattr(v, "commit_author", None),
@@ -400,28 +401,63 @@ def step_link_references(ctx: BuildContext) -> None:
 
 
 def step_search_index(ctx: BuildContext) -> None:
-    """Word tokens for every node (reusing the previous build's), then both FTS indexes."""
+    """Word tokens for every node (cached by text across builds), then both FTS indexes."""
+    cache: dict[str, str] = {}
     if ctx.has_previous:
         with contextlib.suppress(sqlite3.Error):
-            for caption, text, wc, wt in ctx.db.execute(
-                "select n.caption, n.text, w.caption, w.text from prev.nodes n "
-                "join prev.node_words w on w.seq = n.seq"
-            ):
-                if caption:
-                    search._cache[caption] = wc
-                if text:
-                    search._cache[text] = wt
-    rows = ctx.db.execute("select seq, caption, text from nodes order by seq").fetchall()
+            cache.update(ctx.db.execute("select hash, words from prev.word_cache").fetchall())
+    new: dict[str, str] = {}
+
+    def words(text: str | None) -> str:
+        if not text:
+            return ""
+        h = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+        hit = cache.get(h)
+        if hit is None:
+            hit = cache[h] = search.index_words(text)
+        new[h] = hit
+        return hit
+
+    rows = ctx.db.execute(
+        "select n.seq, n.caption, n.text, v.latest, n.doc_id, n.version_id, n.kind, n.chapter_id "
+        "from nodes n join versions v on v.id = n.version_id order by n.seq"
+    ).fetchall()
     with ctx.progress(rows, "Indexing") as items:
-        ctx.db["node_words"].insert_all(  # type: ignore[union-attr]
-            (
-                {"seq": seq, "caption": search.index_words(c), "text": search.index_words(t)}
-                for seq, c, t in items
-            ),
-            batch_size=2000,
-        )
+        for batch in _batches(items, 2000):
+            ctx.db.conn.executemany(
+                f"insert into [{schema.FTS_WORDS}](rowid, caption, text, tags) values (?, ?, ?, ?)",
+                [
+                    (
+                        seq,
+                        words(caption),
+                        words(text),
+                        search.node_tags(
+                            latest=bool(latest),
+                            doc_id=doc,
+                            version_id=vid,
+                            kind=kind,
+                            chapter_id=chp,
+                        ),
+                    )
+                    for seq, caption, text, latest, doc, vid, kind, chp in batch
+                ],
+            )
+    ctx.db["word_cache"].insert_all(  # type: ignore[union-attr]
+        ({"hash": h, "words": w} for h, w in new.items()), batch_size=5000
+    )
     for sql in schema.FTS_REBUILD:
         ctx.db.execute(sql)
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def step_meta(ctx: BuildContext) -> None:
@@ -490,7 +526,8 @@ def build(
     if not documents:
         raise CorpusError(f"{corpus}: no documents (expected <doc-id>/document.toml folders)")
     hashes = {v.key: _sha256(v.file) for d in documents for v in d.versions}
-    fp = fingerprint(documents, hashes)
+    parser = parser_version()  # once per build: the parser's code may change while we run
+    fp = fingerprint(documents, hashes, parser)
     previous = _previous_meta(db_path)
     if not force and previous.get("fingerprint") == fp:
         with contextlib.closing(sqlite_utils.Database(db_path)) as db:
@@ -498,7 +535,7 @@ def build(
         return BuildResult(db_path, True, time.perf_counter() - started, {**result, "parsed": 0})
     tmp = db_path.with_name(db_path.name + ".tmp")
     tmp.unlink(missing_ok=True)
-    ctx = BuildContext(corpus, sqlite_utils.Database(tmp), documents, hashes)
+    ctx = BuildContext(corpus, sqlite_utils.Database(tmp), documents, hashes, parser)
     if progress:
         ctx.progress = progress
     try:
@@ -524,7 +561,7 @@ def _run(ctx: BuildContext, db_path: Path, previous: dict[str, str], fp: str) ->
         ctx.has_previous = True
     ctx.stats["meta"] = {
         "schema_version": schema.SCHEMA_VERSION,
-        "parser_version": parser_version(),
+        "parser_version": ctx.parser,
         "fingerprint": fp,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "corpus": str(ctx.corpus),

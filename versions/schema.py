@@ -252,17 +252,6 @@ TABLES: tuple[TableDef, ...] = (
     BUILD_META,
 )
 
-NODE_WORDS = TableDef(
-    "node_words",
-    "Word tokens of each node as indexed for search (content of the nodes_words FTS table).",
-    {
-        "seq": C(int, "nodes.seq of the node."),
-        "caption": C(str, "Caption as SudachiPy normalized-form tokens (A split, then C split)."),
-        "text": C(str, "Text as SudachiPy normalized-form tokens (A split, then C split)."),
-    },
-    pk="seq",
-)
-
 PARSE_CACHE = TableDef(
     "parse_cache",
     "Parsed documents keyed by source hash and parser version: unchanged files are not re-parsed.",
@@ -273,21 +262,35 @@ PARSE_CACHE = TableDef(
     pk="key",
 )
 
-TABLES = (*TABLES, NODE_WORDS, PARSE_CACHE)
+WORD_CACHE = TableDef(
+    "word_cache",
+    "Word tokens by text hash: unchanged texts are not tokenized again.",
+    {
+        "hash": C(str, "blake2b-96 of the text."),
+        "words": C(str, "SudachiPy normalized-form tokens as indexed (A split, then C split)."),
+    },
+    pk="hash",
+)
 
-# Full-text tables (FTS5), rowid = nodes.seq, columns (caption, text).
-#   nodes_words:   content from node_words: SudachiPy normalized-form tokens (unicode61) — whole
-#                  words of any length, 表記ゆれ folded (申込 = 申し込み = 申込み), widths folded.
-#   nodes_trigram: content from nodes (trigram) — substrings of 3+ characters.
+TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE)
+
+# Full-text tables (FTS5), rowid = nodes.seq.
+#   nodes_words (contentless, unicode61): columns caption, text = SudachiPy normalized-form word
+#     tokens (versions/search.py index_words) — words of any length, 表記ゆれ and widths folded;
+#     column tags = filter tokens (latest, doc…, ver…, kind…, chp…: versions/search.py tags) so
+#     filters are part of the MATCH and ``ORDER BY rank LIMIT n`` stays a top-n query.
+#   nodes_trigram (external content = nodes, trigram): substrings of 3+ characters.
 FTS_WORDS = "nodes_words"
 FTS_TRIGRAM = "nodes_trigram"
 FTS_SQL = (
-    f"CREATE VIRTUAL TABLE [{FTS_WORDS}] USING fts5(caption, text, content='node_words', "
-    "content_rowid='seq', tokenize='unicode61 remove_diacritics 0')",
+    f"CREATE VIRTUAL TABLE [{FTS_WORDS}] USING fts5(caption, text, tags, content='', "
+    "tokenize='unicode61 remove_diacritics 0')",
+    f"INSERT INTO [{FTS_WORDS}]([{FTS_WORDS}], rank) VALUES('rank', 'bm25(3.0, 1.0, 0.0)')",
     f"CREATE VIRTUAL TABLE [{FTS_TRIGRAM}] USING fts5(caption, text, content='nodes', "
     "content_rowid='seq', tokenize='trigram')",
+    f"INSERT INTO [{FTS_TRIGRAM}]([{FTS_TRIGRAM}], rank) VALUES('rank', 'bm25(3.0, 1.0)')",
 )
-FTS_REBUILD = tuple(f"INSERT INTO [{t}]([{t}]) VALUES('rebuild')" for t in (FTS_WORDS, FTS_TRIGRAM))
+FTS_REBUILD = (f"INSERT INTO [{FTS_TRIGRAM}]([{FTS_TRIGRAM}]) VALUES('rebuild')",)
 
 
 def create_schema(db: sqlite_utils.Database) -> None:

@@ -14,20 +14,23 @@ original text.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import sqlite3
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from extract.japanese import tokenize
+from extract.japanese import chunks
 
 _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆ヶ]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _SKIP_POS = {"補助記号", "空白"}
+_lock = threading.Lock()
 NO_MATCH = '""'  # an FTS5 expression that matches nothing
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # private-use markers around matches (see snippet)
 
@@ -39,14 +42,58 @@ def fold(word: str) -> str:
     return word
 
 
+_local = threading.local()
+
+
+def _sudachi(mode: int) -> tuple[Any, frozenset[int]]:
+    """(SudachiPy tokenizer, part-of-speech ids to skip), one per thread and mode.
+
+    Indexing calls SudachiPy directly (same dictionary as extract.japanese): building Token
+    objects for every morpheme of the corpus doubles the indexing time. Long texts are cut with
+    extract.japanese.chunks, so SudachiPy's input-size limit never applies.
+    """
+    cache: dict[int, tuple[Any, frozenset[int]]] | None = getattr(_local, "sudachi", None)
+    if cache is None:
+        cache = _local.sudachi = {}
+    if mode not in cache:
+        from sudachipy import SplitMode
+
+        d, skip = _dictionary()
+        cache[mode] = (d.create(SplitMode.C if mode else SplitMode.A), skip)
+    return cache[mode]
+
+
+_dict: tuple[Any, frozenset[int]] | None = None
+
+
+def _dictionary() -> tuple[Any, frozenset[int]]:
+    global _dict
+    with _lock:
+        if _dict is None:
+            from sudachipy import Dictionary
+
+            d = Dictionary(dict="core")
+            skip, i = set(), 0
+            while (pos := d.pos_of(i)) is not None:
+                if pos[0] in _SKIP_POS:
+                    skip.add(i)
+                i += 1
+            _dict = (d, frozenset(skip))
+        return _dict
+
+
 def _morphemes(text: str, mode: int) -> list[tuple[str, int, int]]:
     """(folded normalized form, start, end) of every word of ``text``; symbols dropped."""
+    tokenizer, skip = _sudachi(mode)
     out = []
-    for t in tokenize(text, "C" if mode else "A"):
-        if t.pos in _SKIP_POS:
-            continue
-        form = fold(unicodedata.normalize("NFKC", t.normalized_form)).lower()
-        out.append((form, t.start, t.end))
+    for offset, piece in chunks(text):
+        for m in tokenizer.tokenize(piece):
+            if m.part_of_speech_id() in skip:
+                continue
+            form = m.normalized_form()
+            if not form.isascii() or not form.islower():
+                form = fold(unicodedata.normalize("NFKC", form)).lower()
+            out.append((form, offset + m.begin(), offset + m.end()))
     return out
 
 
@@ -196,23 +243,68 @@ class Hit:
         return marked_html(self.snippet())
 
 
-SEARCH_SQL = """
-with hits as (
-  select rowid, bm25(nodes_words, 3.0, 1.0) as score
-  from nodes_words where nodes_words match :words
-  union all
-  select rowid, bm25(nodes_trigram, 3.0, 1.0) as score
-  from nodes_trigram where nodes_trigram match :tri
-), best as (select rowid, min(score) as score from hits group by rowid)
+# --- filter tags: indexed in nodes_words.tags so filters are part of the MATCH ----------------
+
+
+def tag(prefix: str, value: str) -> str:
+    """One unicode61 token standing for ``value`` (ids contain - and _, which would split)."""
+    return prefix + hashlib.blake2s(value.encode(), digest_size=8).hexdigest()
+
+
+def node_tags(
+    *, latest: bool, doc_id: str, version_id: str, kind: str, chapter_id: str | None
+) -> str:
+    """The ``tags`` column of one node in ``nodes_words``."""
+    out = ["latest"] if latest else []
+    out += [tag("doc", doc_id), tag("ver", version_id), "kind" + kind.replace("_", "")]
+    if chapter_id:
+        out.append(tag("chp", f"{doc_id}/{chapter_id}"))
+    return " ".join(out)
+
+
+def filter_expression(
+    *,
+    latest: bool = True,
+    doc: str | None = None,
+    version: str | None = None,
+    kind: str | None = None,
+    chapter: str | None = None,
+) -> str:
+    """FTS5 column filter on ``tags`` (empty string: no filter). ``chapter`` needs ``doc``."""
+    parts = ["latest"] if latest and not version else []
+    if doc:
+        parts.append(tag("doc", doc))
+    if version:
+        parts.append(tag("ver", version))
+    if kind:
+        parts.append("kind" + re.sub(r"[^A-Za-z]", "", kind))
+    if chapter and doc:
+        parts.append(tag("chp", f"{doc}/{chapter}"))
+    return " AND ".join(f"tags : {p}" for p in parts)
+
+
+WORDS_SQL = """
+with top as (
+  select rowid, rank from nodes_words where nodes_words match :expr order by rank limit :limit
+)
 select n.key, n.version_id, n.doc_id, n.node_id, n.kind, n.label, n.caption, n.text, n.path,
-       n.chapter_id, n.article_id, best.score
-from best join nodes n on n.seq = best.rowid join versions v on v.id = n.version_id
+       n.chapter_id, n.article_id, top.rank
+from top join nodes n on n.seq = top.rowid
+where (:chapter is null or n.chapter_id = :chapter)
+order by top.rank, n.seq
+"""
+
+TRIGRAM_SQL = """
+with m as (select rowid, rank from nodes_trigram where nodes_trigram match :expr)
+select n.key, n.version_id, n.doc_id, n.node_id, n.kind, n.label, n.caption, n.text, n.path,
+       n.chapter_id, n.article_id, m.rank
+from m join nodes n on n.seq = m.rowid join versions v on v.id = n.version_id
 where (:all_versions or v.latest = 1)
   and (:version is null or n.version_id = :version)
   and (:doc is null or n.doc_id = :doc)
   and (:chapter is null or n.chapter_id = :chapter)
   and (:kind is null or n.kind = :kind)
-order by best.score, n.version_id, n.seq
+order by m.rank, n.seq
 limit :limit
 """
 
@@ -240,24 +332,37 @@ def fulltext(
 
     ``db`` is a path, an sqlite3 connection or a sqlite_utils Database; ``doc`` a document id,
     ``version`` a version id (implies all versions), ``chapter`` a chapter node id (chp_3),
-    ``kind`` a node kind (article, paragraph, item …).
+    ``kind`` a node kind (article, paragraph, item …). Word matches come first (bm25, captions
+    weigh 3×); substring (trigram) matches fill up the list when words find fewer than ``limit``.
     """
     words_expr, tri_expr = match_expression(query), trigram_expression(query)
     if words_expr is None and tri_expr is None:
         return []
     conn, close = _connection(db)
     try:
-        params = {
-            "words": words_expr or NO_MATCH,
-            "tri": tri_expr or NO_MATCH,
-            "all_versions": int(all_versions or version is not None),
-            "version": version,
-            "doc": doc,
-            "chapter": chapter,
-            "kind": kind,
-            "limit": limit,
-        }
-        rows = conn.execute(SEARCH_SQL, params).fetchall()
+        rows: list[tuple[Any, ...]] = []
+        if words_expr:
+            filters = filter_expression(
+                latest=not all_versions, doc=doc, version=version, kind=kind, chapter=chapter
+            )
+            expr = f"({words_expr}) AND {filters}" if filters else words_expr
+            # Without a document, a chapter filter applies after ranking: fetch more.
+            fetch = limit * 20 if chapter and not doc else limit
+            params = {"expr": expr, "limit": fetch, "chapter": chapter}
+            rows = conn.execute(WORDS_SQL, params).fetchall()[:limit]
+        if tri_expr and len(rows) < limit:
+            params = {
+                "expr": tri_expr,
+                "all_versions": int(all_versions or version is not None),
+                "version": version,
+                "doc": doc,
+                "chapter": chapter,
+                "kind": kind,
+                "limit": limit,
+            }
+            seen = {r[0] for r in rows}
+            more = conn.execute(TRIGRAM_SQL, params).fetchall()
+            rows += [r for r in more if r[0] not in seen][: limit - len(rows)]
     finally:
         if close:
             conn.close()

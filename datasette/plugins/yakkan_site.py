@@ -43,6 +43,14 @@ def _match(q: str | None) -> str:
     return search.match_expression(q or "") or search.NO_MATCH
 
 
+def _match_latest(q: str | None, doc: str | None) -> str:
+    """Words of ``q`` in the latest versions (of ``doc`` when given)."""
+    words = search.match_expression(q or "")
+    if not words:
+        return search.NO_MATCH
+    return f"({words}) AND " + search.filter_expression(latest=True, doc=doc or None)
+
+
 def _trigram(q: str | None) -> str:
     return search.trigram_expression(q or "") or search.NO_MATCH
 
@@ -54,6 +62,7 @@ def _snippet(text: str | None, q: str | None) -> str:
 @hookimpl
 def prepare_connection(conn: Any) -> None:
     conn.create_function("yakkan_match", 1, _match, deterministic=True)
+    conn.create_function("yakkan_match", 2, _match_latest, deterministic=True)
     conn.create_function("yakkan_trigram", 1, _trigram, deterministic=True)
     conn.create_function("yakkan_snippet", 2, _snippet, deterministic=True)
     conn.create_function("yakkan_words", 1, search.index_words, deterministic=True)
