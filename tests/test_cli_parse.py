@@ -166,3 +166,35 @@ def test_help_has_examples() -> None:
     result = run("--help")
     assert result.exit_code == 0
     assert "Examples:" in result.stdout and "--format" in result.stdout
+
+
+def test_standard_input_in_euc_jp() -> None:
+    text = find_version("shohisha-keiyaku-ho").file.read_text(encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["parse", "-", "--format", "json"], input=text.encode("euc_jp")
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["source"]["path"] == "<stdin>" and doc["source"]["encoding"] == "euc-jp"
+    expected = json.loads(
+        run(str(find_version("shohisha-keiyaku-ho").file), "--format", "json").stdout
+    )
+    assert [n["id"] for n in doc["nodes"]] == [n["id"] for n in expected["nodes"]]
+
+
+def test_parser_bug_is_a_message_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import extract.parse
+
+    def broken(data: bytes, path: str = "", fmt: str | None = None) -> None:
+        raise IndexError("string index out of range")
+
+    monkeypatch.setattr(extract.parse, "parse_bytes", broken)
+    monkeypatch.delenv("YAKKAN_DEBUG", raising=False)
+    path = tmp_path / "doc.txt"
+    path.write_text("第1条 本文", encoding="utf-8")
+    result = run(str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"yakkan: {path}: internal error")
+    assert "IndexError" in result.stderr and "Traceback" not in result.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
+from typing import BinaryIO
 
 from extract.errors import InputError
 from extract.model import ParsedDocument
@@ -54,6 +55,14 @@ def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
         raise InputError(where, f"cannot read: {reason}") from None
     if len(data) > limit:
         raise InputError(where, f"file too large (over {_mb(limit)})")
+    return data
+
+
+def read_stream(stream: BinaryIO, name: str = "<stdin>", limit: int = MAX_BYTES) -> bytes:
+    """Bytes from an open stream (standard input), refusing more than ``limit``."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(name, f"input too large (over {_mb(limit)})")
     return data
 
 

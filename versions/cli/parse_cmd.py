@@ -14,7 +14,7 @@ import click
 from extract.errors import InputError
 from extract.model import Node, ParsedDocument
 from versions.corpus import DEFAULT_CORPUS, CorpusError, find_version
-from versions.sources import FORMATS, read_document
+from versions.sources import FORMATS, read_document, read_stream
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -42,8 +42,9 @@ INDENT = "  "
 def parse(path: str, output: str, input_format: str) -> None:
     """Parse one document version into its clause tree.
 
-    PATH is a file (UTF-8, Shift_JIS/CP932 or EUC-JP; plain text or Markdown) or a corpus
-    version: DOC for the latest version, DOC@DATE for the version in force on DATE.
+    PATH is a file (UTF-8, Shift_JIS/CP932 or EUC-JP; plain text or Markdown), - for
+    standard input, or a corpus version: DOC for the latest version, DOC@DATE for the
+    version in force on DATE.
     The JSON output is documented in docs/parse-json.md.
 
     \b
@@ -51,6 +52,7 @@ def parse(path: str, output: str, input_format: str) -> None:
         yakkan parse corpus/toreru-camera/2023-12-01.txt
         yakkan parse kojin-joho-hogo-ho@2016-01-01 --format text
         yakkan parse shohisha-keiyaku-ho --format json > keiyaku.json
+        pdftotext -layout terms.pdf - | yakkan parse -
 
     Unusable input (missing, empty, binary, undecodable or over 20 MB) exits with status 2.
     """
@@ -66,6 +68,10 @@ def parse(path: str, output: str, input_format: str) -> None:
 def _load(spec: str, fmt: str | None) -> ParsedDocument:
     """Parse a file or corpus spec; bad input → one line on stderr and exit 2."""
     try:
+        if spec == "-":
+            from extract.parse import parse_bytes
+
+            return parse_bytes(read_stream(sys.stdin.buffer), path="<stdin>", fmt=fmt)
         path, declared = _resolve(spec)
         return read_document(path, fmt or declared)
     except (InputError, CorpusError) as exc:
