@@ -31,6 +31,16 @@ def _locate(source: list[str], line_idx: int, piece: str, start_col: int = 0) ->
     return pos if pos >= 0 else 0
 
 
+def _find(source: list[str], start: int, stop: int, piece: str) -> tuple[int, int]:
+    """(line index, column) of the first line in [start, stop) printing ``piece``; else
+    (start, -1) so that the caller falls back to the printed line."""
+    for idx in range(start, min(stop, len(source))):
+        col = source[idx].find(piece)
+        if col >= 0:
+            return idx, col
+    return start, -1
+
+
 def markdown_lines(text: str, artefacts: list[Artefact]) -> list[RawLine]:
     """RawLines for every text-bearing line, with heading / list hints from the tokens."""
     source = split_lines(text)
@@ -52,14 +62,15 @@ def markdown_lines(text: str, artefacts: list[Artefact]) -> list[RawLine]:
             block += 1
             heading = i > 0 and tokens[i - 1].type == "heading_open"
             first = True
-            for k, piece in enumerate(tok.content.split("\n")):
+            cursor = tok.map[0] + (1 if tok.type == "fence" else 0)
+            for piece in tok.content.split("\n"):
                 stripped, _ = strip_blanks(piece)
                 if not stripped:
                     continue
-                line_idx = tok.map[0] + k + (1 if tok.type == "fence" else 0)
+                line_idx, col = _find(source, cursor, tok.map[1], stripped)
                 if line_idx >= len(source):
                     continue
-                col = source[line_idx].find(stripped)
+                cursor = line_idx + 1
                 if col < 0:  # content differs from the printed line: keep the printed line
                     stripped, col = strip_blanks(source[line_idx])
                     if not stripped:
