@@ -69,6 +69,9 @@ _JOIN = re.compile(
 )
 _SELF_NAMES = frozenset({"本規約", "この規約", "当規約", "本約款", "この約款", "当約款", "この法律",
                          "本法", "本規程", "この規程", "本細則"})  # fmt: skip
+_MALFORMED = re.compile(
+    rf"(?<![次及落])第(?!{NUM})[^、。「」（）第]{{0,2}}?[条項号](?![件約例文理目])"
+)
 _CAPTION_NOT = re.compile(
     r"を除|に限|を含|以下|関係|において|という|をいう|規定によ|規定に基|を準用"
 )
@@ -349,15 +352,49 @@ def _walk_gap(
     return prev, joined, joined and tail.removeprefix("まで") in ("から", "乃至", "ないし")
 
 
+def position(node: Node, offset: int) -> tuple[int, int]:
+    """Source line and 1-based column of ``offset`` in ``node.text``."""
+    best = None
+    for seg in node.segments:
+        if seg[0] > offset:
+            break
+        best = seg
+    if best is None:
+        return node.line, offset + 1
+    return best[1], best[2] + offset - best[0]
+
+
+def malformed(node: Node) -> list[Diagnostic]:
+    """Reference-like text that names no number: 「第条」, 「第Ｘ条」."""
+    if "第" not in node.text:
+        return []
+    view = normalise(node.text)
+    out = []
+    for m in _MALFORMED.finditer(view.text):
+        start, end = view.orig(m.start()), view.orig(m.end() - 1) + 1
+        line, col = position(node, start)
+        printed = node.text[start:end]
+        out.append(Diagnostic("warning", "malformed-reference",
+                              f"{line}:{col}: 「{printed}」 looks like a reference but has no "
+                              "number", line, node.id))  # fmt: skip
+    return out
+
+
 def extract_references(nodes: list[Node]) -> tuple[list[Reference], list[Diagnostic]]:
-    """Find and resolve every reference in ``nodes`` (document order)."""
+    """Find and resolve every reference in ``nodes`` (document order).
+
+    Diagnostics are only for reference-like text that cannot be read (「第条」); broken or
+    mismatched references are returned as references with their status, for ``yakkan check``.
+    """
     from extract.resolve import Resolver
 
     resolver = Resolver(nodes)
     refs: list[Reference] = []
+    diags: list[Diagnostic] = []
     for node in nodes:
+        diags.extend(malformed(node))
         for cit in find_citations(node):
             if cit.appendix_table and resolver.is_table_heading(cit, node):
                 continue
             refs.append(resolver.resolve(cit, node))
-    return refs, []
+    return refs, diags

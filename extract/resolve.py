@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from extract.model import Node, Reference, RefStatus
-from extract.references import Citation, kanji_to_int
+from extract.references import Citation, kanji_to_int, position
 
 _APPENDIX_PREFIX = {"別紙": "bessi", "別表": "beppyo", "別記": "bekki", "様式": "yoshiki"}
 _SPACE_RE = re.compile(r"[\s\u3000]+")
@@ -516,16 +516,3 @@ def article_label(num: str) -> str:
     """ "27-2" → 「第27条の2」."""
     head, *branches = num.split("-")
     return f"第{head}条" + "".join(f"の{b}" for b in branches)
-
-
-def position(node: Node, offset: int) -> tuple[int, int]:
-    """Source line and 1-based column of ``offset`` in ``node.text``."""
-    best = None
-    for seg in node.segments:
-        if seg[0] <= offset:
-            best = seg
-        else:
-            break
-    if best is None:
-        return node.line, offset + 1
-    return best[1], best[2] + offset - best[0]

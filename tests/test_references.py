@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from extract.model import Node
 from extract.parse import parse_bytes
-from extract.references import find_citations, kanji_to_int, normalise
+from extract.references import extract_references, find_citations, kanji_to_int, normalise
 
 FIXTURES = Path(__file__).parent / "fixtures" / "references"
 CASES = sorted(FIXTURES.glob("*.txt"))
@@ -112,3 +112,10 @@ def test_recogniser_never_raises_and_spans_are_in_bounds(text: str) -> None:
     for cit in find_citations(node):
         assert 0 <= cit.start < cit.end <= len(text)
         assert cit.text == text[cit.start : cit.end]
+
+
+def test_reference_like_text_without_a_number_is_a_diagnostic() -> None:
+    refs, diags = extract_references([_node("第条の規定及び第Ｘ項により、第三者に通知します。")])
+    assert refs == []
+    assert [(d.code, d.line) for d in diags] == [("malformed-reference", 1)] * 2
+    assert "「第条」" in diags[0].message and "「第Ｘ項」" in diags[1].message

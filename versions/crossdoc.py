@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Mapping
 
 from extract.model import ParsedDocument, Reference
-from extract.references import find_citations
-from extract.resolve import Resolver, position
+from extract.references import find_citations, position
+from extract.resolve import Resolver
 
 _DROP = re.compile(r"[\s「」『』\"“”'’・]|に関する|の")
 
