@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import click
@@ -208,16 +209,30 @@ def corpus_latest(corpus_dir: Path) -> tuple[dict[str, ParsedDocument], dict[str
     for entry in entries:
         v = entry.latest()
         try:
-            latest[entry.id] = read_document(v.file, v.format)
+            latest[entry.id] = read_cached(v.file, v.format)
         except InputError:
             continue
         titles[entry.id] = entry.title
     return latest, titles
 
 
+def read_cached(path: Path, fmt: str | None) -> ParsedDocument:
+    """``read_document``, parsed once per process for an unchanged file (refs, check share it)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return read_document(path, fmt)  # raises the InputError with the reason
+    return _parse_once(str(path.resolve()), st.st_mtime_ns, st.st_size, fmt)
+
+
+@lru_cache(maxsize=64)
+def _parse_once(path: str, _mtime: int, _size: int, fmt: str | None) -> ParsedDocument:
+    return read_document(Path(path), fmt)
+
+
 def _read(t: Target) -> tuple[ParsedDocument | None, str | None]:
     try:
-        return read_document(t.path, t.fmt), None
+        return read_cached(t.path, t.fmt), None
     except InputError as exc:
         return None, f"{t.shown}: {exc.message}" + (f" (line {exc.line})" if exc.line else "")
     except Exception as exc:  # a parser bug must not print a traceback at users

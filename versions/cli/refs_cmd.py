@@ -12,9 +12,14 @@ import click
 
 from extract.errors import InputError
 from extract.model import Node, ParsedDocument, Reference
-from versions.cli.check_cmd import Target, corpus_latest, resolve_cross_document, shown_path
+from versions.cli.check_cmd import (
+    Target,
+    corpus_latest,
+    read_cached,
+    resolve_cross_document,
+    shown_path,
+)
 from versions.corpus import DEFAULT_CORPUS, CorpusError, find_version, load_corpus
-from versions.sources import read_document
 
 EXIT_BAD_INPUT = 2
 
@@ -112,7 +117,7 @@ def _load(spec: str | None, corpus_dir: Path) -> tuple[list[Loaded], list[Loaded
     key = t.doc_id or t.shown
     doc = next((c.doc for c in corpus if c.key == key and _same(c.path, t.shown)), None)
     if doc is None:
-        doc = read_document(t.path, t.fmt)
+        doc = read_cached(t.path, t.fmt)
     loaded = Loaded(key, t.shown, doc)
     others = [c for c in corpus if c.key != key]
     resolve_cross_document([(c.key, c.doc) for c in [loaded, *others]], corpus_dir)

@@ -1,0 +1,105 @@
+"""``yakkan refs --to ID``: who cites a clause, its children, and from other documents."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from versions.cli import main
+from versions.corpus import find_version
+from versions.sources import read_document
+
+pytest.importorskip("extract.parse")
+
+TORERU = "toreru-camera@2023-12-01"
+LINE = re.compile(
+    r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<source>\S+) .* cites (?P<target>\S+)"
+    r" as 「(?P<text>.*)」 \[(?P<status>\w+)\]"
+)
+
+
+def refs(*args: str) -> Result:
+    return CliRunner().invoke(main, ["refs", *args])
+
+
+def printed(path: Path, line: int) -> str:
+    return "".join(path.read_text(encoding="utf-8").splitlines()[line - 1].split())
+
+
+def test_article_cited_in_the_same_document() -> None:
+    # 第2条第3項・第4項: 「第 19条及び第 20条に従い」 — printed with a space, found anyway
+    result = refs("--to", "art_19", "--doc", TORERU)
+    assert result.exit_code == 0, result.output
+    head, *lines = result.stdout.splitlines()
+    assert "art_19" in head and "契約者による一部解約" in head
+    matches = [LINE.match(line) for line in lines]
+    assert all(matches), lines
+    sources = {m["source"] for m in matches if m}
+    assert {"art_2__para_3", "art_2__para_4"} <= sources
+    path = find_version(TORERU).file
+    for m in matches:
+        assert m is not None
+        assert "".join(m["text"].split()) in printed(path, int(m["line"]))
+
+
+def test_children_are_included_and_json_matches_the_parse() -> None:
+    result = refs("--to", "art_19", "--doc", TORERU, "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["target"] == "art_19" and data["count"] == len(data["citations"])
+    v = find_version(TORERU)
+    doc = read_document(v.file, v.format)
+    cited = {n.id for n in doc.nodes if n.id == "art_19" or n.id.startswith("art_19__")}
+    expected = {(r.source, r.line, r.column) for r in doc.references if r.target in cited}
+    got = {(c["source"], c["line"], c["column"]) for c in data["citations"]}
+    assert got == expected
+    targets = {c["target"] for c in data["citations"]}
+    assert "art_19" in targets and any(t.startswith("art_19__") for t in targets)
+    inside = [c for c in data["citations"] if c["inside"]]
+    assert inside and all(c["source"].startswith("art_19__") for c in inside)
+
+
+def test_narrower_target_lists_fewer() -> None:
+    whole = json.loads(refs("--to", "art_19", "--doc", TORERU, "--format", "json").stdout)
+    para = json.loads(refs("--to", "art_19__para_1", "--doc", TORERU, "--format", "json").stdout)
+    assert 0 < para["count"] < whole["count"]
+    assert all(c["target"].startswith("art_19__para_1") for c in para["citations"])
+
+
+def test_cross_document_citation() -> None:
+    # とれ～る 第43条第7項 cites 「個人情報の保護に関する法律…第27条第5項第１号」
+    data = json.loads(
+        refs("--to", "art_27", "--doc", "kojin-joho-hogo-ho", "--format", "json").stdout
+    )
+    cross = [c for c in data["citations"] if c["cross_document"]]
+    assert cross, data["count"]
+    assert {c["document"] for c in cross} == {"toreru-camera"}
+    assert all(c["target"].startswith("art_27__para_5") for c in cross)
+    same = [c for c in data["citations"] if not c["cross_document"]]
+    assert len(same) > 10  # 第二十七条 is cited throughout the statute
+
+
+def test_doc_given_as_a_path() -> None:
+    path = find_version(TORERU).file
+    by_path = json.loads(refs("--to", "art_19", "--doc", str(path), "--format", "json").stdout)
+    by_name = json.loads(refs("--to", "art_19", "--doc", TORERU, "--format", "json").stdout)
+    assert by_path["citations"] == by_name["citations"]
+
+
+def test_without_doc_every_document_with_the_clause() -> None:
+    result = refs("--to", "art_3", "--format", "json")
+    data = json.loads(result.stdout)
+    assert isinstance(data, list) and len(data) >= 5
+    assert len({d["document"] for d in data}) == len(data)
+
+
+def test_unknown_clause_or_document(tmp_path: Path) -> None:
+    for args in (["--to", "art_999", "--doc", TORERU],
+                 ["--to", "art_1", "--doc", "no-such-doc"],
+                 ["--to", "art_1", "--doc", str(tmp_path / "missing.txt")]):  # fmt: skip
+        result = refs(*args)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output and result.stderr.startswith("yakkan: ")
