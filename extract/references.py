@@ -72,6 +72,7 @@ _SELF_NAMES = frozenset({"本規約", "この規約", "当規約", "本約款", 
 _MALFORMED = re.compile(
     rf"(?<![次及落])第(?!{NUM})[^、。「」（）第]{{0,2}}?[条項号](?![件約例文理目])"
 )
+_TERM_TAILS = ("施行日", "施行後", "施行前", "改正後", "改正前", "公布日")
 _CAPTION_NOT = re.compile(
     r"を除|に限|を含|以下|関係|において|という|をいう|規定によ|規定に基|を準用"
 )
@@ -282,9 +283,9 @@ class _Quotes:
 
 
 def _compound_term(view: str, end: int) -> bool:
-    """「第二号施行日」: a bare 第K号 glued to a noun is a defined term, not a reference."""
-    nxt = view[end : end + 1]
-    return bool(nxt) and "\u4e00" <= nxt <= "\u9fff" and nxt not in "及又並若中各関等"
+    """「第二号施行日」: a bare 第K号 glued to 施行日/改正… is a defined term, not a reference
+    (「第2項所定の」「第1号該当者」 stay references)."""
+    return view.startswith(_TERM_TAILS, end)
 
 
 def find_citations(node: Node) -> list[Citation]:
