@@ -1,0 +1,300 @@
+"""yakkan versions-over-time pages for Datasette (新旧対照表, as-of, clause history).
+
+    /-/yakkan/diff?old=VERSION_ID&new=VERSION_ID[&old_first=1]   新旧対照表 between any two versions
+    /-/yakkan/asof?doc=DOC&date=YYYY-MM-DD[&clause=NODE_ID]      the text in force on a date
+    /-/yakkan/history?doc=DOC&clause=NODE_ID[&version=VERSION_ID] a clause across versions
+
+The diff page rebuilds both versions' clause trees from the ``nodes`` table and runs the same
+alignment and diff as ``yakkan diff``; the other pages read ``clause_validity``,
+``clause_alignments`` and ``clause_changes`` (versions/build_versions.py). Everything from
+documents is escaped (Jinja autoescape; the table HTML comes from versions.taiyo, which escapes).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import OrderedDict
+from typing import Any
+
+from datasette.utils.asgi import Response
+from markupsafe import Markup
+
+from datasette import hookimpl  # type: ignore[attr-defined]
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ID = re.compile(r"^[A-Za-z0-9._@-]+$")
+_CACHE: OrderedDict[tuple[str, ...], Any] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def _mtime(path: str | None) -> float:
+    import os
+
+    try:
+        return os.stat(path).st_mtime if path else 0.0
+    except OSError:
+        return 0.0
+
+
+async def _database(datasette: Any) -> Any:
+    for name, db in datasette.databases.items():
+        if name != "_internal" and "nodes" in await db.table_names():
+            return db
+    return None
+
+
+async def _rows(db: Any, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    result = await db.execute(sql, params or {})
+    return [dict(r) for r in result.rows]
+
+
+async def _page(
+    datasette: Any, request: Any, template: str, ctx: dict[str, Any], status: int = 200
+) -> Response:
+    html = await datasette.render_template(f"yakkan_versions/{template}", ctx, request=request)
+    return Response.html(html, status=status)
+
+
+async def _error(datasette: Any, request: Any, message: str, status: int = 400) -> Response:
+    return await _page(datasette, request, "error.html", {"message": message}, status)
+
+
+async def _versions(db: Any) -> list[dict[str, Any]]:
+    return await _rows(
+        db,
+        "select v.id, v.doc_id, v.effective, v.constructed, d.title from versions v "
+        "join documents d on d.id = v.doc_id order by v.doc_id, v.ord",
+    )
+
+
+def _parsed(rows: list[dict[str, Any]], version: dict[str, Any]) -> Any:
+    from extract.model import Node, ParsedDocument, Source
+
+    nodes = [
+        Node(
+            r["node_id"],
+            r["kind"],
+            r["num"],
+            r["label"] or "",
+            r["caption"],
+            r["text"] or "",
+            r["parent_id"],
+            r["line"] or 0,
+            r["end_line"] or 0,
+        )
+        for r in rows
+    ]
+    source = Source(version["file"] or version["id"], version["sha256"] or "", "utf-8", "text")
+    return ParsedDocument(source, version["title"] or version["id"], nodes)
+
+
+async def _load(db: Any, version_id: str) -> Any:
+    found = await _rows(db, "select * from versions where id = :id", {"id": version_id})
+    if not found:
+        return None
+    rows = await _rows(
+        db, "select * from nodes where version_id = :id order by ord", {"id": version_id}
+    )
+    return _parsed(rows, found[0])
+
+
+async def diff_page(datasette: Any, request: Any) -> Response:
+    from versions import taiyo
+    from versions.diff import compare
+
+    db = await _database(datasette)
+    if db is None:
+        return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
+    old_id, new_id = request.args.get("old", ""), request.args.get("new", "")
+    old_first = request.args.get("old_first") in ("1", "on", "true")
+    versions = await _versions(db)
+    ctx: dict[str, Any] = {
+        "versions": versions,
+        "old": old_id,
+        "new": new_id,
+        "old_first": old_first,
+    }
+    if not old_id or not new_id:
+        return await _page(datasette, request, "diff.html", ctx)
+    if not (_ID.match(old_id) and _ID.match(new_id)):
+        return await _error(datasette, request, "Version ids look like doc@2024-10-01.")
+    key = (str(db.path), str(_mtime(db.path)), old_id, new_id)
+    cmp = _CACHE.get(key)
+    if cmp is None:
+        old, new = await _load(db, old_id), await _load(db, new_id)
+        missing = [v for v, p in ((old_id, old), (new_id, new)) if p is None]
+        if missing:
+            return await _error(datasette, request, f"No version {missing[0]}.", 404)
+        cmp = compare(old, new)
+        _CACHE[key] = cmp
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    ctx.update(
+        table=Markup(taiyo.html_table(cmp, old_first)),
+        summary=cmp.summary(),
+        changes=len(cmp.changes),
+    )
+    return await _page(datasette, request, "diff.html", ctx)
+
+
+async def asof_page(datasette: Any, request: Any) -> Response:
+    db = await _database(datasette)
+    if db is None:
+        return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
+    doc, date = request.args.get("doc", ""), request.args.get("date", "")
+    clause = request.args.get("clause", "")
+    docs = await _rows(db, "select id, title from documents order by id")
+    ctx: dict[str, Any] = {"docs": docs, "doc": doc, "date": date, "clause": clause}
+    if not doc or not date:
+        return await _page(datasette, request, "asof.html", ctx)
+    if not _DATE.match(date) or not _ID.match(doc) or (clause and not _ID.match(clause)):
+        return await _error(datasette, request, "Use doc=DOC&date=YYYY-MM-DD[&clause=art_20].")
+    first = await _rows(
+        db, "select min(effective) as first from versions where doc_id = :doc", {"doc": doc}
+    )
+    if not first or first[0]["first"] is None:
+        return await _error(datasette, request, f"No document {doc}.", 404)
+    ctx["first"] = first[0]["first"]
+    if date < first[0]["first"]:
+        ctx["before_first"] = True
+        return await _page(datasette, request, "asof.html", ctx)
+    rows = await _rows(
+        db,
+        """select n.version_id, n.node_id, n.kind, n.label, n.caption, n.text, n.depth,
+                  c.valid_from, c.valid_to, c.pending, v.effective as version_effective
+           from clause_validity c join nodes n on n.key = c.key
+           join versions v on v.id = c.version_id
+           where c.doc_id = :doc and c.valid_from <= :date
+             and (c.valid_to is null or c.valid_to > :date)
+             and (:clause = '' or n.node_id = :clause
+                  or substr(n.node_id, 1, length(:clause) + 2) = :clause || '__')
+           order by v.ord desc, n.ord""",
+        {"doc": doc, "date": date, "clause": clause},
+    )
+    ctx["rows"] = _document_order(rows)
+    in_force = await _rows(
+        db,
+        "select id, effective, constructed from versions where doc_id = :doc "
+        "and effective <= :date order by effective desc limit 1",
+        {"doc": doc, "date": date},
+    )
+    ctx["version"] = in_force[0] if in_force else None
+    return await _page(datasette, request, "asof.html", ctx)
+
+
+def _document_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the in-force version first in its order; older texts (pending) slotted by id."""
+    seen: set[str] = set()
+    out = []
+    for r in rows:
+        if r["node_id"] not in seen:
+            seen.add(r["node_id"])
+            out.append(r)
+    return out
+
+
+async def history_page(datasette: Any, request: Any) -> Response:
+    db = await _database(datasette)
+    if db is None:
+        return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
+    doc, clause = request.args.get("doc", ""), request.args.get("clause", "")
+    version = request.args.get("version", "")
+    ctx: dict[str, Any] = {"doc": doc, "clause": clause, "version": version}
+    if not doc or not clause:
+        return await _page(datasette, request, "history.html", ctx)
+    if not (_ID.match(doc) and _ID.match(clause) and (not version or _ID.match(version))):
+        return await _error(datasette, request, "Use doc=DOC&clause=art_20[&version=DOC@DATE].")
+    versions = await _rows(
+        db,
+        "select id, effective, constructed from versions where doc_id = :doc order by ord",
+        {"doc": doc},
+    )
+    if not versions:
+        return await _error(datasette, request, f"No document {doc}.", 404)
+    ids = [v["id"] for v in versions]
+    start = version if version in ids else None
+    if start is None:
+        present = await _rows(
+            db,
+            "select version_id from nodes where doc_id = :doc and node_id = :clause",
+            {"doc": doc, "clause": clause},
+        )
+        have = {r["version_id"] for r in present}
+        start = next((i for i in reversed(ids) if i in have), None)
+    if start is None:
+        return await _error(datasette, request, f"No clause {clause} in {doc}.", 404)
+    ctx["steps"] = await _timeline(db, ids, ids.index(start), clause)
+    return await _page(datasette, request, "history.html", ctx)
+
+
+async def _timeline(db: Any, ids: list[str], start: int, clause: str) -> list[dict[str, Any]]:
+    node: dict[int, str | None] = {start: clause}
+    for i in range(start, 0, -1):
+        node[i - 1] = await _follow(db, ids[i - 1], ids[i], node[i], backwards=True)
+    for i in range(start, len(ids) - 1):
+        node[i + 1] = await _follow(db, ids[i], ids[i + 1], node[i], backwards=False)
+    steps = []
+    for i, vid in enumerate(ids):
+        nid = node.get(i)
+        step: dict[str, Any] = {"version": vid, "node": nid, "type": None, "edits": []}
+        if nid:
+            found = await _rows(
+                db, "select label, caption, path from nodes where key = :k", {"k": f"{vid}/{nid}"}
+            )
+            step.update(found[0] if found else {})
+        if i > 0:
+            step.update(await _change(db, ids[i - 1], vid, node.get(i - 1), nid))
+        steps.append(step)
+    return steps
+
+
+async def _follow(db: Any, old: str, new: str, nid: str | None, backwards: bool) -> str | None:
+    if nid is None:
+        return None
+    col, other = ("new_node", "old_node") if backwards else ("old_node", "new_node")
+    like_col = "new_nodes" if backwards else "old_nodes"
+    rows = await _rows(
+        db,
+        f"select {other} as other, type from clause_alignments where old_version = :old "
+        f"and new_version = :new and ({col} = :nid or {like_col} like :pat)",
+        {"old": old, "new": new, "nid": nid, "pat": f'%"{nid}"%'},
+    )
+    for r in rows:
+        if r["other"] and r["type"] != ("added" if backwards else "deleted"):
+            return str(r["other"])
+    return None
+
+
+async def _change(
+    db: Any, old: str, new: str, old_id: str | None, new_id: str | None
+) -> dict[str, Any]:
+    if new_id is None and old_id is None:
+        return {"type": "absent"}
+    align = await _rows(
+        db,
+        "select type from clause_alignments where old_version = :old and new_version = :new "
+        "and (new_node = :n or (:n is null and old_node = :o))",
+        {"old": old, "new": new, "n": new_id, "o": old_id},
+    )
+    kind = align[0]["type"] if align else ("deleted" if new_id is None else "added")
+    changes = await _rows(
+        db,
+        "select type, edits from clause_changes where old_version = :old and new_version = :new "
+        "and (new_node = :n or old_node = :o "
+        "or substr(new_node, 1, length(:n) + 2) = :n || '__')",
+        {"old": old, "new": new, "n": new_id, "o": old_id},
+    )
+    edits = [e for c in changes for e in json.loads(c["edits"] or "[]") if e["op"] != "equal"]
+    if kind == "unchanged" and changes:
+        kind = "modified"
+    return {"type": kind, "edits": edits[:40]}
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [
+        (r"^/-/yakkan/diff$", diff_page),
+        (r"^/-/yakkan/asof$", asof_page),
+        (r"^/-/yakkan/history$", history_page),
+    ]

@@ -1,0 +1,115 @@
+"""Versions over time in the knowledge base and the Datasette pages (新旧対照表, as-of, history)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from versions.build import ROOT, build
+from versions.corpus import DEFAULT_CORPUS
+
+SITE = ROOT / "datasette"
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("vkb") / "yakkan.db"
+    build(DEFAULT_CORPUS, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def ds(kb: Path) -> Datasette:
+    meta = yaml.safe_load((SITE / "metadata.yml").read_text(encoding="utf-8"))
+    return Datasette(
+        [str(kb)],
+        metadata=meta,
+        template_dir=str(SITE / "templates"),
+        plugins_dir=str(SITE / "plugins"),
+    )
+
+
+def get(ds: Datasette, url: str, status: int = 200) -> str:
+    response = asyncio.run(ds.client.get(url))
+    assert response.status_code == status, (url, response.text[:500])
+    return str(response.text)
+
+
+def test_tables_in_the_knowledge_base(kb: Path) -> None:
+    conn = sqlite3.connect(kb)
+    row = conn.execute(
+        "select type, new_node from clause_alignments where old_version = ? and old_node = ?",
+        ["kojin-joho-hogo-ho@2015-12-01", "art_23"],
+    ).fetchone()
+    assert row == ("renumbered", "art_27")
+    n = conn.execute(
+        "select count(*) from clause_changes where old_version = ? and new_version = ?",
+        ["kojin-joho-hogo-ho@2012-12-01", "kojin-joho-hogo-ho@2015-12-01"],
+    ).fetchone()[0]
+    assert n == 1  # only the new 附則
+    # 第20条 of the 2021-05-11 version is in force only from 2021-05-17 (its own 附則 date)
+    valid = conn.execute(
+        "select valid_from, valid_to, pending from clause_validity where key = ?",
+        ["toreru-camera@2021-05-11/art_20__para_1"],
+    ).fetchone()
+    assert valid == ("2021-05-17", "2023-12-01", 1)
+    prior = conn.execute(
+        "select valid_to from clause_validity where key = ?",
+        ["toreru-camera@2021-03-01/art_20__para_1"],
+    ).fetchone()
+    assert prior == ("2021-05-17",)
+
+
+def test_diff_page(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/diff?old=toreru-camera@2023-12-01&new=toreru-camera@2024-10-01")
+    assert "改正後" in html and "改正前" in html and "（新設）" in html
+    assert "<u>3</u>" in html and "<u>6</u>" in html
+    swapped = get(
+        ds, "/-/yakkan/diff?old=toreru-camera@2023-12-01&new=toreru-camera@2024-10-01&old_first=1"
+    )
+    assert swapped.index("<th>改正前</th>") < swapped.index("<th>改正後</th>")
+    assert "新旧対照表" in get(ds, "/-/yakkan/diff")
+    get(ds, "/-/yakkan/diff?old=nosuch@2020-01-01&new=toreru-camera@2024-10-01", 404)
+    get(ds, "/-/yakkan/diff?old=<script>&new=x", 400)
+
+
+def test_diff_page_escapes_document_text(kb: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "y.db"
+    shutil.copy(kb, copy)
+    conn = sqlite3.connect(copy)
+    conn.execute(
+        "update nodes set text = '<script>alert(1)</script>' "
+        "where key = 'toreru-camera@2024-10-01/art_25__para_1'"
+    )
+    conn.commit()
+    conn.close()
+    site = Datasette(
+        [str(copy)], template_dir=str(SITE / "templates"), plugins_dir=str(SITE / "plugins")
+    )
+    html = get(site, "/-/yakkan/diff?old=toreru-camera@2023-12-01&new=toreru-camera@2024-10-01")
+    assert "<script>alert" not in html and "alert(1)" in html
+
+
+def test_asof_page(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/asof?doc=toreru-camera&date=2021-05-14&clause=art_20")
+    assert "toreru-camera@2021-05-11" in html  # the version in force
+    assert "書面により通知" in html  # but 第20条 still reads as in 2021-03-01
+    later = get(ds, "/-/yakkan/asof?doc=toreru-camera&date=2021-05-20&clause=art_20")
+    assert "当社所定の方法により申し出" in later
+    before = get(ds, "/-/yakkan/asof?doc=toreru-camera&date=2019-01-01")
+    assert "first known version took effect on 2021-03-01" in before
+    get(ds, "/-/yakkan/asof?doc=toreru-camera&date=not-a-date", 400)
+
+
+def test_history_page_follows_renumbering(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/history?doc=kojin-joho-hogo-ho&clause=art_17")
+    assert "art_15" in html and "art_17" in html and "renumbered" in html
+    html = get(ds, "/-/yakkan/history?doc=toreru-camera&clause=art_20")
+    assert "modified" in html and "当社所定の方法" in html
+    get(ds, "/-/yakkan/history?doc=toreru-camera&clause=art_999", 404)
