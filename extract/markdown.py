@@ -23,14 +23,6 @@ def looks_like_markdown(text: str) -> bool:
     return sum(t.type == "heading_open" for t in tokens) >= 2
 
 
-def _locate(source: list[str], line_idx: int, piece: str, start_col: int = 0) -> int:
-    """0-based column of ``piece`` in source line ``line_idx`` (searching from start_col)."""
-    if line_idx >= len(source):
-        return 0
-    pos = source[line_idx].find(piece, start_col)
-    return pos if pos >= 0 else 0
-
-
 def _find(source: list[str], start: int, stop: int, piece: str) -> tuple[int, int]:
     """(line index, column) of the first line in [start, stop) printing ``piece``; else
     (start, -1) so that the caller falls back to the printed line."""

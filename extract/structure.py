@@ -102,6 +102,7 @@ class Marker:
     style: str = ""  # item numbering style
     value: int = 0  # position in the style's sequence
     unit: str = ""  # 章 節 款 …; appendix word
+    weak: bool = False  # a paragraph number followed by a unit (年, 月, 円 …)
 
 
 def _rest_ok(rest: str) -> bool:
@@ -246,7 +247,7 @@ def classify(text: str) -> Marker:
     if m and to_int(m.group("captext")) is None and m.group("captext").strip() not in _NOT_CAPTION:
         return Marker("caption", caption=text[1:-1].strip(), start=len(text))
     m = PARA_RE.match(folded)
-    if m and not _UNIT.match(folded[m.end() :]):
+    if m:
         return Marker(
             "paragraph",
             str(int(m.group("num"))),
@@ -255,6 +256,7 @@ def classify(text: str) -> Marker:
             m.end(),
             "digit",
             int(m.group("num")),
+            weak=bool(_UNIT.match(folded[m.end() :])),  # 「2 年に」: a number of years?
         )
     mk = _item(text, folded)
     if mk is not None:
@@ -618,6 +620,8 @@ class Builder:
                     Marker("item", mk.num, mk.label, None, mk.start, "digit", mk.value), ln, ended
                 )
             fits = mk.value == self.last_para + 1 or (self.last_para == 0 and mk.value == 1)
+            if mk.weak and not (fits and ended):
+                return False
             if not (fits or (ended and mk.value > self.last_para) or ln.list_depth >= 0):
                 return False  # a wrapped number, or a numbered row of a flattened table
             self.open_paragraph(mk, ln)
@@ -646,14 +650,18 @@ class Builder:
 
     def list_item(self, ln: RawLine) -> bool:
         """A Markdown / "- " bullet with no number of its own: 項 at depth 0, else 号."""
+        depth = ln.list_depth
+        bullets = [lv for lv in self.items if lv.style.startswith("bullet")]
+        if depth == 0 and bullets and not terminated(ln.text):
+            depth = int(bullets[-1].style[6:])  # an item-like line (「…とき」) after 号 bullets
         if (
-            ln.list_depth == 0
+            depth == 0
             and (self.article is not None or self.supplement is not None)
             and self.appendix is None
         ):
             self.open_paragraph(Marker("paragraph", None, "", None, 0, "digit", 0), ln)
             return True
-        style = f"bullet{ln.list_depth}"
+        style = f"bullet{depth}"
         value = 1
         for lv in reversed(self.items):
             if lv.style == style:
