@@ -502,7 +502,16 @@ class Builder:
     def open_item(self, mk: Marker, ln: RawLine) -> None:
         level = self.item_level(mk)
         if level is not None:
+            previous = self.items[level]
+            if mk.value != previous.value + 1 and not mk.style.startswith("bullet"):
+                self.diag("warning", "item-out-of-order",
+                          f"item {mk.label or mk.num} follows {previous.node.label or previous.node.num}"
+                          f" in {previous.node.parent}", ln.line)  # fmt: skip
             del self.items[level:]
+        elif self.items or self.paragraph is not None:
+            if mk.value not in (0, 1) and not mk.style.startswith(("bullet", "subheading")):
+                self.diag("info", "item-numbering-starts-late",
+                          f"item list starts at {mk.label or mk.num}", ln.line)  # fmt: skip
         parent = self.item_parent(ln)
         if parent is None:
             self.text(ln, False)

@@ -90,3 +90,23 @@ def test_positions_point_at_the_source(path: Path, text: str, expected: list[str
             piece = node.text[offset:end].rstrip("\n\t ")
             assert source[line - 1][col - 1 :].startswith(piece[:8]), (node.id, line, col)
         assert node.line <= node.end_line
+
+
+DIAGNOSTIC_CASES = [
+    ("第1条 本文。\n第3条 本文。\n", "skipped-article-number", 2),
+    ("第1条 本文。\n第2条 本文。\n第2条 本文。\n", "repeated-article-number", 3),
+    ("第1条 本文。\n第3条 本文。\n第2条 本文。\n", "article-out-of-order", 3),
+    ("第1条 次のとおり。\n(1) 一つ目。\n(2) 二つ目。\n(4) 四つ目。\n", "item-out-of-order", 4),
+    ("第1条 本文。\n2 二項。\n4 四項。\n", "paragraph-out-of-order", 3),
+    ("第1章 総則\n章の下の文です。\n第1条 本文。\n", "text-outside-article", 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line"), DIAGNOSTIC_CASES, ids=[c[1] for c in DIAGNOSTIC_CASES]
+)
+def test_diagnostics(text: str, code: str, line: int) -> None:
+    doc = parse_text(text, "case.txt", "text")
+    found = [(d.code, d.line) for d in doc.diagnostics]
+    assert (code, line) in found
+    assert lossless_problems(text, doc) == []
