@@ -345,6 +345,9 @@ class Resolver:
             return _Hit(last, "ok") if isinstance(last, Node) else _Hit(
                 None, "ambiguous", "同号 with no item named before it")  # fmt: skip
         own_item = self._ancestor(node, "item")
+        numbered_sub = self._numbered_subitem(node)
+        if numbered_sub is not None and rel and rel != "各号" and not (cit.para or cit.para_rel):
+            return self._relative_among(rel, numbered_sub)
         if para is None:
             para = self._default_para(art, node, bool(cit.item))
         if para is None:
@@ -389,6 +392,27 @@ class Resolver:
         if i == 0 or (n is not None and n > i):
             return _Hit(None, "out_of_range", f"{rel} in the first item of its list")
         return _Hit(items[i - (n or i)], "ok")
+
+    def _numbered_subitem(self, node: Node) -> Node | None:
+        """「⑤その他前各号に準ずる行為」: in a numbered sub-list (①②…), 号 are its entries.
+        Statutes' イ/ロ sub-items are not 号, so only numbered sub-items count."""
+        sub = node if node.kind == "subitem" else None
+        return sub if sub is not None and sub.num and sub.num.isdigit() else None
+
+    def _relative_among(self, rel: str, own: Node) -> _Hit:
+        parent = self.by_id.get(own.parent or "")
+        siblings = self._kids(parent, "subitem") if parent else [own]
+        i = _index(siblings, own)
+        if rel in ("本号", "この号"):
+            return _Hit(own, "ok")
+        if rel == "次号":
+            if i + 1 < len(siblings):
+                return _Hit(siblings[i + 1], "ok")
+            return _Hit(None, "out_of_range", "次号 in the last entry of its list")
+        n = 1 if rel == "前号" else _count(rel)
+        if i <= 0 or (n is not None and n > i):
+            return _Hit(None, "out_of_range", f"{rel} in the first entry of its list")
+        return _Hit(siblings[i - (n or i)], "ok")
 
     def _continued_list(self, para: Node) -> bool:
         """A 'paragraph' that is really one more entry of the list before it (「…とき。」)."""
