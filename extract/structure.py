@@ -54,7 +54,7 @@ _PARTICLE = re.compile(
     r"、|。|,|\)|」|）|等|以外|以降|以下|以上|ただし)"
 )
 _UNIT = re.compile(
-    r"^(?:か月|ヶ月|カ月|営業日|GB|MB|Mb|Gb|kb|bit|%|[年月日時分秒円件台個回倍歳](?![人本野額]))"
+    r"^(?:か月|ヶ月|カ月|営業日|GB|MB|Mb|Gb|kb|bit|%|[年月日時分秒円件台個回倍歳つ](?![人本野額]))"
 )
 _TERMINATORS = "。．.：:）)」』】"
 _SUBHEADING = re.compile(r"^【[^【】]{1,60}】$")  # 【Ⅱ．UTM プラン】 inside an appendix
@@ -625,6 +625,8 @@ class Builder:
             return True
         if kind == "paragraph":
             if self.appendix is not None or (self.article is None and self.supplement is None):
+                if mk.weak:
+                    return False  # 「1 年コース」 in a flattened price table
                 return self.try_item(
                     Marker("item", mk.num, mk.label, None, mk.start, "digit", mk.value), ln, ended
                 )
