@@ -51,7 +51,7 @@ def printed(path: Path, line: int) -> str:
 
 
 def test_toreru_findings_in_text_format() -> None:
-    result = check(str(TORERU))
+    result = check(str(TORERU), "--no-stale")  # stale references: see test_check_stale.py
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     parsed = [TEXT_LINE.match(line) for line in lines]

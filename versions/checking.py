@@ -128,22 +128,59 @@ def diagnostic_problem(diag: Diagnostic, path: str, document: str) -> Problem:
     )
 
 
+def stale_problems(
+    old: ParsedDocument, new: ParsedDocument, path: str, document: str, since: str
+) -> list[Problem]:
+    """References of ``new`` left on ``old``'s numbering by an amendment (versions.stale).
+
+    Only citations whose own clause the amendment did not touch count: when the citing text
+    was edited, its numbers were revisited (statutes renumber and update every citation at
+    once), and the same words may rightly cite a different clause now. Citations inside a 附則
+    never count: a 附則 speaks of the numbering in force when it was enacted.
+    """
+    from versions.align import align
+    from versions.stale import find_stale_references
+
+    alignment = align(old, new)
+    out: list[Problem] = []
+    for s in find_stale_references(old, new, alignment):
+        if s.new_target == s.old_target or s.source.startswith("suppl_"):
+            continue  # the cited clause did not move, or a 附則 cites its own era's numbering
+        old_id = alignment.new_to_old.get(s.source)
+        before, after = old.node(old_id) if old_id else None, new.node(s.source)
+        if before is None or after is None or squash(before.text) != squash(after.text):
+            continue
+        message = f"{s.message} (amended since {since})"
+        out.append(Problem(path, document, s.line, max(1, s.column), "error", "stale", message,
+                           s.source, s.text, target=s.cited_now))  # fmt: skip
+    return out
+
+
 def collect_problems(
     doc: ParsedDocument,
     path: str,
     document: str | None = None,
-    extra: Iterable[Reference] = (),
+    stale: Iterable[Problem] = (),
 ) -> list[Problem]:
     """Every problem of one parsed document, sorted by position, fingerprints filled in.
 
-    ``extra`` takes references found outside the parse (stale ones after an amendment).
+    ``stale`` problems (see ``stale_problems``) replace the reference problem reported at the
+    same place, keeping its message: the amendment explains the broken or mismatched citation.
     """
     key = document or path
     found: list[Problem] = []
-    for ref in [*doc.references, *extra]:
+    late = {(p.source, p.line, p.column): p for p in stale}
+    for ref in doc.references:
         p = reference_problem(ref, path, key)
+        spot = (ref.source, ref.line, max(1, ref.column))
+        if spot in late:
+            s = late.pop(spot)
+            if p is not None:
+                s.message = f"{s.message}; {p.message}"
+            p = s
         if p is not None:
             found.append(p)
+    found.extend(late.values())
     found.extend(diagnostic_problem(d, path, key) for d in doc.diagnostics)
     found.sort(key=lambda p: (p.line, p.column, p.kind, p.status))
     for p in found:

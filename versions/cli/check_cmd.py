@@ -14,8 +14,15 @@ import click
 from extract.errors import InputError
 from extract.model import ParsedDocument
 from versions.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
-from versions.checking import LEVELS, CheckedDocument, collect_problems
-from versions.corpus import DEFAULT_CORPUS, CorpusError, find_version, load_corpus
+from versions.checking import LEVELS, CheckedDocument, Problem, collect_problems, stale_problems
+from versions.corpus import (
+    DEFAULT_CORPUS,
+    CorpusError,
+    VersionEntry,
+    find_version,
+    load_corpus,
+    load_document,
+)
 from versions.crossdoc import resolve_across
 from versions.reports import FORMATS, Report, render
 from versions.sources import read_document
@@ -31,6 +38,8 @@ class Target:
     shown: str
     fmt: str | None = None
     doc_id: str | None = None
+    label: str | None = None  # DOC@DATE for corpus versions
+    previous: Target | None = None  # the version before it: stale references are looked for
 
 
 @click.command("check")
@@ -66,6 +75,18 @@ class Target:
     "report and fail only on new ones.",
 )
 @click.option(
+    "--previous",
+    metavar="PATH|DOC@DATE",
+    help="The version before the (one) document checked, for stale references; corpus "
+    "versions use the version before them by default.",
+)
+@click.option(
+    "--stale/--no-stale",
+    default=True,
+    show_default=True,
+    help="Report references an amendment left on a renumbered or deleted clause.",
+)
+@click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write today's problems to this file, accepting them; exits 0 unless input is unusable.",
@@ -78,12 +99,15 @@ def check(
     fail_on: str,
     baseline: Path | None,
     write_baseline: Path | None,
+    previous: str | None,
+    stale: bool,
 ) -> None:
     """Check cross-references, captions and structure of terms documents.
 
     Prints each problem as FILE:LINE:COL: STATUS: MESSAGE. Statuses: broken and
-    caption_mismatch (error), ambiguous and out_of_range (warning), stale (error), and the
-    parser's and 附則 reader's diagnostics at their own level.
+    caption_mismatch (error), ambiguous and out_of_range (warning), stale (error: a citation
+    an amendment left on a renumbered or deleted clause while the citing clause itself was
+    not edited), and the parser's and 附則 reader's diagnostics at their own level.
 
     Exit status: 0 clean, 1 new problems at or above --fail-on, 2 unusable input
     (missing, empty, binary or undecodable file, unknown corpus document).
@@ -95,14 +119,22 @@ def check(
         yakkan check --corpus --format sarif > yakkan.sarif
         yakkan check --corpus --write-baseline .yakkan-baseline.json
         yakkan check --corpus --baseline .yakkan-baseline.json --fail-on warning
+        yakkan check new-terms.txt --previous toreru-camera@2023-12-01
     """
     if not paths and not use_corpus:
         raise click.UsageError("give one or more PATHs (or DOC[@DATE]), or --corpus")
     try:
         targets = _targets(paths, use_corpus, corpus_dir)
+        if previous:
+            if len(targets) != 1:
+                raise click.UsageError("--previous needs exactly one document to check")
+            targets[0].previous = _target(previous, corpus_dir)
         accepted = read_baseline(baseline) if baseline else None
     except (CorpusError, BaselineError) as exc:
         _fail(str(exc))
+    if not stale:
+        for t in targets:
+            t.previous = None
     documents = _check_all(targets, corpus_dir, progress=use_corpus)
     report = Report(documents, fail_on=fail_on, baseline_used=accepted is not None)
     if accepted is not None:
@@ -148,8 +180,11 @@ def _targets(paths: tuple[str, ...], use_corpus: bool, corpus_dir: Path) -> list
     targets: list[Target] = []
     if use_corpus:
         for doc in load_corpus(corpus_dir):
+            before: Target | None = None
             for v in doc.versions:
-                targets.append(Target(v.file, shown_path(v.file), v.format, doc.id))
+                t = _version_target(v)
+                t.previous, before = before, _version_target(v)
+                targets.append(t)
     for spec in paths:
         targets.append(_target(spec, corpus_dir))
     return targets
@@ -161,9 +196,35 @@ def _target(spec: str, corpus_dir: Path) -> Target:
     doc_id = spec.partition("@")[0]
     looks_like_doc = doc_id and "/" not in doc_id and os.sep not in doc_id
     if not path.exists() and looks_like_doc and (corpus_dir / doc_id / "document.toml").is_file():
-        v = find_version(spec, corpus_dir)
-        return Target(v.file, shown_path(v.file), v.format, v.doc_id)
+        return _with_previous(find_version(spec, corpus_dir), corpus_dir)
+    owner = _corpus_version(path, corpus_dir) if path.is_file() else None
+    if owner is not None:  # a corpus file given by its path: the same as DOC@DATE
+        return _with_previous(owner, corpus_dir)
     return Target(path, shown_path(path))
+
+
+def _version_target(v: VersionEntry) -> Target:
+    return Target(v.file, shown_path(v.file), v.format, v.doc_id, v.key)
+
+
+def _with_previous(v: VersionEntry, corpus_dir: Path) -> Target:
+    t = _version_target(v)
+    versions = list(load_document(corpus_dir / v.doc_id).versions)
+    at = next((i for i, o in enumerate(versions) if o.file.resolve() == v.file.resolve()), 0)
+    t.previous = _version_target(versions[at - 1]) if at > 0 else None
+    return t
+
+
+def _corpus_version(path: Path, corpus_dir: Path) -> VersionEntry | None:
+    """The corpus version stored at ``path``, if it is one."""
+    folder = path.resolve().parent
+    if folder.parent != corpus_dir.resolve() or not (folder / "document.toml").is_file():
+        return None
+    try:
+        doc = load_document(folder)
+    except CorpusError:
+        return None
+    return next((v for v in doc.versions if v.file.resolve() == path.resolve()), None)
 
 
 # --- checking ----------------------------------------------------------------------------------
@@ -249,4 +310,18 @@ def _results(
         if doc is None:
             yield CheckedDocument(t.shown, t.shown, error=error)
             continue
-        yield CheckedDocument(t.shown, t.shown, collect_problems(doc, t.shown))
+        try:
+            late = _stale(t, doc)
+        except InputError as exc:
+            yield CheckedDocument(t.shown, t.shown, error=f"--previous {exc}")
+            continue
+        yield CheckedDocument(t.shown, t.shown, collect_problems(doc, t.shown, stale=late))
+
+
+def _stale(t: Target, doc: ParsedDocument) -> list[Problem]:
+    """Stale references of ``t`` against the version before it (none without one)."""
+    if t.previous is None:
+        return []
+    old = read_cached(t.previous.path, t.previous.fmt)
+    since = t.previous.label or t.previous.shown
+    return stale_problems(old, doc, t.shown, t.shown, since)
