@@ -54,7 +54,8 @@ _MASTER = re.compile(
 # A law name ends right before a group: 「電気通信事業法」「消費税法」「…約款」, optionally followed
 # by a bracketed law number, closed or (as printed in one corpus document) left open.
 _LAW_TAIL = re.compile(
-    r"(?P<name>[^、。，「」『』（）\[\]・：:；;]{0,40}?(?:法律|法|政令|省令|府令|規則|条例|告示|条約|約款|規約|規程|細則))"
+    r"(?P<name>(?:[^、。，「」『』（）\[\]・：:；;]|「[^「」]{1,40}」){0,40}?"
+    r"(?:法律|法|政令|省令|府令|規則|条例|告示|条約|約款|規約|規程|細則))"
     rf"(?:（[^（）]*）|（[^（）]*第{NUM}号)?$"
 )
 _LAW_LAST = frozenset("律法令則例示約款程）号")  # the last character of a name (or bracket)
