@@ -502,16 +502,15 @@ class Builder:
     def open_item(self, mk: Marker, ln: RawLine) -> None:
         level = self.item_level(mk)
         if level is not None:
-            previous = self.items[level]
-            if mk.value != previous.value + 1 and not mk.style.startswith("bullet"):
-                self.diag("warning", "item-out-of-order",
-                          f"item {mk.label or mk.num} follows {previous.node.label or previous.node.num}"
-                          f" in {previous.node.parent}", ln.line)  # fmt: skip
+            self.check_item_order(self.items[level], mk, ln)
             del self.items[level:]
-        elif self.items or self.paragraph is not None:
-            if mk.value not in (0, 1) and not mk.style.startswith(("bullet", "subheading")):
-                self.diag("info", "item-numbering-starts-late",
-                          f"item list starts at {mk.label or mk.num}", ln.line)  # fmt: skip
+        elif (
+            (self.items or self.paragraph is not None)
+            and mk.value not in (0, 1)
+            and not mk.style.startswith(("bullet", "subheading"))
+        ):
+            self.diag("info", "item-numbering-starts-late",
+                      f"item list starts at {mk.label or mk.num}", ln.line)  # fmt: skip
         parent = self.item_parent(ln)
         if parent is None:
             self.text(ln, False)
@@ -530,6 +529,13 @@ class Builder:
         self.items.append(_Level(mk.style, mk.value, node))
         self.current = node
         self.append_text(node, ln, mk.start, False)
+
+    def check_item_order(self, previous: _Level, mk: Marker, ln: RawLine) -> None:
+        if mk.value != previous.value + 1 and not mk.style.startswith("bullet"):
+            was = previous.node.label or previous.node.num
+            self.diag("warning", "item-out-of-order",
+                      f"item {mk.label or mk.num} follows {was} in {previous.node.parent}",
+                      ln.line)  # fmt: skip
 
     def item_level(self, mk: Marker) -> int | None:
         """Index in the item stack where this marker becomes a sibling, or None to nest."""
