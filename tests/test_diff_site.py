@@ -113,3 +113,32 @@ def test_history_page_follows_renumbering(ds: Datasette) -> None:
     html = get(ds, "/-/yakkan/history?doc=toreru-camera&clause=art_20")
     assert "modified" in html and "当社所定の方法" in html
     get(ds, "/-/yakkan/history?doc=toreru-camera&clause=art_999", 404)
+
+
+def query(ds: Datasette, name: str, **params: str) -> list[dict]:
+    qs = "&".join(f"{k}={v}" for k, v in params.items())
+    response = asyncio.run(ds.client.get(f"/yakkan/{name}.json?_shape=array&{qs}"))
+    assert response.status_code == 200, response.text[:500]
+    return list(response.json())
+
+
+def test_query_version_changes(ds: Datasette) -> None:
+    found = query(
+        ds, "version_changes", old="toreru-camera@2023-12-01", new="toreru-camera@2024-10-01"
+    )
+    types = {r["new_label"]: r["type"] for r in found}
+    assert types["第12条の2（契約者情報の確認）"] == "added"
+    assert "split" in types.values() and "merged" in types.values()
+
+
+def test_query_clause_in_force(ds: Datasette) -> None:
+    found = query(ds, "clause_in_force", doc="toreru-camera", date="2021-05-14", clause="art_20")
+    assert {r["version_id"] for r in found} == {"toreru-camera@2021-03-01"}
+    found = query(ds, "clause_in_force", doc="toreru-camera", date="2021-05-17", clause="art_20")
+    assert {r["version_id"] for r in found} == {"toreru-camera@2021-05-11"}
+
+
+def test_query_clause_lineage(ds: Datasette) -> None:
+    found = query(ds, "clause_lineage", version="kojin-joho-hogo-ho@2025-06-01", clause="art_17")
+    assert [r["node_id"] for r in found] == ["art_15", "art_15", "art_17"]
+    assert found[-1]["change_from_previous"] == "renumbered"

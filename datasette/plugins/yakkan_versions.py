@@ -291,6 +291,74 @@ async def _change(
     return {"type": kind, "edits": edits[:40]}
 
 
+# Canned queries of this plugin (kept here, not in metadata.yml, so the site's own query tests
+# stay with their owner); they read the tables of versions/build_versions.py.
+CANNED_QUERIES: dict[str, dict[str, str]] = {
+    "version_changes": {
+        "title": "新旧対照表 rows between two versions",
+        "description": (
+            "The changed clauses between consecutive versions old and new (ids such as "
+            "toreru-camera@2023-12-01), with type, labels, texts and word-level edits (JSON). "
+            "The formatted table is at /-/yakkan/diff?old=…&new=…."
+        ),
+        "sql": """select ord, type, old_label, new_label, old_text, new_text, edits,
+       round(confidence, 2) as confidence,
+       '/-/yakkan/diff?old=' || old_version || '&new=' || new_version as table_url
+from clause_changes where old_version = :old and new_version = :new order by ord""",
+    },
+    "clause_in_force": {
+        "title": "A clause in force on a date (per-clause 附則 dates honoured)",
+        "description": (
+            "The text of clause (node id as numbered at that time, e.g. art_20) of document doc "
+            "on date (YYYY-MM-DD), from clause_validity: a provision a 附則 gives a later date "
+            "keeps its previous text until then."
+        ),
+        "sql": """select c.version_id, c.valid_from, c.valid_to, c.pending, n.node_id, n.label,
+       n.caption, n.text, '/-/yakkan/clause/' || n.version_id || '/' || n.node_id as url
+from clause_validity c join nodes n on n.key = c.key
+where c.doc_id = :doc and c.valid_from <= :date
+  and (c.valid_to is null or c.valid_to > :date)
+  and (n.node_id = :clause or substr(n.node_id, 1, length(:clause) + 2) = :clause || '__')
+order by n.ord""",
+    },
+    "clause_lineage": {
+        "title": "A clause across versions, following renumbering",
+        "description": (
+            "Starting from clause (node id) in version (e.g. kojin-joho-hogo-ho@2025-06-01 and "
+            "art_17), the same clause in every other version through the clause alignments."
+        ),
+        "sql": """with recursive back(version_id, node_id) as (
+  select :version, :clause
+  union all
+  select a.old_version, a.old_node from clause_alignments a join back b
+    on a.new_version = b.version_id and a.new_node = b.node_id
+  where a.old_node is not null
+), fwd(version_id, node_id) as (
+  select :version, :clause
+  union all
+  select a.new_version, a.new_node from clause_alignments a join fwd f
+    on a.old_version = f.version_id and a.old_node = f.node_id
+  where a.new_node is not null and a.type != 'deleted'
+), steps as (select * from back union select * from fwd)
+select v.effective, s.version_id, s.node_id, n.label, n.caption,
+       (select a.type from clause_alignments a where a.new_version = s.version_id
+          and a.new_node = s.node_id) as change_from_previous,
+       '/-/yakkan/clause/' || s.version_id || '/' || s.node_id as url
+from steps s join versions v on v.id = s.version_id
+left join nodes n on n.key = s.version_id || '/' || s.node_id
+order by v.ord""",
+    },
+}
+
+
+@hookimpl
+def canned_queries(datasette: Any, database: str) -> dict[str, Any] | None:
+    """The versions-over-time queries, for the database holding the knowledge base."""
+    if database == "_internal":
+        return None
+    return dict(CANNED_QUERIES)
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [
