@@ -50,7 +50,8 @@ _INLINE = re.compile(
     + r"(?:と(?:いい|いう|総称|称|略|し)|という)"
 )
 _SPECIALLY = re.compile(r"を(?:特に|単に)?" + _Q + r"(?:という|といいます)(?=[。)]|$)")
-_TOHA = re.compile(_Q + r"とは、?(?P<d>[^。]{1,300}?)をいう")
+_TOHA = re.compile(_Q + r"とは、?")
+_TOHA_END = "をいう"
 _DELIMS = frozenset("。、,;；")
 
 
@@ -323,7 +324,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_LEAD_POS = frozenset({"代名詞", "助詞", "接続詞", "副詞", "連体詞", "助動詞"})
+_LEAD_POS = frozenset({"代名詞", "助詞", "接続詞", "副詞", "助動詞"})  # not この (連体詞)
 
 
 def _starts_phrase(tok: Token) -> bool:
@@ -350,6 +351,22 @@ def _subject(text: str, head: int, opened: bool, floor: int) -> tuple[int, int]:
             depth -= 1
         i -= 1
     return span
+
+
+def _toha_end(text: str, start: int) -> int | None:
+    """Where the meaning of 「X」とは… ends: before 「をいう」 outside brackets, in one sentence."""
+    depth = 0
+    for i in range(start, min(len(text), start + 400)):
+        ch = text[i]
+        if ch in "(「『":
+            depth += 1
+        elif ch in ")」』":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch == "。":
+            return None
+        elif depth == 0 and text.startswith(_TOHA_END, i):
+            return i
+    return None
 
 
 def _printed(node_text: str, v: _View, start: int, end: int) -> str:
@@ -384,7 +401,9 @@ def _inline_definitions(node: Node) -> list[tuple[Definition, int, int]]:
     for m in _SPECIALLY.finditer(text):
         add(m.start("t"), m.end("t"), _phrase_span(text, m.start()))
     for m in _TOHA.finditer(text):
-        add(m.start("t"), m.end("t"), (m.start("d"), m.end("d")))
+        end = _toha_end(text, m.end())
+        if end is not None:
+            add(m.start("t"), m.end("t"), (m.end(), end))
     return out
 
 

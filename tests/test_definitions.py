@@ -137,6 +137,13 @@ def test_statute_definitions() -> None:
     assert d.node == "art_2__para_1"
     assert d.definition.startswith("生存する個人に関する情報であって")
     assert the(spec, "委員会").definition == "個人情報保護委員会"
+    # a 。 inside brackets does not end the meaning
+    consumer = the("shohisha-keiyaku-ho", "消費者")
+    assert consumer.node == "art_2__para_1"
+    assert (
+        consumer.definition
+        == "個人（事業として又は事業のために契約の当事者となる場合におけるものを除く。）"
+    )
 
 
 # --- uses ------------------------------------------------------------------------------------
