@@ -255,6 +255,8 @@ class Resolver:
             return _Hit(article, "ok")
         arts = self.articles[scope]
         i = _index(arts, article)
+        if i < 0:
+            return _Hit(None, "ok", f"{rel} in an unnumbered article: not checked")
         if rel == "次条":
             if i + 1 < len(arts):
                 return _Hit(arts[i + 1], "ok")

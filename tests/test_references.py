@@ -119,3 +119,38 @@ def test_reference_like_text_without_a_number_is_a_diagnostic() -> None:
     assert refs == []
     assert [(d.code, d.line) for d in diags] == [("malformed-reference", 1)] * 2
     assert "「第条」" in diags[0].message and "「第Ｘ項」" in diags[1].message
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "第1条（目的）",
+                "第2条",
+                "2 前項及び次条",
+                "(1) 前各号",
+                "附則",
+                "第1条 前条の改正規定",
+                "【別紙 1（料金表）】",
+                "別紙2 表1",
+                "同条第3項",
+                "第二十条の二第三項第四号",
+                "前2項",
+                "本条",
+                "別表第一",
+                "（第5条関係）",
+                "電気通信事業法第3条",
+                "第条",
+            ]
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_extraction_never_raises_on_assembled_documents(lines: list[str]) -> None:
+    doc = parse_bytes("\n".join(lines).encode("utf-8"), "gen.txt", "text")
+    statuses = {"ok", "broken", "caption_mismatch", "ambiguous", "external", "out_of_range"}
+    for ref in doc.references:
+        assert ref.status in statuses and ref.line >= 1 and ref.column >= 1
+        assert ref.target is None or doc.node(ref.target) is not None
