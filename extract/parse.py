@@ -14,7 +14,7 @@ from extract import definitions, references, supplements
 from extract.markdown import looks_like_markdown, markdown_lines
 from extract.model import Artefact, ParsedDocument, Source
 from extract.normalize import clean, source_lines
-from extract.structure import build
+from extract.structure import build, check_toc
 
 Format = Literal["text", "markdown"]
 
@@ -54,6 +54,7 @@ def parse_text(text: str, path: str = "<text>", fmt: str | None = None) -> Parse
     raw = markdown_lines(text, artefacts) if form == "markdown" else source_lines(text)
     title, lines = clean(raw, artefacts)
     nodes, diagnostics = build(lines)
+    diagnostics += check_toc(nodes, [(a.text, a.line) for a in artefacts if a.kind == "toc"])
     source = Source(path, hashlib.sha256(text.encode("utf-8")).hexdigest(), "utf-8", form)
     doc = ParsedDocument(source, title, nodes, diagnostics=diagnostics, artefacts=artefacts)
     doc.supplements, suppl_diags = supplements.extract_supplements(nodes)

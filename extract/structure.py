@@ -805,3 +805,41 @@ def build(lines: list[RawLine]) -> tuple[list[Node], list[Diagnostic]]:
         b.feed(ln)
     b.finish()
     return b.nodes, b.diagnostics
+
+
+_TOC_ARTICLE = re.compile(
+    rf"^第{SP}(?P<num>{NUM_RE}){SP}条{_BRANCH}{SP}(?:\((?P<cap>[^()]*(?:\([^()]*\)[^()]*)*)\))?"
+)
+
+
+def check_toc(nodes: list[Node], toc: list[tuple[str, int]]) -> list[Diagnostic]:
+    """Articles listed in a table of contents (text, line) that the body lacks or captions
+    differently, and body articles the contents leave out."""
+    listed: dict[str, tuple[str | None, int]] = {}
+    for text, line in toc:
+        m = _TOC_ARTICLE.match(fold(text))
+        num = _num(m.group("num"), m.group("branch")) if m else None
+        if m and num:
+            cap = m.group("cap")
+            listed[num] = (cap.strip() if cap else None, line)
+    if not listed:
+        return []
+    body = {n.num: n for n in nodes if n.kind == "article" and n.id.startswith("art_") and n.num}
+    out = []
+    for num, (cap, line) in listed.items():
+        node = body.get(num)
+        if node is None:
+            msg = f"the contents list article {num} but the body has none"
+            out.append(Diagnostic("warning", "toc-article-missing", msg, line))
+        elif cap and node.caption and _squash(cap) != _squash(node.caption):
+            msg = f"article {num}: contents say 「{cap}」, body says 「{node.caption}」"
+            out.append(Diagnostic("info", "toc-caption-mismatch", msg, line, node.id))
+    for num, node in body.items():
+        if num not in listed:
+            msg = f"article {num} is not in the table of contents"
+            out.append(Diagnostic("info", "toc-article-absent", msg, node.line, node.id))
+    return out
+
+
+def _squash(text: str) -> str:
+    return fold(text).replace(" ", "")

@@ -110,3 +110,15 @@ def test_diagnostics(text: str, code: str, line: int) -> None:
     found = [(d.code, d.line) for d in doc.diagnostics]
     assert (code, line) in found
     assert lossless_problems(text, doc) == []
+
+
+def test_table_of_contents_is_checked_against_the_body() -> None:
+    text = (
+        "目次\n第 1 条 (目的).....\t1\n第 2 条 (定義).....\t1\n第 3 条 (範囲).....\t2\n"
+        "第1条（目的）\n目的です。\n第2条（用語の意味）\n定義です。\n"
+    )
+    doc = parse_text(text, "case.txt", "text")
+    codes = {(d.code, d.line) for d in doc.diagnostics}
+    assert ("toc-caption-mismatch", 3) in codes
+    assert ("toc-article-missing", 4) in codes
+    assert [n.id for n in doc.nodes if n.kind == "article"] == ["art_1", "art_2"]
