@@ -309,3 +309,21 @@ def test_document_text_is_escaped(tmp_path: Path) -> None:
         assert "<script>alert" not in page
         assert "<img src=x" not in page
         assert "<b>太字" not in page
+
+
+def test_restricted_database_needs_login(kb: Path) -> None:
+    meta = {
+        **META,
+        "databases": {"yakkan": {**META["databases"]["yakkan"], "allow": {"id": "legal"}}},
+    }
+    private = Datasette(
+        [str(kb)],
+        metadata=meta,
+        template_dir=str(SITE / "templates"),
+        plugins_dir=str(SITE / "plugins"),
+    )
+    assert asyncio.run(private.client.get("/-/yakkan/doc/toreru-camera")).status_code == 404
+    assert asyncio.run(private.client.get("/yakkan/nodes")).status_code == 403
+    cookies = {"ds_actor": private.sign({"a": {"id": "legal"}}, "actor")}
+    page = asyncio.run(private.client.get("/-/yakkan/doc/toreru-camera", cookies=cookies))
+    assert page.status_code == 200 and "当社による解約" in page.text

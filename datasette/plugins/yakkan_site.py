@@ -33,6 +33,7 @@ KINDS = (
     "appendix",
     "table_row",
 )
+NO_DATABASE = "No yakkan knowledge base is loaded (or you may not view it)."
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -96,10 +97,13 @@ def canned_queries(datasette: Any, database: str) -> dict[str, Any] | None:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-async def _database(datasette: Any) -> Any:
-    """The database that holds the knowledge base (first one with a ``nodes`` table)."""
+async def _database(datasette: Any, request: Any) -> Any:
+    """The first database holding the knowledge base (a ``nodes`` table) the actor may view."""
+    actor = getattr(request, "actor", None)
     for name, db in datasette.databases.items():
-        if name != "_internal" and "nodes" in await db.table_names():
+        if name == "_internal" or "nodes" not in await db.table_names():
+            continue
+        if await datasette.permission_allowed(actor, "view-database", name, default=True):
             return db
     return None
 
@@ -140,9 +144,9 @@ def _subtree_sql(where: str) -> str:
 
 
 async def home(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette)
+    db = await _database(datasette, request)
     if db is None:
-        return await _not_found(datasette, request, "No yakkan knowledge base is loaded.")
+        return await _not_found(datasette, request, NO_DATABASE)
     documents = await _rows(db, "select * from documents order by kind desc, id")
     versions = await _rows(db, "select * from versions order by doc_id, ord")
     by_doc: dict[str, list[Any]] = {}
@@ -184,7 +188,9 @@ async def resolve_version(db: Any, spec: str) -> tuple[Any, str | None]:
 
 
 async def document(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette)
+    db = await _database(datasette, request)
+    if db is None:
+        return await _not_found(datasette, request, NO_DATABASE)
     spec = request.url_vars["spec"]
     version, error = await resolve_version(db, spec)
     if error:
@@ -219,7 +225,9 @@ async def document(datasette: Any, request: Any) -> Response:
 
 
 async def clause(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette)
+    db = await _database(datasette, request)
+    if db is None:
+        return await _not_found(datasette, request, NO_DATABASE)
     vid, nid = request.url_vars["version"], request.url_vars["node"]
     node = await _one(db, "select * from nodes where version_id = ? and node_id = ?", [vid, nid])
     if node is None:
@@ -314,7 +322,9 @@ async def _similar(db: Any, key: str) -> list[Any]:
 
 
 async def search_page(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette)
+    db = await _database(datasette, request)
+    if db is None:
+        return await _not_found(datasette, request, NO_DATABASE)
     args = request.args
     q = (args.get("q") or "").strip()
     doc = args.get("doc") or None

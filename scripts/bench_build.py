@@ -1,0 +1,72 @@
+"""Benchmark ``yakkan build``: full build, no-op rebuild, rebuild after one change, DB size.
+
+    .venv/bin/python scripts/bench_build.py                    # the real corpus
+    .venv/bin/python scripts/bench_build.py --corpus /tmp/scaled --runs 1
+
+Prints one line per measurement (median of --runs) and the database size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from versions.build import build
+from versions.corpus import DEFAULT_CORPUS, load_corpus
+
+
+def timed(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        shutil.copytree(args.corpus, corpus)
+        db = Path(tmp) / "yakkan.db"
+
+        def fresh() -> None:
+            db.unlink(missing_ok=True)
+            build(corpus, db)
+
+        full = timed(fresh, args.runs)
+        result = build(corpus, db)
+        noop = timed(lambda: build(corpus, db), max(args.runs, 5))
+        cached = timed(lambda: build(corpus, db, force=True), args.runs)
+        one = next(v for d in load_corpus(corpus) for v in d.versions)
+
+        def one_change() -> None:
+            one.file.write_bytes(one.file.read_bytes() + "\n追記。\n".encode())
+            build(corpus, db)
+
+        changed = timed(one_change, args.runs)
+        s = result.summary
+        size = db.stat().st_size
+        source = sum(v.file.stat().st_size for d in load_corpus(corpus) for v in d.versions)
+    print(
+        f"corpus: {args.corpus} ({s['documents']} documents, {s['versions']} versions, "
+        f"{source / 1e6:.1f} MB, {s['nodes']:,} nodes, {s['references']:,} references)"
+    )
+    print(f"full build:               {full:8.2f} s")
+    print(f"no-op rebuild:            {noop:8.2f} s")
+    print(f"forced rebuild (caches):  {cached:8.2f} s")
+    print(f"rebuild after one change: {changed:8.2f} s")
+    print(f"database size:            {size / 1e6:8.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
