@@ -60,7 +60,8 @@ _LAW_TAIL = re.compile(
 )
 _LAW_LAST = frozenset("律法令則例示約款程）号")  # the last character of a name (or bracket)
 _NAME_CUT = re.compile(
-    r"改正後の|改正前の|において|について|に基づく|により|及び|又は|並びに|若しくは|[はがをて中]"
+    r"改正後の|改正前の|において|について|に基づく|により|以後に|前に|及び|又は|並びに|若しくは"
+    r"|(?<=[条項号])中|[はが]"
 )
 # 「法律第86号」「総務省令第15号」「西企営第41号」: a document/law number, never an item.
 _ITEM_OK_BEFORE = frozenset("、。，「『（）」』 はのをにでがもとびへや及又並若")
@@ -218,8 +219,8 @@ def _group_citation(m: re.Match[str], node: Node, view: _View, prev: Citation | 
         law = _law_before(view.text, s)
         if law is not None:
             cit.external, cit.historical = law
-        if not cit.external and view.text[max(0, s - 2) : s] == "同法" and prev and prev.external:
-            cit.external = prev.external
+        if cit.external == "同法" and prev is not None and prev.external:
+            cit.external, cit.historical = prev.external, prev.historical  # 「同法第3条」
     tail = view.text[e : e + 6]
     cit.amendment = tail.startswith("の改正規定") or view.text[max(0, s - 3) : s] == "改正後"
     return cit

@@ -131,7 +131,7 @@ class Resolver:
         hit = self._resolve(cit, node, article)
         if node.kind == "table_row" and not cit.appendix and self._reading_table(node):
             hit = _Hit(None, "external", "a provision named in a 読替え table (of the law read)")
-        if hit.status != "ok" and self.statute_style and self._scope(node):
+        if hit.status not in ("ok", "external") and self.statute_style and self._scope(node):
             # An amending act's 附則 speaks of the law (and of itself) as they stood then.
             hit = _Hit(hit.target, "external", f"in a 附則: {hit.message}; not checked against "
                        "the current text")  # fmt: skip
