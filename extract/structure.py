@@ -58,6 +58,13 @@ _UNIT = re.compile(
 )
 _TERMINATORS = "。．.：:）)」』】"
 _SUBHEADING = re.compile(r"^【[^【】]{1,60}】$")  # 【Ⅱ．UTM プラン】 inside an appendix
+_MARKER_START = set(
+    "第附付別様【(（0123456789０１２３４５６７８９一二三四五六七八九十百"
+    + CIRCLED
+    + ROMAN_SMALL
+    + "ABCDEFGHIJKLMNOPQRSTUVWXYZＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
+)
+_KANA_ITEM = re.compile(r"^[ア-ン][ \u3000]")
 _INNER_BLANKS = BLANKS.replace("\t", "")
 _PREFIX = 96
 _SHORT_LINE = 16  # a shorter unterminated line is a heading, not a line wrapped at the margin
@@ -236,6 +243,8 @@ def _item_value(style: str, raw: str) -> tuple[int | None, str]:
 
 def classify(text: str) -> Marker:
     """What a line starts, before numbering context is considered."""
+    if text[0] not in _MARKER_START and "\t" not in text and not _KANA_ITEM.match(text):
+        return _TEXT  # fast path: most lines are running text
     folded = fold(text[:_PREFIX]) + text[_PREFIX:]  # markers live at the start of a line
     if "\t" in text.strip(" \u3000"):
         return Marker("row", start=0)
@@ -264,6 +273,9 @@ def classify(text: str) -> Marker:
     if _SUBHEADING.match(text):
         return Marker("subheading")
     return Marker("text")
+
+
+_TEXT = Marker("text")
 
 
 def terminated(text: str) -> bool:
