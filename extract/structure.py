@@ -461,10 +461,12 @@ class Builder:
             )
         elif cur[0] > last[0] + 1:
             missing = ", ".join(str(n) for n in range(last[0] + 1, cur[0]))
+            excerpt = self.supplement is not None and "抄" in self.supplement.text
             self.diag(
-                "warning",
+                "info" if excerpt else "warning",  # an excerpted (抄) 附則 leaves articles out
                 f"skipped-{what.replace(' ', '-')}-number",
-                f"{what} number(s) {missing} missing between {seen[-1]} and {num}",
+                f"{what} number(s) {missing} missing between {seen[-1]} and {num}"
+                + (" (excerpt: 抄)" if excerpt else ""),
                 ln.line,
             )
 
