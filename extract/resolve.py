@@ -111,6 +111,17 @@ class Resolver:
             return kids[k - 1] if 0 < k <= len(kids) else None
         return hit
 
+    def _historical(self, cit: Citation, node: Node) -> bool:
+        """A statute's 附則 speaks of the main provisions as they stood when it was enacted, and
+        an excerpted (抄) 附則 leaves out some of its own provisions: neither can be checked
+        against today's consolidated text. Its references to its own provisions can be."""
+        scope = self._scope(node)
+        if not (self.statute_style and scope):
+            return False
+        same = {cit.art_rel, cit.para_rel, cit.item_rel} & {"同条", "同項", "同号"}
+        internal = not same and (cit.supplement or cit.art_rel is not None or not cit.art)
+        return not internal or self._excerpted(scope)
+
     def _reading_table(self, row: Node) -> bool:
         """Rows of 「次の表の上欄に掲げる…規定中同表の中欄に掲げる字句は…読み替える」."""
         owner = self.by_id.get(row.parent or "")
@@ -131,8 +142,7 @@ class Resolver:
         hit = self._resolve(cit, node, article)
         if node.kind == "table_row" and not cit.appendix and self._reading_table(node):
             hit = _Hit(None, "external", "a provision named in a 読替え table (of the law read)")
-        if hit.status not in ("ok", "external") and self.statute_style and self._scope(node):
-            # An amending act's 附則 speaks of the law (and of itself) as they stood then.
+        if hit.status not in ("ok", "external") and self._historical(cit, node):
             hit = _Hit(hit.target, "external", f"in a 附則: {hit.message}; not checked against "
                        "the current text")  # fmt: skip
         ref.target = hit.target.id if hit.target else None
