@@ -515,9 +515,12 @@ class Resolver:
         if heading is None:
             return _Hit(None, "broken", f"{label} does not exist")
         have, line = heading
-        if caption and have and norm_caption(caption) != norm_caption(have):
-            return _Hit(appendix, "caption_mismatch", f"{label} (line {line}) is captioned "
-                        f"「{norm_caption(have)}」, not 「{norm_caption(caption)}」")  # fmt: skip
+        want, have = norm_caption(caption or ""), norm_caption(have or "")
+        if want and have and want != have:
+            msg = f"{label} is headed 「{have}」 (line {line}), cited as 「{want}」"
+            if _KANA.sub("", want) == _KANA.sub("", have):
+                return _Hit(appendix, "ok", msg + " (the captions differ only in kana)")
+            return _Hit(appendix, "caption_mismatch", msg)
         return _Hit(appendix, "ok", f"{label} at line {line}")
 
 
