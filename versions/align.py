@@ -28,6 +28,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from extract.model import Node, ParsedDocument
@@ -140,8 +141,12 @@ class Unit:
     order: int  # position in the document
     own: str  # folded caption + own text
     full: str  # folded caption + own text + every descendant's text
-    grams: frozenset[str]
     digest: str
+
+    @cached_property
+    def grams(self) -> frozenset[str]:
+        """Character 3-grams of ``full`` (computed only for clauses that need comparing)."""
+        return grams(self.full)
 
     @property
     def id(self) -> str:
@@ -179,7 +184,7 @@ def units_by_level(doc: ParsedDocument) -> dict[int, list[Unit]]:
         own = fold((n.caption or "") + n.text)
         text = full[n.id]
         digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-        levels[lvl].append(Unit(n, lvl, i, own, text, grams(text), digest))
+        levels[lvl].append(Unit(n, lvl, i, own, text, digest))
     return levels
 
 
@@ -302,7 +307,13 @@ def _splits_and_merges(lvl: _Level) -> tuple[dict[str, list[str]], dict[str, lis
     merged: dict[str, list[str]] = defaultdict(list)  # new id -> extra old ids
     # a piece must sit under a parent that exists on both sides (not inside an added article)
     kept_new, kept_old = set(lvl.parent_map.values()), set(lvl.parent_map)
-    matched_old = GramIndex(lvl.old_by_id[oid] for oid, _ in lvl.pairs.values())
+    # containers of a split / merge lost or gained text: identical matches are never candidates
+    changed = [
+        (nid, oid)
+        for nid, (oid, _) in lvl.pairs.items()
+        if lvl.old_by_id[oid].digest != lvl.new_by_id[nid].digest
+    ]
+    matched_old = GramIndex(lvl.old_by_id[oid] for _, oid in changed)
     new_pos = {u.id: i for i, u in enumerate(lvl.new)}
     old_pos = {u.id: i for i, u in enumerate(lvl.old)}
     old_to_new = {oid: nid for nid, (oid, _) in lvl.pairs.items()}
@@ -316,7 +327,7 @@ def _splits_and_merges(lvl: _Level) -> tuple[dict[str, list[str]], dict[str, lis
                 n.level or abs(new_pos[old_to_new[best.id]] - new_pos[n.id]) <= 2
             ):
                 split[best.id].append(n.id)
-    matched_new = GramIndex(lvl.new_by_id[nid] for nid in lvl.pairs)
+    matched_new = GramIndex(lvl.new_by_id[nid] for nid, _ in changed)
     for o in lvl.old:
         if o.level and o.node.parent not in kept_old:
             continue
@@ -405,7 +416,14 @@ def _level_matches(
     out: list[Match] = []
     absorbed_new = {nid for ids in split.values() for nid in ids}
     absorbed_old = {oid for ids in merged.values() for oid in ids}
-    old_index, new_index = GramIndex(lvl.old), GramIndex(lvl.new)
+    # how sure "added"/"deleted" is: the best similarity among clauses that were not anchors
+    same_old = {
+        oid
+        for nid, (oid, _) in lvl.pairs.items()
+        if lvl.new_by_id[nid].digest == lvl.old_by_id[oid].digest
+    }
+    old_index = GramIndex(o for o in lvl.old if o.id not in same_old)
+    new_index = GramIndex(n for n in lvl.new if lvl.pairs.get(n.id, ("", 0.0))[0] not in same_old)
     for n in lvl.new:
         if n.id in lvl.pairs:
             oid, score = lvl.pairs[n.id]
