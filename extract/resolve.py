@@ -7,7 +7,13 @@ Scope rules (what a careful reader does):
   as 「附則第N条」, so where a document uses that form a bare 第N条 means the main provisions (and,
   in an amending act's 附則, the amending act itself: external). Otherwise (terms documents) a bare
   第N条 means the 附則's own article when it has one, else the main article.
+- A statute's 附則 speaks of the main provisions as they stood when it was enacted, and an
+  excerpted (抄) 附則 omits provisions: what cannot be found there is ``external``, not broken.
 - 同条/同項/同号 repeat the unit named last in the same article.
+- Captions: a cited caption that differs from the target's only in kana (「提供するあたり」 for
+  「提供するにあたり」) is the same caption misquoted: ok, with a message. Any other difference is
+  ``caption_mismatch``, naming the unit that does carry the cited caption when there is one.
+- Relative references outside any article (prose inside an appendix) are not checked.
 """
 
 from __future__ import annotations
