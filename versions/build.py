@@ -160,13 +160,21 @@ def _from_json(data: dict[str, Any]) -> ParsedDocument:
     )
 
 
-def _cached(ctx: BuildContext, key: str) -> ParsedDocument | None:
+def _cached(ctx: BuildContext, key: str) -> tuple[ParsedDocument, bytes] | None:
     if not ctx.has_previous:
         return None
-    row = ctx.db.execute("select json from prev.parse_cache where key = ?", [key]).fetchone()
+    try:
+        row = ctx.db.execute("select json from prev.parse_cache where key = ?", [key]).fetchone()
+    except sqlite3.Error:  # a previous database from an older schema
+        return None
     if row is None:
         return None
-    return _from_json(json.loads(zlib.decompress(row[0])))
+    return _from_json(json.loads(zlib.decompress(row[0]))), row[0]
+
+
+def _blob(parsed: ParsedDocument) -> bytes:
+    """The parse-cache blob: zlib-compressed JSON (same shape as ParsedDocument.to_json)."""
+    return zlib.compress(json.dumps(parsed, default=vars, ensure_ascii=False).encode(), 6)
 
 
 def parse_version(v: VersionEntry) -> ParsedDocument:
@@ -215,8 +223,8 @@ def step_parse(ctx: BuildContext) -> None:
         for v in versions:
             sha = ctx.hashes[v.key]
             key = _cache_key(v, sha, ctx.parser)
-            parsed = _cached(ctx, key)
-            if parsed is None:
+            cached = _cached(ctx, key)
+            if cached is None:
                 try:
                     parsed = parse_version(v)
                 except InputError:
@@ -224,8 +232,10 @@ def step_parse(ctx: BuildContext) -> None:
                 except Exception as exc:  # a parser bug must still name the file
                     raise BuildError(f"{v.file}: the parser failed: {exc!r}") from exc
                 ctx.changed.add(v.key)
-            blob = zlib.compress(json.dumps(parsed.to_json(), ensure_ascii=False).encode(), 6)
-            ctx.db["parse_cache"].insert({"key": key, "json": blob}, replace=True)  # type: ignore[union-attr]
+                blob = _blob(parsed)
+            else:
+                parsed, blob = cached
+            ctx.db.execute("insert or replace into parse_cache values (?, ?)", [key, blob])
             ctx.parsed[v.key] = parsed
             _insert_version(ctx, v, parsed)
 
@@ -255,7 +265,7 @@ def _insert_version(ctx: BuildContext, v: VersionEntry, p: ParsedDocument) -> No
             "commit_message": getattr(v, "commit_message", None),
         }
     )
-    ctx.db["nodes"].insert_all(_node_rows(ctx, vid, v.doc_id, p.nodes))  # type: ignore[union-attr]
+    _insert_rows(ctx.db, "nodes", _node_rows(ctx, vid, v.doc_id, p.nodes))
     _insert_events(ctx, vid, v, p)
 
 
@@ -315,9 +325,10 @@ def heading(n: Node) -> str:
 
 def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocument) -> None:
     db, doc_id = ctx.db, v.doc_id
+    amendments, targets = [], []
     for s in p.supplements:
         key = f"{vid}/{s.id}"
-        db["amendments"].insert(  # type: ignore[union-attr]
+        amendments.append(
             {
                 "key": key,
                 "version_id": vid,
@@ -332,50 +343,29 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
                 "line": s.line,
             }
         )
-        db["amendment_targets"].insert_all(  # type: ignore[union-attr]
+        targets += [
             {"amendment_key": key, "version_id": vid, "target": t.target, "effective": t.effective}
             for t in s.partial_effective
-        )
-    db["references"].insert_all(  # type: ignore[union-attr]
-        {
+        ]
+    _insert_rows(db, "amendments", amendments)
+    _insert_rows(db, "amendment_targets", targets)
+    _insert_rows(db, "references", [_reference_row(vid, doc_id, r) for r in p.references])
+    for d in p.definitions:
+        row = {
             "version_id": vid,
             "doc_id": doc_id,
-            "source": r.source,
-            "source_key": f"{vid}/{r.source}",
-            "text": r.text,
-            "line": r.line,
-            "column": r.column,
-            "kind": r.kind,
-            "target": r.target,
-            "target_key": f"{vid}/{r.target}" if r.target and not r.target_document else None,
-            "status": r.status,
-            "message": r.message,
-            "target_document": r.target_document,
+            "term": d.term,
+            "definition": d.definition,
+            "node_id": d.node,
+            "node_key": f"{vid}/{d.node}",
+            "line": d.line,
+            "kind": d.kind,
         }
-        for r in p.references
-    )
-    for d in p.definitions:
-        def_id = (
-            db["definitions"]
-            .insert(  # type: ignore[union-attr]
-                {
-                    "version_id": vid,
-                    "doc_id": doc_id,
-                    "term": d.term,
-                    "definition": d.definition,
-                    "node_id": d.node,
-                    "node_key": f"{vid}/{d.node}",
-                    "line": d.line,
-                    "kind": d.kind,
-                }
-            )
-            .last_pk
-        )
-        db["definition_uses"].insert_all(  # type: ignore[union-attr]
-            {"definition_id": def_id, "node_key": f"{vid}/{u}"} for u in dict.fromkeys(d.uses)
-        )
+        def_id = _insert_rows(db, "definitions", [row])
+        uses = [{"definition_id": def_id, "node_key": f"{vid}/{u}"} for u in dict.fromkeys(d.uses)]
+        _insert_rows(db, "definition_uses", uses)
     file = _relative(v.file, ctx.corpus)
-    db["diagnostics"].insert_all(  # type: ignore[union-attr]
+    diagnostics = [
         {
             "version_id": vid,
             "doc_id": doc_id,
@@ -387,7 +377,47 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
             "node_id": g.node,
         }
         for g in p.diagnostics
+    ]
+    _insert_rows(db, "diagnostics", diagnostics)
+
+
+def _reference_row(vid: str, doc_id: str, r: Reference) -> dict[str, Any]:
+    return {
+        "version_id": vid,
+        "doc_id": doc_id,
+        "source": r.source,
+        "source_key": f"{vid}/{r.source}",
+        "text": r.text,
+        "line": r.line,
+        "column": r.column,
+        "kind": r.kind,
+        "target": r.target,
+        "target_key": f"{vid}/{r.target}" if r.target and not r.target_document else None,
+        "status": r.status,
+        "message": r.message,
+        "target_document": r.target_document,
+    }
+
+
+def _insert_rows(
+    db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]
+) -> int | None:
+    """Plain executemany (sqlite-utils' per-value checks cost more than the insert itself).
+
+    Returns the rowid of the last row inserted.
+    """
+    rows = list(rows)
+    if not rows:
+        return None
+    columns = list(rows[0])
+    sql = (
+        f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+        f"values ({', '.join('?' * len(columns))})"
     )
+    if len(rows) == 1:
+        return db.conn.execute(sql, [rows[0][c] for c in columns]).lastrowid
+    cursor = db.conn.executemany(sql, [[r[c] for c in columns] for r in rows])
+    return cursor.lastrowid
 
 
 def step_link_references(ctx: BuildContext) -> None:
