@@ -186,4 +186,7 @@ def clean(lines: list[RawLine], artefacts: list[Artefact]) -> tuple[str, list[Ra
     lines = drop_page_numbers(lines, artefacts)
     title, lines = drop_front_matter(lines, artefacts)
     lines = drop_toc(lines, artefacts)
+    if title:  # the title printed again at the top of each PDF page is a running header
+        artefacts += [Artefact("header", ln.text, ln.line) for ln in lines if ln.text == title]
+        lines = [ln for ln in lines if ln.text != title]
     return title, lines
