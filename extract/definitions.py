@@ -31,6 +31,7 @@ from extract.japanese import Token, boundaries, tokenize
 from extract.model import Definition, Node
 
 _SPACE = frozenset(" \r\n\u3000\u00a0")  # TAB stays: it separates table cells
+_RUN = re.compile("[^" + "".join(sorted(_SPACE)) + "]+")
 _TERM_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 _TERM_SYMBOLS = frozenset("/-・()（）.&+＆＋／－")
 _TERM_JOINERS = frozenset({"または", "又は", "及び", "および", "また", "は"})
@@ -69,15 +70,24 @@ class _View:
 
 @lru_cache(maxsize=8192)
 def compact(text: str) -> _View:
-    """``text`` without whitespace, each character NFKC-normalised, with an offset map."""
+    """``text`` without whitespace, NFKC-normalised, with an offset map.
+
+    Runs between spaces are normalised whole when that keeps their length (nearly always),
+    character by character otherwise, so every view character maps to a source character.
+    """
     chars: list[str] = []
     index: list[int] = []
-    for i, ch in enumerate(text):
-        if ch in _SPACE:
+    for m in _RUN.finditer(text):
+        run = m.group()
+        norm = unicodedata.normalize("NFKC", run)
+        if len(norm) == len(run):
+            chars.append(norm)
+            index.extend(range(m.start(), m.end()))
             continue
-        norm = unicodedata.normalize("NFKC", ch)
-        chars.append(norm)
-        index.extend([i] * len(norm))
+        for i, ch in enumerate(run, m.start()):
+            one = unicodedata.normalize("NFKC", ch)
+            chars.append(one)
+            index.extend([i] * len(one))
     return _View("".join(chars), index)
 
 
@@ -411,10 +421,24 @@ def _inline_definitions(node: Node) -> list[tuple[Definition, int, int]]:
 
 
 def _on_word_boundaries(text: str, start: int, end: int) -> bool:
-    """SudachiPy (mode B) starts a word at ``start`` and ends one at ``end``."""
-    lo, hi = max(0, start - 12), min(len(text), end + 12)
-    cuts = boundaries(text[lo:hi], "B")
-    return start - lo in cuts and end - lo in cuts
+    """SudachiPy (mode B) starts a word at ``start`` and ends one at ``end``.
+
+    An edge next to punctuation, a bracket or a TAB is a word boundary without asking.
+    """
+    if _plain_edge(text, start) and _plain_edge(text, end):
+        return True
+    cuts = boundaries(text, "B")  # the whole clause once: cached for its other matches
+    return start in cuts and end in cuts
+
+
+def _plain_edge(text: str, at: int) -> bool:
+    if at == 0 or at == len(text):
+        return True
+    return _is_mark(text[at - 1]) or _is_mark(text[at])
+
+
+def _is_mark(ch: str) -> bool:
+    return ch == "\t" or unicodedata.category(ch)[0] in "PZ"
 
 
 def _link_uses(
