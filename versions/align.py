@@ -40,6 +40,7 @@ STRUCTURAL = frozenset({"chapter", "section", "subsection"})
 NGRAM = 3
 MAX_POSTING = 24  # a 3-gram shared by more old clauses than this is not used for candidates
 TOP_CANDIDATES = 6
+SAMPLE = 4  # index one 3-gram in SAMPLE of long clauses
 MIN_SCORE = 0.3  # below this a candidate pair is not a match
 CONTAINED = 0.6  # share of a clause's 3-grams found in another for a split / merge
 CONTAINED_ARTICLE = 0.85  # the same for whole articles
@@ -199,19 +200,38 @@ def expected_id(node: Node, parent_map: dict[str, str]) -> str:
     return f"{parent_map[node.parent]}__{last}"
 
 
+def sample(gs: frozenset[str]) -> Iterable[str]:
+    """A stable share of a clause's 3-grams for candidate lookup (all of them for short ones).
+
+    Keeping about one gram in SAMPLE bounds the index and query work on long articles while
+    two texts sharing a passage still share sampled grams (the choice depends on the gram only).
+    """
+    if len(gs) <= 40:
+        return gs
+    return [g for g in gs if _gram_hash(g) % SAMPLE == 0]
+
+
+def _gram_hash(g: str) -> int:
+    """Deterministic (unlike hash(), which is salted per process)."""
+    h = 0
+    for c in g:
+        h = (h * 1000003) ^ ord(c)
+    return h >> 3
+
+
 class GramIndex:
     """Inverted index of rare 3-grams: the few units sharing most of them with a query."""
 
     def __init__(self, units: Iterable[Unit]):
         self.index: dict[str, list[Unit]] = defaultdict(list)
         for u in units:
-            for g in u.grams:
+            for g in sample(u.grams):
                 self.index[g].append(u)
 
     def query(self, u: Unit, k: int = TOP_CANDIDATES) -> list[Unit]:
         shared: dict[str, int] = defaultdict(int)
         units: dict[str, Unit] = {}
-        for g in u.grams:
+        for g in sample(u.grams):
             posting = self.index.get(g)
             if posting and len(posting) <= MAX_POSTING:
                 for o in posting:

@@ -68,6 +68,10 @@ def _tokens(text: str) -> tuple[list[str], list[int]]:
 
 def inline_diff(old: str, new: str) -> list[Edit]:
     """Word-level edits turning ``old`` into ``new``; joining each side gives the input back."""
+    if not old.strip() or not new.strip():  # nothing to line up: one insert or delete
+        if not old and not new:
+            return []
+        return [Edit("insert" if not old.strip() else "delete", old, new)]
     ow, os_ = _tokens(old)
     nw, ns = _tokens(new)
 
@@ -241,19 +245,36 @@ class Comparison:
 
 def subtree_text(doc: ParsedDocument, node_id: str) -> str:
     """A clause with everything under it, one line per node, labels included."""
+    children = _children(doc)
     by_id = _index(doc)
-    keep = {node_id}
     lines: list[str] = []
-    for n in doc.nodes:
-        if n.id == node_id or (n.parent in keep):
-            keep.add(n.id)
-            head = _squash(n.label)
-            if n.caption and n.kind not in ("paragraph", "item"):
-                head += f"（{n.caption}）"
-            body = n.text.strip()
-            lines.append(" ".join(x for x in (head, body) if x))
-    del by_id
-    return "\n".join(line for line in lines if line)
+    stack = [node_id]
+    while stack:
+        n = by_id.get(stack.pop())
+        if n is None:
+            continue
+        head = _squash(n.label)
+        if n.caption and n.kind not in ("paragraph", "item"):
+            head += f"（{n.caption}）"
+        line = " ".join(x for x in (head, n.text.strip()) if x)
+        if line:
+            lines.append(line)
+        stack.extend(reversed(children.get(n.id, [])))
+    return "\n".join(lines)
+
+
+_CHILDREN_CACHE: dict[int, tuple[int, dict[str, list[str]]]] = {}
+
+
+def _children(doc: ParsedDocument) -> dict[str, list[str]]:
+    cached = _CHILDREN_CACHE.get(id(doc))
+    if cached is None or cached[0] != len(doc.nodes):
+        kids: dict[str, list[str]] = {}
+        for n in doc.nodes:
+            if n.parent:
+                kids.setdefault(n.parent, []).append(n.id)
+        cached = _CHILDREN_CACHE[id(doc)] = (len(doc.nodes), kids)
+    return cached[1]
 
 
 def own_text(doc: ParsedDocument, node_id: str) -> str:
