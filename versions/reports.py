@@ -88,8 +88,12 @@ def _tool_version() -> str:
 # --- text and json -----------------------------------------------------------------------------
 
 
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def text_line(p: Problem) -> str:
-    return f"{p.path}:{p.line}:{p.column}: {p.status}: {p.message}"
+    return f"{p.path}:{p.line}:{p.column}: {p.status}: {one_line(p.message)}"
 
 
 def render_text(report: Report) -> str:
@@ -233,7 +237,7 @@ def _testcase(suite: ET.Element, d: CheckedDocument, p: Problem, report: Report)
         suite,
         "testcase",
         classname=d.document,
-        name=f"{p.line}:{p.column} {p.status} {p.text or p.source or ''}".strip(),
+        name=one_line(f"{p.line}:{p.column} {p.status} {p.text or p.source or ''}"),
         file=p.path,
         line=str(p.line),
     )
