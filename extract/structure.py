@@ -67,7 +67,8 @@ _MARKER_START = set(
 _KANA_ITEM = re.compile(r"^[ア-ン][ \u3000]")
 _INNER_BLANKS = BLANKS.replace("\t", "")
 _PREFIX = 96
-_SHORT_LINE = 16  # a shorter unterminated line is a heading, not a line wrapped at the margin
+_SHORT_LINE = 16
+_SHORT_PREVIOUS = 18  # a shorter unterminated line is a heading, not a line wrapped at the margin
 _NOT_CAPTION = {"注", "注意", "参考", "例", "注1", "注2"}
 
 
@@ -596,7 +597,8 @@ class Builder:
             if ln.list_depth >= 0 and self.list_item(ln):
                 pass
             else:
-                self.text(ln, ended)
+                # a short previous line is a table cell or heading, not a wrapped sentence
+                self.text(ln, ended or len(self.last_text) < _SHORT_PREVIOUS)
         self.last_text = ln.text
         self.last_strong = (
             handled
