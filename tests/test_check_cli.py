@@ -34,7 +34,7 @@ def check(*args: str) -> Result:
 
 
 @cache
-def check_json(*args: str) -> dict:  # type: ignore[type-arg]
+def check_json(*args: str) -> dict:
     result = check(*args, "--format", "json")
     return json.loads(result.stdout)
 

@@ -25,7 +25,7 @@ def before(spec: str) -> str:
     return versions[versions.index(v) - 1].key
 
 
-def check_json(*args: str) -> tuple[Result, list[dict]]:  # type: ignore[type-arg]
+def check_json(*args: str) -> tuple[Result, list[dict]]:
     result = CliRunner().invoke(main, ["check", *args, "--format", "json"])
     return result, json.loads(result.stdout)["problems"]
 
