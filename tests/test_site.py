@@ -327,3 +327,28 @@ def test_restricted_database_needs_login(kb: Path) -> None:
     cookies = {"ds_actor": private.sign({"a": {"id": "legal"}}, "actor")}
     page = asyncio.run(private.client.get("/-/yakkan/doc/toreru-camera", cookies=cookies))
     assert page.status_code == 200 and "当社による解約" in page.text
+
+
+def test_clause_page_shows_amendments_and_renumbering(
+    ds: Datasette, conn: sqlite3.Connection
+) -> None:
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    if "clause_changes" not in tables:
+        pytest.skip("the versions-over-time step is not in this build")
+    change = conn.execute(
+        "select * from clause_changes where type = 'modified' and edits like '%\"delete\"%' limit 1"
+    ).fetchone()
+    version, node = change["new_key"].split("/")
+    html = get(ds, f"/-/yakkan/clause/{version}/{node}")
+    assert "<del>" in html and change["old_version"] in html
+    moved = conn.execute(
+        "select * from clause_alignments where type = 'renumbered' and old_node != new_node limit 1"
+    ).fetchone()
+    if moved is not None:
+        version, node = moved["new_key"].split("/")
+        html = get(ds, f"/-/yakkan/clause/{version}/{node}")
+        old_version, old_node = moved["old_key"].split("/")
+        assert f'href="/-/yakkan/clause/{old_version}/{old_node}"' in html
+    assert "clause_alignments" in get(ds, "/yakkan") and "Clause alignment" in get(
+        ds, "/yakkan/clause_alignments"
+    )

@@ -14,7 +14,10 @@ by ``versions.search.marked_html`` which escapes first.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
+import sys
 from typing import Any
 
 from datasette.utils.asgi import Response
@@ -81,7 +84,27 @@ def render_cell(value: Any) -> Any:
 def get_metadata(datasette: Any, database: str | None) -> dict[str, Any]:
     """Column descriptions from versions/schema.py for every database holding the schema."""
     names = [database] if database else [n for n in datasette.databases if n != "_internal"]
-    return {"databases": {n: {"tables": schema.datasette_tables()} for n in names}}
+    tables = {**_step_tables(), **schema.datasette_tables()}
+    return {"databases": {n: {"tables": tables} for n in names}}
+
+
+def _step_tables() -> dict[str, Any]:
+    """Descriptions of the tables other build steps add (their module's ``TABLES`` dict)."""
+    from versions import build
+
+    out: dict[str, Any] = {}
+    for step in build.STEPS:
+        tables = getattr(sys.modules.get(step.__module__), "TABLES", None)
+        if not isinstance(tables, dict):
+            continue
+        for name, spec in tables.items():
+            with contextlib.suppress(AttributeError, TypeError, ValueError, IndexError):
+                columns = {
+                    c: (d[1] if isinstance(d, tuple) else str(d))
+                    for c, d in spec["columns"].items()
+                }
+                out[name] = {"description": spec.get("description", ""), "columns": columns}
+    return out
 
 
 @hookimpl
@@ -202,6 +225,13 @@ async def document(datasette: Any, request: Any) -> Response:
         db, "select target, effective from amendment_targets where version_id = ?", [vid]
     )
     own_dates = {t["target"]: t["effective"] for t in targets}
+    if "clause_validity" in await db.table_names():  # per-clause dates from versions over time
+        pending = await _rows(
+            db,
+            "select node_id, valid_from from clause_validity where version_id = ? and pending = 1",
+            [vid],
+        )
+        own_dates.update({r["node_id"]: r["valid_from"] for r in pending})
     others = await _rows(db, "select * from versions where doc_id = ? order by ord", [doc["id"]])
     amendments = await _rows(
         db, "select * from amendments where version_id = ? order by line", [vid]
@@ -274,13 +304,11 @@ async def clause(datasette: Any, request: Any) -> Response:
         "select * from amendments where version_id = ? order by effective desc, line desc limit 3",
         [vid],
     )
-    history = await _rows(
-        db,
-        """select v.id as version_id, v.effective, n.key, n.text, n.caption from versions v
-           left join nodes n on n.version_id = v.id and n.node_id = ?
-           where v.doc_id = ? order by v.ord""",
-        [nid, node["doc_id"]],
-    )
+    history = await _history(db, node)
+    changes = await _changes(db, keys)
+    validity = None
+    if "clause_validity" in await db.table_names():
+        validity = await _one(db, "select * from clause_validity where key = ?", [node["key"]])
     similar = await _similar(db, node["key"])
     return await _render(
         datasette,
@@ -298,10 +326,73 @@ async def clause(datasette: Any, request: Any) -> Response:
             "version_events": version_events,
             "history": history,
             "similar": similar,
+            "changes": changes,
+            "validity": validity,
             "ancestors": ancestors,
             "database": db.name,
         },
     )
+
+
+async def _history(db: Any, node: Any) -> list[dict[str, Any]]:
+    """The clause in every version of its document: followed through clause_alignments
+    (renumbering, moves) when the versions step made them, else by node id."""
+    rows = await _rows(
+        db, "select id, effective from versions where doc_id = ? order by ord", [node["doc_id"]]
+    )
+    found: dict[str, dict[str, Any]] = {}
+    if "clause_alignments" in await db.table_names():
+        for column, other in (("new_key", "old_key"), ("old_key", "new_key")):
+            key = node["key"]
+            for _ in range(len(rows)):
+                step = await _one(
+                    db,
+                    f"select {other} as k, type from clause_alignments "
+                    f"where {column} = ? and {other} is not null limit 1",
+                    [key],
+                )
+                if step is None:
+                    break
+                key = step["k"]
+                version, _, nid = key.partition("/")
+                found[version] = {"node_id": nid, "type": step["type"]}
+    else:
+        same = await _rows(
+            db,
+            "select version_id, node_id from nodes where doc_id = ? and node_id = ?",
+            [node["doc_id"], node["node_id"]],
+        )
+        found = {r["version_id"]: {"node_id": r["node_id"], "type": None} for r in same}
+    found[node["version_id"]] = {"node_id": node["node_id"], "type": None}
+    return [
+        {
+            "version_id": v["id"],
+            "effective": v["effective"],
+            **found.get(v["id"], {"node_id": None}),
+        }
+        for v in rows
+    ]
+
+
+async def _changes(db: Any, keys: list[str]) -> list[dict[str, Any]]:
+    """新旧対照表 rows (clause_changes) that concern these nodes, with their word-level edits."""
+    if not keys or "clause_changes" not in await db.table_names():
+        return []
+    marks = ",".join("?" * len(keys))
+    rows = await _rows(
+        db,
+        f"""select * from clause_changes where new_key in ({marks}) or old_key in ({marks})
+            order by new_version, ord""",
+        keys + keys,
+    )
+    out = []
+    for r in rows:
+        try:
+            edits = json.loads(r["edits"] or "[]")
+        except ValueError:
+            edits = []
+        out.append({**dict(r), "edits": edits})
+    return out
 
 
 async def _similar(db: Any, key: str) -> list[Any]:
