@@ -179,3 +179,19 @@ def test_vectant_markdown() -> None:
     assert doc.node("bekki_1").label == "別記"
     rows = [n for n in doc.nodes if n.kind == "table_row" and n.id.startswith("bekki_1")]
     assert rows[0].text == "サービス名称\t概要"
+
+
+def test_gigaraku_contents_agree_with_the_body() -> None:
+    doc = parsed("corpus/gigaraku-wifi-ap/2025-10-31.txt")
+    assert not [d for d in doc.diagnostics if d.code.startswith("toc-")]
+
+
+def test_markdown_is_detected_by_suffix_or_headings() -> None:
+    from extract.parse import detect_format
+
+    md = (ROOT / "corpus/vectant-closed-ip-smart/2017-07-17.md").read_text(encoding="utf-8")
+    assert detect_format(md, "terms.md") == "markdown"
+    assert detect_format(md, "terms.txt") == "markdown"  # ATX headings
+    text = (ROOT / "corpus/toreru-camera/2023-12-01.txt").read_text(encoding="utf-8")
+    assert detect_format(text, "terms.txt") == "text"
+    assert parse_bytes(md.encode(), "terms.txt").source.format == "markdown"
