@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Literal
 
 from extract import definitions, references, supplements
+from extract.decode import decode
 from extract.markdown import looks_like_markdown, markdown_lines
 from extract.model import Artefact, ParsedDocument, Source
 from extract.normalize import clean, source_lines
@@ -19,17 +20,8 @@ from extract.structure import build, check_toc
 Format = Literal["text", "markdown"]
 
 
-def _decode(data: bytes, path: str) -> tuple[str, str]:
-    try:
-        from extract.decode import decode
-    except ImportError:  # until decode.py lands
-        if data.startswith(b"\xef\xbb\xbf"):
-            return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-        return data.decode("utf-8", errors="replace"), "utf-8"
-    return decode(data, path)
-
-
 def detect_format(text: str, path: str) -> Format:
+    """Markdown for a ``.md`` name or ATX headings (read by markdown-it-py); else plain text."""
     if path.lower().endswith((".md", ".markdown")):
         return "markdown"
     return "markdown" if looks_like_markdown(text) else "text"
@@ -37,7 +29,7 @@ def detect_format(text: str, path: str) -> Format:
 
 def parse_bytes(data: bytes, path: str = "<bytes>", fmt: str | None = None) -> ParsedDocument:
     """Parse one document version. Raises ``extract.errors.InputError`` for unusable bytes."""
-    text, encoding = _decode(data, path)
+    text, encoding = decode(data, path)
     doc = parse_text(text, path, fmt)
     doc.source.sha256 = hashlib.sha256(data).hexdigest()
     doc.source.encoding = encoding
