@@ -317,7 +317,34 @@ def _phrase_span(text: str, end: int, floor: int = 0) -> tuple[int, int]:
         elif depth == 0 and ch in _DELIMS:
             break
         i -= 1
+    if text.startswith(_LIST_TAILS, i) and i > floor and text[i - 1] in "、,":
+        i = _list_start(text, i - 1, floor)
     return _trim(text, i, end)
+
+
+_LIST_TAILS = ("等", "など", "その他")
+
+
+def _list_start(text: str, comma: int, floor: int) -> int:
+    """「契約者名、住所、電話番号、等の…情報」: back over the listed nouns before 等."""
+    start = comma
+    while start > floor:
+        prev = max(floor - 1, *(text.rfind(d, floor, start) for d in "、,。(「"))
+        item = text[prev + 1 : start]
+        if not item:
+            break
+        if term_like(item):
+            start = prev + 1
+            if prev < floor or text[prev] not in "、,":
+                break
+            start = prev  # continue before this comma
+            continue
+        toks = tokenize(item, "B")
+        tail = len(toks)
+        while tail > 0 and toks[tail - 1].pos in _TERM_POS:
+            tail -= 1
+        return prev + 1 + toks[tail].start if tail < len(toks) else start + 1
+    return start + 1 if text[start] in "、," else start
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -79,6 +79,8 @@ def test_toreru_inline_definitions() -> None:
     assert "（以下「当社」といいます。）" in source_line(TORERU, tosha.line)
     assert the(TORERU, "本規約").definition == "「クラウド型カメラとれ～る」利用規約"
     assert the(TORERU, "委託会社").definition == "当社の委託により本サービスに関する業務を行う者"
+    # 「契約者名、住所、電話番号、メールアドレス、等の各装置に設定する情報」: the list before 等
+    assert the(TORERU, "個人情報").definition.startswith("契約者名、住所、")
     # 「取得した個人の映像を以下「本電子データ」といいます」: the object before 以下
     assert the(TORERU, "本電子データ").definition == "取得した個人の映像"
     # 「約款（2000年西企営第41 号。以下「IP 通信網サービス契約約款」…）」: before the bracket
