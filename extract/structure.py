@@ -84,6 +84,21 @@ def _definition_split(text: str) -> tuple[int, int] | None:
     return (m.start(), m.end()) if m else None
 
 
+def _term_wraps(row: Node, text: str) -> bool:
+    """A one-line row whose "meaning" is a short fragment, followed by a short fragment with no
+    space: the term cell wrapped (「フレッツ 光ネクスト/クロ」 + 「ス/ライト」)."""
+    if len(row.segments) != 2 or row.segments[0][1] != row.segments[1][1]:
+        return False
+    meaning = row.text.split("\t", 1)[1]
+    punct = set("、。「」()（）")
+    return len(meaning) <= 12 and not punct & set(meaning) and _fragment(text)
+
+
+def _fragment(text: str) -> bool:
+    """A short piece of a table cell: no space, no punctuation."""
+    return len(text) <= 10 and " " not in text and not set("、。「」()（）") & set(text)
+
+
 def _starts_definition(text: str, previous: str) -> str | None:
     """Does this line of a flattened 用語の定義 table start a new term: "term" (alone on
     its line, the meaning follows), "split" (term and meaning) or None (continuation)."""
@@ -717,13 +732,22 @@ class Builder:
     def definition_row(self, ln: RawLine, force: bool = False) -> None:
         text = ln.text
         row = self.defrow
+        if row is not None and not force and "\t" not in row.text:
+            if _fragment(text):  # the term goes on: 「ＳＩＭ または」「ＳＩＭカード」
+                self.append_text(row, ln, 0, False, sep="")
+                return
+            row.text += "\t"  # a term-only row: this line starts its meaning
+            self.append_text(row, ln, 0, False, sep="")
+            return
+        if row is not None and not force and _term_wraps(row, text):
+            row.text = row.text.replace(
+                "\t", " ", 1
+            )  # 「フレッツ 光ネクスト/クロ」「ス」: one term
+            self.append_text(row, ln, 0, False, sep="")
+            return
         starts = "split" if force or row is None else _starts_definition(text, row.text)
         if starts is None and row is not None:
-            if "\t" not in row.text:  # term-only row: this line is the meaning
-                row.text += "\t"
-                self.append_text(row, ln, 0, False, sep="")
-            else:
-                self.append_text(row, ln, 0, text[0] in _CONT_START)
+            self.append_text(row, ln, 0, text[0] in _CONT_START)
             return
         parent = self.deftable
         assert parent is not None
