@@ -103,3 +103,15 @@ def test_unknown_clause_or_document(tmp_path: Path) -> None:
         result = refs(*args)
         assert result.exit_code == 2, result.output
         assert "Traceback" not in result.output and result.stderr.startswith("yakkan: ")
+
+
+def test_citation_by_caption_when_the_number_is_wrong() -> None:
+    # 「第44条（利用に係る契約者の義務）」 is printed twice; 利用に係る契約者の義務 is 第45条:
+    # an amendment of 第45条 must see them, flagged as cited by caption only
+    data = json.loads(refs("--to", "art_45", "--doc", TORERU, "--format", "json").stdout)
+    assert data["caption"] == "利用に係る契約者の義務"
+    by_caption = [c for c in data["citations"] if c["by_caption"]]
+    assert {c["line"] for c in by_caption} == {593, 1276}
+    assert all(c["target"] == "art_44" and c["status"] == "caption_mismatch" for c in by_caption)
+    numbered = json.loads(refs("--to", "art_44", "--doc", TORERU, "--format", "json").stdout)
+    assert {593, 1276} <= {c["line"] for c in numbered["citations"] if not c["by_caption"]}

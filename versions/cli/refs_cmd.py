@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ class Citation:
     status: str
     cross_document: bool
     inside: bool  # the citation sits inside the cited clause itself (前項 within 第19条)
+    by_caption: bool = False  # the number points elsewhere, the printed caption is ID's
 
 
 @dataclass
@@ -168,19 +170,35 @@ def covers(target: str, node_id: str | None) -> bool:
 
 
 def citations(cited: Loaded, documents: list[Loaded], target: str) -> list[Citation]:
+    """Citations of ``target`` and its descendants, and — so that an amendment does not miss
+    them — citations whose number points elsewhere but whose caption is ``target``'s."""
+    node = cited.doc.node(target)
+    caption = node.caption if node is not None else None
     out: list[Citation] = []
     for d in documents:
         same = d.key == cited.key
         for ref in d.doc.references:
-            if not covers(target, ref.target):
-                continue
             if same and ref.target_document not in (None, cited.key):
                 continue
             if not same and ref.target_document != cited.key:
                 continue
-            out.append(_citation(d, ref, target, cross=not same))
+            if covers(target, ref.target):
+                out.append(_citation(d, ref, target, cross=not same))
+            elif caption and ref.status == "caption_mismatch" and printed_caption(ref) == caption:
+                c = _citation(d, ref, target, cross=not same)
+                c.by_caption, c.inside = True, False
+                out.append(c)
     out.sort(key=lambda c: (c.cross_document, c.document, c.line, c.column))
     return out
+
+
+_CAPTION = re.compile(r"[（(]([^（）()]+)[）)]")
+
+
+def printed_caption(ref: Reference) -> str | None:
+    """「第44条（利用に係る契約者の義務）」 → 利用に係る契約者の義務."""
+    m = _CAPTION.search("".join(ref.text.split()))
+    return m.group(1) if m else None
 
 
 def _citation(d: Loaded, ref: Reference, target: str, cross: bool) -> Citation:
@@ -227,12 +245,17 @@ def _text(t: Loaded, target: str, cites: list[Citation]) -> list[str]:
     lines = [head + (f" from {len(sources)} clause(s)" if cites else "")]
     for c in cites:
         where = f"{c.source} {c.source_article}" if c.source_article else c.source
-        note = (
-            " (inside the clause)" if c.inside else " (other document)" if c.cross_document else ""
-        )
         lines.append(f"{c.path}:{c.line}:{c.column}: {where} cites {c.target} as 「{c.text}」 "
-                     f"[{c.status}]{note}")  # fmt: skip
+                     f"[{c.status}]{_note(c)}")  # fmt: skip
     return lines
+
+
+def _note(c: Citation) -> str:
+    if c.by_caption:
+        return " (by its caption; the number points elsewhere)"
+    if c.cross_document:
+        return " (other document)"
+    return " (inside the clause)" if c.inside else ""
 
 
 def _json(t: Loaded, target: str, cites: list[Citation]) -> dict[str, object]:
