@@ -44,8 +44,11 @@ def corpus_lines(index: int) -> tuple[str, ...]:
     return tuple(VERSIONS[index].file.read_text(encoding="utf-8").split("\n"))
 
 
+INVISIBLE = frozenset("\ufeff\u200b")  # BOM / zero-width space: blank, though not isspace()
+
+
 def chars(text: str) -> Counter[str]:
-    return Counter(c for c in text if not c.isspace() and c != "\ufeff")
+    return Counter(c for c in text if not c.isspace() and c not in INVISIBLE)
 
 
 def output_chars(doc: ParsedDocument) -> Counter[str]:
