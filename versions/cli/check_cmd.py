@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -247,12 +247,18 @@ def _check_all(targets: list[Target], corpus_dir: Path, progress: bool) -> list[
 
 
 def resolve_cross_document(docs: list[tuple[str, ParsedDocument]], corpus_dir: Path) -> None:
-    """Resolve references naming another corpus document (in place), against its latest version."""
-    if not any(r.kind == "external" for _, d in docs for r in d.references):
+    """Resolve references naming another corpus document (in place), against its latest version.
+
+    The other documents are passed without their references, so that only ``doc``'s own
+    external references are examined each time.
+    """
+    pending = [(k, d) for k, d in docs if any(r.kind == "external" for r in d.references)]
+    if not pending:
         return
     latest, titles = corpus_latest(corpus_dir)
-    for key, doc in docs:
-        group = {k: v for k, v in latest.items() if k != key}
+    quiet = {k: replace(v, references=[]) for k, v in latest.items()}
+    for key, doc in pending:
+        group = {k: v for k, v in quiet.items() if k != key}
         group[key] = doc
         names = {k: v for k, v in titles.items() if k != key}
         names[key] = titles.get(key) or doc.title
