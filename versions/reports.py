@@ -223,6 +223,7 @@ def render_sarif(report: Report) -> str:
                 "toolExecutionNotifications": notifications,
             }
         ],
+        "columnKind": "unicodeCodePoints",  # columns count characters, as the text format does
         "results": [_sarif_result(p, index[p.status], report.baseline_used) for p in problems],
     }
     sarif = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
