@@ -228,3 +228,28 @@ def test_definitions_in_json_contract() -> None:
     data = parsed(TORERU).to_json()["definitions"]
     assert {"term", "definition", "node", "line", "kind", "uses"} <= set(data[0])
     assert all(re.fullmatch(r"[a-z0-9_\-]+", u) for d in data for u in d["uses"])
+
+
+# --- the shared tokenizer ----------------------------------------------------------------------
+
+
+def test_tokens_cover_the_text_with_offsets() -> None:
+    from extract.japanese import tokenize
+
+    text = parsed(TORERU).node("art_1__para_1").text  # type: ignore[union-attr]
+    tokens = tokenize(text)
+    assert "".join(t.surface for t in tokens) == text
+    assert all(text[t.start : t.end] == t.surface for t in tokens)
+    # 表記ゆれ folded by SudachiPy: 申込み and 申し込み share a normalised form
+    (a,), (b,) = tokenize("申込み", "C"), tokenize("申し込み", "C")
+    assert a.normalized_form == b.normalized_form and a.pos == "名詞"
+
+
+def test_long_text_is_tokenized_in_chunks() -> None:
+    from extract.japanese import tokenize
+
+    text = find_version("kojin-joho-hogo-ho").file.read_text(encoding="utf-8")
+    assert len(text.encode()) > 49_149  # over SudachiPy's input limit
+    tokens = tokenize(text)
+    assert tokens[-1].end == len(text)
+    assert all(text[t.start : t.end] == t.surface for t in tokens[::97])
