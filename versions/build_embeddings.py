@@ -1,0 +1,220 @@
+"""Build step: clause embeddings and precomputed "similar clauses" (see versions/semantic.py).
+
+``step_embeddings`` (listed in versions/build.py ``STEPS``) embeds every node of the latest version
+of each document — heading path, caption and text, see ``semantic.passage_text`` — with the model
+of ``embeddings.model_name()`` and writes:
+
+    embeddings      key, doc_id, text_hash, vector (float32 blob)
+    embedding_meta  model, dim, count, seconds
+    clause_similar  key, similar_key, score, rank: the 5 nearest clauses, other documents first
+
+Identical passages are embedded once; vectors of the previous build and of a per-user cache
+(``$YAKKAN_CACHE`` or ``~/.cache/yakkan``/embeddings.sqlite, keyed by model and passage) are
+reused, so only new or changed clauses are embedded, also by builds into a fresh file (tests).
+When the backend is missing the step prints a notice, records it in build_meta and the build
+goes on without vectors; `yakkan search --semantic` then says how to install it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from versions import embeddings, semantic
+
+TOP = 5
+BATCH = 32
+SCORES_PER_BLOCK = 2**24  # similarity scores held in memory at once (64 MB of float32)
+
+TABLES = {
+    "embeddings": {
+        "description": "Clause embeddings of the latest versions (unit float32 vectors).",
+        "columns": {
+            "key": "The clause (nodes.key).",
+            "doc_id": "The document (documents.id).",
+            "text_hash": "SHA-1 of model and embedded passage (heading path, caption, text).",
+            "vector": "float32 little-endian vector, unit length (embedding_meta.dim values).",
+        },
+    },
+    "embedding_meta": {
+        "description": "The embedding model the vectors were made with.",
+        "columns": {
+            "model": "Backend name or sentence-transformers model (versions/embeddings.py).",
+            "dim": "Vector length.",
+            "count": "Number of clauses embedded.",
+            "seconds": "Time spent embedding in this build.",
+        },
+    },
+    "clause_similar": {
+        "description": "For each clause, the 5 most similar clauses (other documents first).",
+        "columns": {
+            "key": "The clause (nodes.key).",
+            "similar_key": "A similar clause (nodes.key).",
+            "score": "Cosine similarity of the two embeddings (1 = same meaning).",
+            "rank": "1 for the most similar.",
+        },
+    },
+}
+
+
+def _notice(message: str) -> None:
+    print(f"yakkan build: {message}", file=sys.stderr)
+
+
+def _passages(db: Any) -> list[tuple[str, str, str]]:
+    """(key, doc_id, passage) of every latest-version node with some text."""
+    rows = db.execute(
+        "select n.key, n.doc_id, n.caption, n.text, n.path from nodes n "
+        "join versions v on v.id = n.version_id where v.latest = 1 order by n.seq"
+    ).fetchall()
+    out = [(k, d, semantic.passage_text(c, t, p)) for k, d, c, t, p in rows]
+    return [r for r in out if r[2]]
+
+
+def text_hash(model: str, passage: str) -> str:
+    return hashlib.sha1(f"{model}\0{passage}".encode()).hexdigest()
+
+
+def _previous(ctx: Any, model: str) -> dict[str, bytes]:
+    if not ctx.has_previous:
+        return {}
+    with contextlib.suppress(sqlite3.Error):
+        (prev_model,) = ctx.db.execute("select model from prev.embedding_meta").fetchone()
+        if prev_model == model:
+            return dict(ctx.db.execute("select text_hash, vector from prev.embeddings").fetchall())
+    return {}
+
+
+def cache_path() -> Path:
+    base = os.environ.get("YAKKAN_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return (root if os.environ.get("YAKKAN_CACHE") else root / "yakkan") / "embeddings.sqlite"
+
+
+def _cache(hashes: set[str]) -> dict[str, bytes]:
+    """Cached vectors for ``hashes`` (best effort: an unreadable cache is ignored)."""
+    found: dict[str, bytes] = {}
+    path = cache_path()
+    if not path.is_file():
+        return found
+    with (
+        contextlib.suppress(sqlite3.Error, OSError),
+        contextlib.closing(sqlite3.connect(path, timeout=10)) as conn,
+    ):
+        wanted = list(hashes)
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            marks = ",".join("?" * len(part))
+            sql = f"select hash, vector from vectors where hash in ({marks})"
+            found.update(conn.execute(sql, part).fetchall())
+    return found
+
+
+def _remember(blobs: dict[str, bytes]) -> None:
+    if not blobs:
+        return
+    with contextlib.suppress(sqlite3.Error, OSError):
+        cache_path().parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(cache_path(), timeout=10)) as conn, conn:
+            conn.execute("create table if not exists vectors (hash text primary key, vector blob)")
+            conn.executemany("insert or replace into vectors values (?, ?)", blobs.items())
+
+
+def _encode(ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str]) -> dict[str, bytes]:
+    """Vectors (as blobs) for the passages in ``todo`` (hash -> passage), in batches."""
+    items = list(todo.items())
+    batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
+    out: dict[str, bytes] = {}
+    with ctx.progress(batches, "Embedding") as bar:
+        for batch in bar:
+            vectors = encoder.encode([p for _, p in batch])
+            out.update((h, embeddings.to_blob(v)) for (h, _), v in zip(batch, vectors, strict=True))
+    return out
+
+
+def step_embeddings(ctx: Any) -> None:
+    """Embed the latest versions' clauses and precompute clause_similar (skipped with a notice
+    when the embedding backend is not installed)."""
+    name = embeddings.model_name()
+    try:
+        encoder = embeddings.load(name)
+    except embeddings.BackendMissing as exc:
+        _notice(f"semantic search skipped: {exc}")
+        ctx.stats.setdefault("meta", {})["embeddings"] = f"skipped: {exc}"
+        return
+    started = time.perf_counter()
+    rows = _passages(ctx.db)
+    if not rows:
+        return
+    hashes = [text_hash(name, p) for _, _, p in rows]
+    blobs = _previous(ctx, name)
+    blobs.update(_cache(set(hashes) - set(blobs)))
+    todo = {h: p for h, (_, _, p) in zip(hashes, rows, strict=True) if h not in blobs}
+    fresh = _encode(ctx, encoder, todo)
+    _remember(fresh)
+    blobs.update(fresh)
+    ctx.db["embeddings"].insert_all(
+        (
+            {"key": k, "doc_id": d, "text_hash": h, "vector": blobs[h]}
+            for (k, d, _), h in zip(rows, hashes, strict=True)
+        ),
+        pk="key",
+        batch_size=2000,
+    )
+    ctx.db["embeddings"].create_index(["doc_id"])
+    seconds = time.perf_counter() - started
+    ctx.db["embedding_meta"].insert(
+        {"model": encoder.name, "dim": encoder.dim, "count": len(rows), "seconds": seconds}
+    )
+    matrix = embeddings.from_blobs([blobs[h] for h in hashes], encoder.dim)
+    write_similar(ctx, [k for k, _, _ in rows], [d for _, d, _ in rows], matrix)
+    ctx.stats.setdefault("meta", {})["embeddings"] = (
+        f"{encoder.name}: {len(rows)} clauses, {len(todo)} embedded in {seconds:.1f} s"
+    )
+
+
+def nearest(
+    doc_ids: list[str], matrix: np.ndarray, top: int = TOP
+) -> list[list[tuple[int, float]]]:
+    """For each row, the ``top`` most similar other rows as (row, cosine): rows of other
+    documents first, then (only when too few) rows of the same document."""
+    codes = np.unique(np.array(doc_ids), return_inverse=True)[1]
+    n = len(matrix)
+    k = min(top, n - 1)
+    out: list[list[tuple[int, float]]] = []
+    if k <= 0:
+        return [[] for _ in range(n)]
+    step = max(1, SCORES_PER_BLOCK // n)
+    for start in range(0, n, step):
+        block = matrix[start : start + step] @ matrix.T
+        rows = np.arange(start, start + len(block))
+        same = codes[rows][:, None] == codes[None, :]
+        ranked = block - 4.0 * same  # same-document rows rank after every other document
+        ranked[np.arange(len(block)), rows] = -np.inf
+        best = np.argpartition(-ranked, k - 1, axis=1)[:, :k]
+        for i, cols in enumerate(best):
+            cols = cols[np.argsort(-ranked[i, cols], kind="stable")]
+            out.append([(int(c), float(block[i, c])) for c in cols])
+    return out
+
+
+def write_similar(ctx: Any, keys: list[str], doc_ids: list[str], matrix: np.ndarray) -> None:
+    pairs = nearest(doc_ids, matrix)
+    ctx.db["clause_similar"].insert_all(
+        (
+            {"key": keys[i], "similar_key": keys[j], "score": round(s, 4), "rank": r}
+            for i, near in enumerate(pairs)
+            for r, (j, s) in enumerate(near, start=1)
+        ),
+        pk=("key", "rank"),
+        batch_size=5000,
+    )
+    ctx.db["clause_similar"].create_index(["similar_key"])

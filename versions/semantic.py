@@ -1,0 +1,253 @@
+"""Semantic and hybrid search over clauses: kNN with numpy over the vectors stored in the database.
+
+Tables (written by versions/build_embeddings.py):
+
+    embeddings      key (nodes.key), doc_id, text_hash, vector (float32 blob, unit length)
+    embedding_meta  model, dim, count (one row: the model the vectors were made with)
+    clause_similar  key, similar_key, score, rank (top 5 per clause, other documents first)
+
+``semantic`` embeds the query with the model the vectors were built with and ranks clauses by
+cosine similarity; ``hybrid`` fuses those ranks with full-text ranks (reciprocal rank fusion).
+The full-text side of ``hybrid`` is ``keyword_search``: the query's content words (SudachiPy,
+as indexed in ``nodes_words``) ORed and ranked by bm25, so a question in the staff's own words
+(「料金を払い忘れたらどうなる？」) still finds clauses sharing some of its words.
+Results are ``versions.search.Hit`` objects, like ``versions.search.fulltext``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from extract.japanese import tokenize
+from versions import embeddings, search
+
+RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
+CANDIDATES = 100  # ranks taken from each side before fusion
+_CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞"}
+_STOP = {"する", "なる", "ある", "いる", "できる", "れる", "られる", "こと", "もの", "どう", "よう"}
+_STOP |= {
+    "場合",
+    "とき",
+    "時",
+    "なし",
+    "ない",
+    "いい",
+    "良い",
+    "です",
+    "ます",
+    "その",
+    "この",
+    "何",
+    "どこ",
+    "いつ",
+}
+
+
+class NoVectors(Exception):
+    """The database has no embeddings (built without the semantic backend)."""
+
+
+def passage_text(caption: str | None, text: str | None, path: str | None = None) -> str:
+    """What is embedded for a clause: its heading path (captions of its article and chapter)
+    and caption, then its own text."""
+    parts = [p for p in ((path or "").replace(" › ", " "), caption or "", text or "") if p]
+    return " ".join(dict.fromkeys(parts))
+
+
+# --- keywords (full-text side of hybrid) -------------------------------------------------------
+
+
+def keywords(query: str) -> list[str]:
+    """Content words of ``query`` in their indexed form (folded normalized forms), in order."""
+    out: list[str] = []
+    for mode in ("A", "C"):
+        for t in tokenize(unicodedata.normalize("NFKC", query or ""), mode):
+            if t.pos not in _CONTENT_POS or t.part_of_speech[1:2] == ("非自立可能",):
+                continue
+            form = search.fold(unicodedata.normalize("NFKC", t.normalized_form)).lower()
+            if form and form not in _STOP and form not in out:
+                out.append(form)
+    return out
+
+
+def keyword_expression(query: str) -> str | None:
+    """FTS5 expression for ``nodes_words``: the query's content words ORed; None if none."""
+    words = keywords(query)
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words) or None
+
+
+KEYWORD_SQL = """
+with top as (
+  select rowid, rank from nodes_words where nodes_words match :expr order by rank limit :limit
+)
+select n.key, n.version_id, n.doc_id, n.node_id, n.kind, n.label, n.caption, n.text, n.path,
+       n.chapter_id, n.article_id, top.rank
+from top join nodes n on n.seq = top.rowid
+order by top.rank, n.seq
+"""
+
+
+def keyword_search(
+    db: Any, query: str, doc: str | None = None, limit: int = 20
+) -> list[search.Hit]:
+    """Clauses sharing content words with ``query``, ranked by bm25 (latest versions)."""
+    words = keyword_expression(query)
+    if words is None:
+        return []
+    where = search.filter_expression(latest=True, doc=doc)
+    expr = "{caption text} : (" + words + ")" + (f" AND {where}" if where else "")
+    conn, close = search._connection(db)
+    try:
+        rows = conn.execute(KEYWORD_SQL, {"expr": expr, "limit": limit}).fetchall()
+    finally:
+        if close:
+            conn.close()
+    return [search._hit(row, query) for row in rows]
+
+
+# --- the vector index --------------------------------------------------------------------------
+
+
+@dataclass
+class VectorIndex:
+    model: str
+    keys: list[str]
+    doc_ids: np.ndarray  # one doc id per row
+    matrix: np.ndarray  # (n, dim) float32, unit rows
+
+    def top(
+        self, vector: np.ndarray, doc: str | None = None, limit: int = 20
+    ) -> list[tuple[str, float]]:
+        """(key, cosine) of the ``limit`` rows nearest ``vector`` (optionally one document's)."""
+        rows = np.flatnonzero(self.doc_ids == doc) if doc else None
+        matrix = self.matrix if rows is None else self.matrix[rows]
+        if not len(matrix):
+            return []
+        scores = matrix @ vector.astype(np.float32)
+        k = min(limit, len(scores))
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        index = best if rows is None else rows[best]
+        return [(self.keys[i], float(scores[j])) for i, j in zip(index, best, strict=True)]
+
+
+_cache: dict[tuple[str, float], VectorIndex] = {}
+_lock = threading.Lock()
+
+
+def _db_file(conn: sqlite3.Connection) -> str:
+    rows = conn.execute("pragma database_list").fetchall()
+    return next((r[2] for r in rows if r[1] == "main"), "") or ""
+
+
+def has_vectors(conn: sqlite3.Connection) -> bool:
+    found = conn.execute(
+        "select count(*) from sqlite_master where name in ('embeddings', 'embedding_meta')"
+    ).fetchone()[0]
+    return bool(found == 2 and conn.execute("select count(*) from embeddings").fetchone()[0])
+
+
+def load_index(db: Any) -> VectorIndex:
+    """The vectors of the latest versions, cached per database file and modification time."""
+    conn, close = search._connection(db)
+    try:
+        if not has_vectors(conn):
+            raise NoVectors(
+                "this knowledge base has no clause embeddings: run `yakkan build` with the "
+                "semantic backend installed (docs/semantic.md)"
+            )
+        name = _db_file(conn)
+        stamp = Path(name).stat().st_mtime if name and Path(name).exists() else -1.0
+        with _lock:
+            cached = _cache.get((name, stamp)) if name else None
+            if cached is None:
+                cached = _read_index(conn)
+                if name:
+                    _cache.clear()
+                    _cache[(name, stamp)] = cached
+        return cached
+    finally:
+        if close:
+            conn.close()
+
+
+def _read_index(conn: sqlite3.Connection) -> VectorIndex:
+    model, dim = conn.execute("select model, dim from embedding_meta").fetchone()
+    rows = conn.execute(
+        "select e.key, e.doc_id, e.vector from embeddings e "
+        "join nodes n on n.key = e.key join versions v on v.id = n.version_id "
+        "where v.latest = 1 order by n.seq"
+    ).fetchall()
+    matrix = embeddings.from_blobs([r[2] for r in rows], int(dim))
+    return VectorIndex(str(model), [r[0] for r in rows], np.array([r[1] for r in rows]), matrix)
+
+
+def _hits(
+    conn: sqlite3.Connection, ranked: list[tuple[str, float]], query: str
+) -> list[search.Hit]:
+    if not ranked:
+        return []
+    marks = ",".join("?" * len(ranked))
+    rows = conn.execute(
+        "select key, version_id, doc_id, node_id, kind, label, caption, text, path, chapter_id, "
+        f"article_id, 0.0 from nodes where key in ({marks})",
+        [k for k, _ in ranked],
+    ).fetchall()
+    by_key = {r[0]: r for r in rows}
+    out = []
+    for key, score in ranked:
+        if key in by_key:
+            hit = search._hit(by_key[key], query)
+            hit.score = score
+            out.append(hit)
+    return out
+
+
+def semantic(
+    db: Any, query: str, doc: str | None = None, limit: int = 20, model: str | None = None
+) -> list[search.Hit]:
+    """Clauses nearest ``query`` in meaning (score = cosine similarity, higher is closer).
+
+    The query is embedded with the model the stored vectors were made with (``model`` only
+    overrides it when given). Raises NoVectors or embeddings.BackendMissing.
+    """
+    if not (query or "").strip():
+        return []
+    conn, close = search._connection(db)
+    try:
+        index = load_index(conn)
+        vector = embeddings.encode([query], model=model or index.model, query=True)[0]
+        return _hits(conn, index.top(vector, doc, limit), query)
+    finally:
+        if close:
+            conn.close()
+
+
+def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: score(key) = sum over rankings of 1 / (k + rank), rank from 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking, start=1):
+            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def hybrid(
+    db: Any, query: str, doc: str | None = None, limit: int = 20, model: str | None = None
+) -> list[search.Hit]:
+    """Full-text (keywords, bm25) and semantic ranks fused by RRF; score = fused RRF score."""
+    conn, close = search._connection(db)
+    try:
+        words = [h.key for h in keyword_search(conn, query, doc, CANDIDATES)]
+        vectors = [h.key for h in semantic(conn, query, doc, CANDIDATES, model)]
+        return _hits(conn, fuse([words, vectors])[:limit], query)
+    finally:
+        if close:
+            conn.close()
