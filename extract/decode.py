@@ -4,6 +4,10 @@ A strict try-decode cascade, not a statistical guess: valid UTF-8 is UTF-8; othe
 Japanese codec that decodes the bytes without error is a candidate and the one whose text
 looks most like Japanese (kana and Japanese punctuation) wins. Line endings become ``\\n``.
 
+Known limit: text made only of half-width katakana and ASCII (no kana, no kanji from a real
+document) is ambiguous between CP932 and EUC-JP and may be misread; real documents always hold
+hiragana or punctuation, which settles it.
+
 Reported encodings (``Source.encoding``): ``utf-8``, ``utf-8-sig``, ``cp932``, ``euc-jp``,
 plus ``euc-jis-2004`` (EUC-JP with NEC/JIS X 0213 extras such as ①) and ``iso-2022-jp``.
 """

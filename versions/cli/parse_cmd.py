@@ -122,11 +122,21 @@ def tree_lines(doc: ParsedDocument) -> Iterator[str]:
     yield ""
     for node, depth in _with_depth(doc.nodes):
         yield f"{INDENT * depth}{_heading(node)}"
-    if doc.diagnostics:
+    yield from _diagnostic_lines(doc)
+
+
+def _diagnostic_lines(doc: ParsedDocument) -> Iterator[str]:
+    """Warnings and errors in full; info notes only counted (they are in the JSON)."""
+    shown = [d for d in doc.diagnostics if d.level != "info"]
+    notes = len(doc.diagnostics) - len(shown)
+    if shown:
         yield ""
-        yield f"{len(doc.diagnostics)} diagnostics:"
-        for d in doc.diagnostics:
+        yield f"{len(shown)} warnings and errors:"
+        for d in shown:
             yield f"{INDENT}line {d.line}: {d.level}: {d.code}: {d.message}"
+    if notes:
+        yield ""
+        yield f"{notes} info notes (see --format json)"
 
 
 def _with_depth(nodes: list[Node]) -> Iterator[tuple[Node, int]]:
