@@ -563,6 +563,8 @@ def build(
         with contextlib.closing(sqlite_utils.Database(db_path)) as db:
             result = summary(db)
         return BuildResult(db_path, True, time.perf_counter() - started, {**result, "parsed": 0})
+    if not db_path.parent.is_dir():
+        raise BuildError(f"{db_path}: folder {db_path.parent} does not exist")
     tmp = db_path.with_name(db_path.name + ".tmp")
     tmp.unlink(missing_ok=True)
     ctx = BuildContext(corpus, sqlite_utils.Database(tmp), documents, hashes, parser)
@@ -598,7 +600,12 @@ def _run(ctx: BuildContext, db_path: Path, previous: dict[str, str], fp: str) ->
     }
     with db.conn:
         for step in STEPS:
-            step(ctx)
+            try:
+                step(ctx)
+            except (BuildError, InputError, CorpusError):
+                raise
+            except Exception as exc:  # a bug in a step: one message, no traceback for users
+                raise BuildError(f"build step {step.__name__} failed: {exc!r}") from exc
     if ctx.has_previous:
         db.execute("detach database prev")
     db.execute("analyze")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,8 +32,8 @@ def run_build(corpus: Path, db: Path, force: bool = False, quiet: bool = False) 
         click.echo(f"yakkan build: {exc}", err=True)
         click.echo(f"yakkan build: failed; {db} was left unchanged", err=True)
         raise SystemExit(1) from None
-    except OSError as exc:
-        click.echo(f"yakkan build: {exc}", err=True)
+    except (OSError, sqlite3.Error) as exc:
+        click.echo(f"yakkan build: {db}: {exc}", err=True)
         raise SystemExit(1) from None
 
 
