@@ -53,8 +53,9 @@ def resolve_across(
         pending = {(r.source, r.line, r.column): r for r in doc.references if r.kind == "external"}
         if not pending:
             continue
+        sources = {src for src, _, _ in pending}
         for node in doc.nodes:
-            if not any(src == node.id for src, _, _ in pending):
+            if node.id not in sources:
                 continue
             for cit in find_citations(node):
                 ref = pending.get((node.id, *position(node, cit.start)))
