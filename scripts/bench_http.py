@@ -11,6 +11,7 @@ a free port, warms up, then requests each kind of URL --rounds times, one reques
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import socket
 import sqlite3
@@ -116,7 +117,10 @@ def main() -> None:
         conn = sqlite3.connect(args.db)
         nodes = conn.execute("select count(*) from nodes").fetchone()[0]
         versions = conn.execute("select count(*) from versions").fetchone()[0]
-        print(f"{args.db}: {size:.0f} MB, {versions} versions, {nodes:,} nodes")
+        print(
+            f"{args.db}: {size:.0f} MB, {versions} versions, {nodes:,} nodes; "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
         print(f"{'request':32} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for label, paths in plan.items():
             times = []
