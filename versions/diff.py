@@ -282,8 +282,7 @@ def own_text(doc: ParsedDocument, node_id: str) -> str:
     if n is None:
         return ""
     if n.kind in ("article", "appendix", "supplement") or n.kind in STRUCTURAL:
-        head = f"（{n.caption}）" if n.caption else ""
-        return (head + ("\n" + n.text.strip() if n.text.strip() else "")).strip()
+        return n.text.strip()  # the caption is part of the label (第20条（契約者による解約）)
     return n.text.strip()
 
 

@@ -44,10 +44,11 @@ def sides(change: Change) -> tuple[Cell, Cell]:
     """(new cell, old cell) of one row, changed words marked as underlined segments."""
     new_label, old_label = change.new_label or "", change.old_label or ""
     if change.type == "added":
-        # the whole clause is new: its text starts with its own heading
-        return Cell("", [(change.new_text, True)]), Cell("", [(ADDED_MARK, False)])
+        body = _without_heading(change.new_text, new_label)
+        return Cell(new_label, [(body, True)]), Cell("", [(ADDED_MARK, False)])
     if change.type == "deleted" and not change.new:
-        return Cell("", [(DELETED_MARK, False)]), Cell("", [(change.old_text, True)])
+        body = _without_heading(change.old_text, old_label)
+        return Cell("", [(DELETED_MARK, False)]), Cell(old_label, [(body, True)])
     if not change.edits:  # renumbered or moved with the same words
         return Cell(new_label, [(change.new_text, False)]), Cell(
             old_label, [(change.old_text, False)]
@@ -60,6 +61,14 @@ def sides(change: Change) -> tuple[Cell, Cell]:
         if e.old:
             old.append((e.old, e.op != "equal"))
     return Cell(new_label, new), Cell(old_label, old)
+
+
+def _without_heading(text: str, label: str) -> str:
+    """A whole added/deleted clause's text without its first line when that is the label."""
+    first, _, rest = text.partition("\n")
+    if "".join(first.split()) == "".join(label.split()):
+        return rest
+    return text
 
 
 def rows(cmp: Comparison, old_first: bool = False) -> list[tuple[Cell, Cell] | None]:
@@ -107,7 +116,8 @@ def _html_segments(cell: Cell) -> str:
         parts.append(f"<u>{t}</u>" if under and text.strip() else t)
     body = "".join(parts)
     if cell.label:
-        return f"<strong>{html.escape(cell.label)}</strong><br>{body}"
+        head = f"<strong>{html.escape(cell.label)}</strong>"
+        return f"{head}<br>{body}" if body else head
     return body
 
 
