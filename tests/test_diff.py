@@ -9,6 +9,8 @@ from pathlib import Path
 import docx
 import openpyxl
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from versions.cli import main
 from versions.diff import inline_diff
@@ -22,8 +24,7 @@ def test_inline_diff_is_word_level_and_ignores_layout() -> None:
     assert changed == [("6", "3")]
     assert inline_diff("解約希\n望日の 5 営業日前", "解約希望日の5営業日前")[0].op == "equal"
     edits = inline_diff("大阪地方裁判所を第一審", "大阪地方裁判所又は大阪簡易裁判所を第一審")
-    inserted = [e.new for e in edits if e.op == "insert"]
-    assert len(inserted) == 1 and len(inserted[0]) == len("又は大阪簡易裁判所")
+    assert [e.new for e in edits if e.op == "insert"] == ["又は大阪簡易裁判所"]
     assert "".join(e.new for e in edits) == "大阪地方裁判所又は大阪簡易裁判所を第一審"
     old = "".join(e.old for e in edits)
     assert old == "大阪地方裁判所を第一審"
@@ -114,3 +115,17 @@ def test_docx_has_underlined_runs(tmp_path: Path) -> None:
 def test_bad_spec_exits_2() -> None:
     result = CliRunner().invoke(main, ["diff", "nosuch@2020-01-01", "x.txt"])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@given(
+    st.lists(st.sampled_from(["当社", "は", "契約者", "の", "規定", "に", "基づき", " ", "\n"])),
+    st.lists(st.sampled_from(["当社", "は", "契約者", "の", "規定", "に", "基づき", "又は"])),
+)
+@settings(max_examples=60, deadline=None)
+def test_inline_diff_gives_both_texts_back(a: list[str], b: list[str]) -> None:
+    old, new = "".join(a), "".join(b)
+    edits = inline_diff(old, new)
+    assert "".join(e.old for e in edits) == old
+    assert "".join(e.new for e in edits) == new
+    assert all(e.old == "" for e in edits if e.op == "insert")
+    assert all(e.new == "" for e in edits if e.op == "delete")

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from extract.model import Node, ParsedDocument
 from versions.align import STRUCTURAL, Alignment, Match, align
@@ -69,9 +70,11 @@ def _tokens(text: str) -> tuple[list[str], list[int]]:
 def inline_diff(old: str, new: str) -> list[Edit]:
     """Word-level edits turning ``old`` into ``new``; joining each side gives the input back."""
     if not old.strip() or not new.strip():  # nothing to line up: one insert or delete
-        if not old and not new:
-            return []
-        return [Edit("insert" if not old.strip() else "delete", old, new)]
+        if not old.strip() and not new.strip():
+            return [Edit("equal", old, new)] if old or new else []
+        if not old.strip():
+            return ([Edit("equal", old, "")] if old else []) + [Edit("insert", "", new)]
+        return [Edit("delete", old, "")] + ([Edit("equal", "", new)] if new else [])
     ow, os_ = _tokens(old)
     nw, ns = _tokens(new)
 
@@ -82,13 +85,43 @@ def inline_diff(old: str, new: str) -> list[Edit]:
 
     matcher = difflib.SequenceMatcher(None, ow, nw, autojunk=False)
     edits: list[Edit] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _slide(matcher.get_opcodes(), ow, nw):
         o = old[cut(os_, old, i1) : cut(os_, old, i2)]
         n = new[cut(ns, new, j1) : cut(ns, new, j2)]
-        edits.append(Edit(tag, o, n))
+        edits.append(Edit(cast(Op, tag), o, n))
     if not edits and (old or new):
         edits.append(Edit("equal" if old == new else "replace", old, new))
     return _tidy(edits)
+
+
+Opcode = tuple[str, int, int, int, int]
+
+
+def _slide(ops: Sequence[Opcode], ow: list[str], nw: list[str]) -> list[Opcode]:
+    """Move pure insertions and deletions right while the text allows it.
+
+    difflib may report 「大阪地方[裁判所又は大阪簡易]裁判所を」; the same edit read the way an
+    amendment is written is 「大阪地方裁判所[又は大阪簡易裁判所]を」. Japanese attaches particles
+    and conjunctions after what they join, so the rightmost equivalent position reads best.
+    """
+    out: list[list[Any]] = [["equal", 0, 0, 0, 0], *(list(op) for op in ops)]
+    for k in range(1, len(out) - 1):
+        op, prev, nxt = out[k], out[k - 1], out[k + 1]
+        if op[0] not in ("insert", "delete") or nxt[0] != "equal" or prev[0] != "equal":
+            continue
+        while nxt[2] > nxt[1]:  # the following equal run is not empty
+            moved = nw[op[3]] == nw[op[4]] if op[0] == "insert" else ow[op[1]] == ow[op[2]]
+            if not moved:
+                break
+            for i in range(1, 5):
+                op[i] += 1
+            nxt[1], nxt[3] = nxt[1] + 1, nxt[3] + 1
+            prev[2], prev[4] = prev[2] + 1, prev[4] + 1
+    return [
+        (str(t), int(a), int(b), int(c), int(d))
+        for t, a, b, c, d in out
+        if not (t == "equal" and a == b and c == d)
+    ]
 
 
 def _tidy(edits: list[Edit]) -> list[Edit]:
