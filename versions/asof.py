@@ -101,10 +101,21 @@ class AsOfResult:
     pending: dict[str, str] = field(default_factory=dict)  # node id -> later effective date
 
 
+def effective_of(v: VersionEntry) -> str | None:
+    """document.toml's effective date, else the latest 附則 date in the text."""
+    return v.effective or effective_date_of(parse_entry(v).supplements)
+
+
 def version_on(doc: DocumentEntry, date: str) -> VersionEntry:
-    in_force = [v for v in doc.versions if v.effective and v.effective <= date]
+    dated = [(d, v) for v in doc.versions if (d := effective_of(v))]
+    if not dated:
+        raise BeforeFirstVersion(
+            f"{doc.id}: no version has an effective date (give effective = \"YYYY-MM-DD\" in "
+            f"{doc.folder / 'document.toml'}, or the text needs a 附則 with one)"
+        )
+    in_force = [v for d, v in sorted(dated, key=lambda x: x[0]) if d <= date]
     if not in_force:
-        first = doc.versions[0].effective or doc.versions[0].file.name
+        first = min(d for d, _ in dated)
         raise BeforeFirstVersion(
             f"{doc.id}: no version in force on {date}; the first known version took effect on "
             f"{first}"
