@@ -77,3 +77,26 @@ def test_not_a_repository(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "not a git repository" in result.output
     assert "Traceback" not in result.output
+
+
+def test_build_keeps_commit_metadata_and_aligns(repo: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from versions.build import build
+
+    corpus = tmp_path / "corpus"
+    args = ["import-git", str(repo), "terms/kiyaku.txt", "--doc", "kiyaku", "--corpus", str(corpus)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    db = tmp_path / "k.db"
+    build(corpus, db)
+    conn = sqlite3.connect(db)
+    rows = conn.execute(
+        "select id, commit_sha, commit_author from versions order by ord"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["kiyaku@2021-03-01", "kiyaku@2021-05-11", "kiyaku@2023-12-01"]
+    assert all(len(r[1]) == 40 and r[2] == "Legal Team <legal@example.com>" for r in rows)
+    renumbered = conn.execute(
+        "select old_node, new_node from clause_alignments where type = 'renumbered' "
+        "and old_version = 'kiyaku@2021-05-11' and level = 0 order by old_node"
+    ).fetchall()
+    assert ("art_44", "art_45") in renumbered and ("art_51", "art_52") in renumbered
