@@ -194,7 +194,13 @@ def snippet(text: str, query: str, width: int = 60, mark: tuple[str, str] | None
     """A window of ``text`` around the first match, matches wrapped in ``mark`` (plain text)."""
     open_, close = mark or (MARK_OPEN, MARK_CLOSE)
     text = text or ""
-    spans = match_spans(text, query)
+    first = _literal_match(text, query)
+    if first is not None and len(text) > 3 * width:
+        # Long text with the query printed as typed: tokenize only a window around it.
+        lo = max(0, first - width)
+        spans = [(s + lo, e + lo) for s, e in match_spans(text[lo : first + 2 * width], query)]
+    else:
+        spans = match_spans(text, query)
     start = max(0, spans[0][0] - width // 3) if spans else 0
     end = min(len(text), start + width)
     out, pos = [], start
@@ -206,6 +212,12 @@ def snippet(text: str, query: str, width: int = 60, mark: tuple[str, str] | None
         pos = e
     out.append(text[pos:end])
     return ("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) else "")
+
+
+def _literal_match(text: str, query: str) -> int | None:
+    """Offset of the first query term found as printed in ``text``, if any."""
+    found = [i for t in terms(query) if (i := text.find(t)) >= 0]
+    return min(found) if found else None
 
 
 def marked_html(value: str) -> str:
@@ -295,7 +307,10 @@ order by top.rank, n.seq
 """
 
 TRIGRAM_SQL = """
-with m as (select rowid, rank from nodes_trigram where nodes_trigram match :expr)
+with m as (
+  select rowid, rank from nodes_trigram
+  where nodes_trigram match :expr and rowid between :lo and :hi order by rank limit :cap
+)
 select n.key, n.version_id, n.doc_id, n.node_id, n.kind, n.label, n.caption, n.text, n.path,
        n.chapter_id, n.article_id, m.rank
 from m join nodes n on n.seq = m.rowid join versions v on v.id = n.version_id
@@ -351,8 +366,12 @@ def fulltext(
             params = {"expr": expr, "limit": fetch, "chapter": chapter}
             rows = conn.execute(WORDS_SQL, params).fetchall()[:limit]
         if tri_expr and len(rows) < limit:
+            lo, hi = _seq_range(conn, doc, version, all_versions)
             params = {
                 "expr": tri_expr,
+                "lo": lo,
+                "hi": hi,
+                "cap": limit * 50,
                 "all_versions": int(all_versions or version is not None),
                 "version": version,
                 "doc": doc,
@@ -367,6 +386,26 @@ def fulltext(
         if close:
             conn.close()
     return [_hit(row, query) for row in rows]
+
+
+def _seq_range(
+    conn: sqlite3.Connection, doc: str | None, version: str | None, all_versions: bool
+) -> tuple[int, int]:
+    """The nodes.seq range a filter allows: a version's (and a document's) nodes are contiguous."""
+    if version:
+        sql, arg = "select min(seq), max(seq) from nodes where version_id = ?", version
+    elif doc and not all_versions:
+        sql = (
+            "select min(n.seq), max(n.seq) from nodes n "
+            "join documents d on n.version_id = d.latest_version_id where d.id = ?"
+        )
+        arg = doc
+    elif doc:
+        sql, arg = "select min(seq), max(seq) from nodes where doc_id = ?", doc
+    else:
+        return 0, 2**62
+    lo, hi = conn.execute(sql, [arg]).fetchone()
+    return (lo, hi) if lo is not None else (1, 0)
 
 
 def _hit(row: tuple[Any, ...], query: str) -> Hit:

@@ -15,6 +15,7 @@ by ``versions.search.marked_html`` which escapes first.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import re
 import sys
@@ -220,7 +221,12 @@ async def document(datasette: Any, request: Any) -> Response:
         return await _not_found(datasette, request, error)
     vid = version["id"]
     doc = await _one(db, "select * from documents where id = ?", [version["doc_id"]])
-    nodes = await _rows(db, "select * from nodes where version_id = ? order by ord", [vid])
+    nodes = await _rows(
+        db,
+        "select node_id, kind, num, label, caption, text, depth from nodes "
+        "where version_id = ? order by ord",
+        [vid],
+    )
     targets = await _rows(
         db, "select target, effective from amendment_targets where version_id = ?", [vid]
     )
@@ -228,8 +234,9 @@ async def document(datasette: Any, request: Any) -> Response:
     if "clause_validity" in await db.table_names():  # per-clause dates from versions over time
         pending = await _rows(
             db,
-            "select node_id, valid_from from clause_validity where version_id = ? and pending = 1",
-            [vid],
+            "select node_id, valid_from from clause_validity "
+            "where key between ? and ? and pending = 1",  # key range: the primary key index
+            [vid + "/", vid + "/\U0010ffff"],
         )
         own_dates.update({r["node_id"]: r["valid_from"] for r in pending})
     others = await _rows(db, "select * from versions where doc_id = ? order by ord", [doc["id"]])
@@ -244,14 +251,47 @@ async def document(datasette: Any, request: Any) -> Response:
         {
             "doc": doc,
             "version": version,
-            "nodes": nodes,
-            "own_dates": own_dates,
+            "outline": outline_html(vid, nodes, own_dates),
             "versions": others,
             "amendments": amendments,
             "asof": asof if _DATE.match(asof) else None,
             "database": db.name,
         },
     )
+
+
+_HEADINGS = ("chapter", "section", "subsection")
+
+
+def outline_html(version_id: str, nodes: list[Any], own_dates: dict[str, str]) -> Markup:
+    """The clause tree as a list with anchors; every value from the document is escaped.
+
+    Built in Python rather than in the (async) template: a statute has thousands of nodes.
+    """
+    esc = html.escape
+    out = ['<ul class="outline">']
+    for n in nodes:
+        nid = esc(n["node_id"])
+        caption = n["caption"]
+        if caption:
+            caption = f" {caption}" if n["kind"] in _HEADINGS else f"（{caption}）"
+        date = own_dates.get(n["node_id"])
+        out.append(
+            f'<li id="{nid}" class="{esc(n["kind"])}" style="margin-left: {n["depth"] * 1.4}em">'
+            f'<a class="label" href="/-/yakkan/clause/{esc(version_id)}/{nid}" title="{nid}">'
+            f"{esc(n['label'] or n['num'] or '•')}</a>"
+            + (f'<span class="caption">{esc(caption)}</span>' if caption else "")
+            + (
+                f' <span class="badge" title="this provision has its own effective date">'
+                f"effective {esc(date)}</span>"
+                if date
+                else ""
+            )
+            + (f' <span class="text">{esc(n["text"])}</span>' if n["text"] else "")
+            + f' <a class="muted" href="#{nid}" aria-label="anchor">¶</a></li>'
+        )
+    out.append("</ul>")
+    return Markup("\n".join(out))
 
 
 async def clause(datasette: Any, request: Any) -> Response:
