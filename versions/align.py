@@ -384,14 +384,11 @@ def _best_container(part: Unit, wholes: Iterable[Unit]) -> Unit | None:
 
 def _classify(o: Unit, n: Unit, parent_map: dict[str, str], score: float) -> Match:
     changed = o.own != n.own
-    if n.level == 0 or o.level == 0:
-        moved = False
-    else:
+    if n.level == 0 or o.level == 0:  # top-level units: their number is their identity
+        moved, renumbered = False, o.id != n.id
+    else:  # inside an article: relative to where the parent went
         moved = parent_map.get(o.node.parent or "") != n.node.parent
-    renumbered = expected_id(o.node, parent_map) != n.id
-    if o.node.kind == "article" or n.level == 0:
-        renumbered = o.id != n.id and o.node.kind not in STRUCTURAL
-        renumbered = renumbered or (o.node.kind in STRUCTURAL and o.id != n.id)
+        renumbered = expected_id(o.node, parent_map) != n.id
     kind: MatchType
     if is_deleted_marker(n.node) and not is_deleted_marker(o.node):
         kind = "deleted"
