@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,9 +105,18 @@ class ImportResult:
 
 
 def import_versions(
-    repo_path: Path, path: str, doc_id: str, corpus: Path, title: str | None = None
+    repo_path: Path,
+    path: str,
+    doc_id: str,
+    corpus: Path,
+    title: str | None = None,
+    progress: Callable[[list[GitVersion]], AbstractContextManager[Iterable[GitVersion]]]
+    | None = None,
 ) -> ImportResult:
-    """Write every git version of ``path`` into ``corpus/<doc_id>/``; idempotent."""
+    """Write every git version of ``path`` into ``corpus/<doc_id>/``; idempotent.
+
+    ``progress`` wraps the list of commits (e.g. click.progressbar) while they are parsed.
+    """
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", doc_id):
         raise CorpusError(f"{doc_id!r}: a document id is ASCII letters, digits, '.', '_', '-'")
     versions = file_versions(repo_path, path)
@@ -127,33 +138,48 @@ def import_versions(
         ]
     result = ImportResult([], 0)
     suffix = Path(path).suffix or ".txt"
-    for v in versions:
-        if v.sha in known:
-            result.skipped += 1
-            continue
-        effective, why = effective_of(v)
-        name = f"{effective}{suffix}"
-        n = 2
-        while name in names or (folder / name).exists():
-            name = f"{effective}_{n}{suffix}"
-            n += 1
-        (folder / name).write_bytes(v.data)
-        names.add(name)
-        result.added.append(name)
-        lines += [
-            "",
-            "[[versions]]",
-            f"file = {_toml_str(name)}",
-            f"effective = {_toml_str(effective)}  # {why}",
-            f"label = {_toml_str(v.message.splitlines()[0] if v.message else v.sha[:10])}",
-            f"origin = {_toml_str(f'git {repo_path.resolve()} {v.path} @ {v.sha[:12]}')}",
-            "constructed = false",
-            f"commit_sha = {_toml_str(v.sha)}",
-            f"commit_date = {_toml_str(v.date)}",
-            f"commit_author = {_toml_str(v.author)}",
-            f"commit_message = {_toml_str(v.message)}",
-        ]
+    with (progress or nullcontext)(versions) as items:
+        for v in items:
+            _add(v, known, names, folder, suffix, repo_path, lines, result)
     if lines:
         with toml.open("a", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
     return result
+
+
+def _add(
+    v: GitVersion,
+    known: set[str],
+    names: set[str],
+    folder: Path,
+    suffix: str,
+    repo_path: Path,
+    lines: list[str],
+    result: ImportResult,
+) -> None:
+    """Write one commit's text and its [[versions]] entry (unless already imported)."""
+    if v.sha in known:
+        result.skipped += 1
+        return
+    effective, why = effective_of(v)
+    name = f"{effective}{suffix}"
+    n = 2
+    while name in names or (folder / name).exists():
+        name = f"{effective}_{n}{suffix}"
+        n += 1
+    (folder / name).write_bytes(v.data)
+    names.add(name)
+    result.added.append(name)
+    lines += [
+        "",
+        "[[versions]]",
+        f"file = {_toml_str(name)}",
+        f"effective = {_toml_str(effective)}  # {why}",
+        f"label = {_toml_str(v.message.splitlines()[0] if v.message else v.sha[:10])}",
+        f"origin = {_toml_str(f'git {repo_path.resolve()} {v.path} @ {v.sha[:12]}')}",
+        "constructed = false",
+        f"commit_sha = {_toml_str(v.sha)}",
+        f"commit_date = {_toml_str(v.date)}",
+        f"commit_author = {_toml_str(v.author)}",
+        f"commit_message = {_toml_str(v.message)}",
+    ]

@@ -38,7 +38,14 @@ def import_git(repo: Path, path: str, doc_id: str, title: str | None, corpus: Pa
     from versions.gitsource import import_versions
 
     try:
-        result = import_versions(repo, path, doc_id, corpus, title)
+        result = import_versions(
+            repo,
+            path,
+            doc_id,
+            corpus,
+            title,
+            progress=lambda items: click.progressbar(items, label="Importing", file=sys.stderr),
+        )
     except (InputError, CorpusError) as exc:
         click.echo(f"yakkan: {exc}", err=True)
         sys.exit(2)
