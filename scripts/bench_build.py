@@ -71,7 +71,7 @@ def main() -> None:
         ("forced rebuild (caches)", cached),
         ("rebuild after one change", changed),
     ]:
-        print(f"{label:26}{wall:9.2f}{cpu:9.2f}")
+        print(f"{label:26}{wall:9.3f}{cpu:9.3f}")
     print(f"database size: {size / 1e6:.1f} MB; load average {os.getloadavg()[0]:.1f}")
 
 
