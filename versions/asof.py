@@ -110,7 +110,7 @@ def version_on(doc: DocumentEntry, date: str) -> VersionEntry:
     dated = [(d, v) for v in doc.versions if (d := effective_of(v))]
     if not dated:
         raise BeforeFirstVersion(
-            f"{doc.id}: no version has an effective date (give effective = \"YYYY-MM-DD\" in "
+            f'{doc.id}: no version has an effective date (give effective = "YYYY-MM-DD" in '
             f"{doc.folder / 'document.toml'}, or the text needs a 附則 with one)"
         )
     in_force = [v for d, v in sorted(dated, key=lambda x: x[0]) if d <= date]
