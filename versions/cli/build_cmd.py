@@ -37,19 +37,25 @@ def run_build(corpus: Path, db: Path, force: bool = False, quiet: bool = False) 
         raise SystemExit(1) from None
 
 
+def problems(result: BuildResult) -> int:
+    """Errors, warnings and unresolved references: what a reviewer should look at."""
+    s = result.summary
+    return int(s["diagnostics"]["error"] + s["diagnostics"]["warning"] + s["broken_references"])
+
+
 def describe(result: BuildResult) -> str:
     s = result.summary
     d = s["diagnostics"]
     head = "up to date" if result.up_to_date else f"built in {result.seconds:.1f} s"
     parsed = "" if result.up_to_date else f" ({s['parsed']} parsed, {s['reused']} unchanged)"
-    problems = d["error"] + d["warning"] + s["broken_references"]
+    total = problems(result)
     return (
         f"{result.db}: {head}\n"
         f"  {s['documents']} documents, {s['versions']} versions{parsed}\n"
         f"  {s['nodes']:,} clauses ({s['articles']:,} articles), {s['amendments']} amendments, "
         f"{s['definitions']} definitions\n"
         f"  {s['references']:,} references ({s['broken_references']} not resolved)\n"
-        f"  {problems} problems ({d['error']} errors, {d['warning']} warnings, "
+        f"  {total} problems ({d['error']} errors, {d['warning']} warnings, "
         f"{s['broken_references']} unresolved references); {d['info']} notes"
     )
 
@@ -93,6 +99,7 @@ def build_cmd(corpus: Path, db: Path, force: bool, fmt: str, quiet: bool) -> Non
             "up_to_date": result.up_to_date,
             "seconds": round(result.seconds, 3),
             **result.summary,
+            "problems": problems(result),
         }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
