@@ -129,3 +129,17 @@ def test_inline_diff_gives_both_texts_back(a: list[str], b: list[str]) -> None:
     assert "".join(e.new for e in edits) == new
     assert all(e.old == "" for e in edits if e.op == "insert")
     assert all(e.new == "" for e in edits if e.op == "delete")
+
+
+def test_statute_wording_changes_are_word_edits() -> None:
+    """消費者契約法 2015 → 2025 (laws README): かんがみ → 鑑み, 禁錮 → 拘禁刑, 第四条 grows."""
+    data = _json(["shohisha-keiyaku-ho@2015-12-01", "shohisha-keiyaku-ho@2025-06-01"])
+    edits = {
+        (e["old"], e["new"]) for c in data["changes"] for e in c["edits"] if e["op"] == "replace"
+    }
+    assert ("かんがみ", "鑑み") in edits and ("禁錮", "拘禁刑") in edits
+    moves = {(c["old"], c["new"]) for c in data["changes"] if c["type"] == "renumbered"}
+    assert ("art_4__para_4", "art_4__para_5") in moves  # a paragraph inserted before it
+    added = {c["new"] for c in data["changes"] if c["type"] == "added"}
+    assert {"art_6-2", "art_8-2", "art_8-3", "art_12-3"} <= added
+    assert {f"art_4__para_3__item_{i}" for i in range(3, 11)} <= added  # 2 → 10 items
