@@ -122,3 +122,9 @@ def test_snippet_escapes_document_text() -> None:
     html = search.marked_html(search.snippet(text, "解約", width=200))
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<mark>解約</mark>" in html
+
+
+def test_chapter_filter_without_document(kb: Path, conn: sqlite3.Connection) -> None:
+    hits = search.fulltext(kb, "料金", chapter="chp_6", limit=30)
+    assert hits and {h.chapter_id for h in hits} == {"chp_6"}
+    assert len({h.doc_id for h in hits}) > 1  # every document's 第6章

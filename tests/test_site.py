@@ -12,6 +12,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
+from versions import search
 from versions.build import ROOT, build
 from versions.corpus import DEFAULT_CORPUS, load_corpus
 
@@ -83,6 +84,8 @@ def test_query_search(ds: Datasette, conn: sqlite3.Connection) -> None:
     assert all(r["url"].startswith("/-/yakkan/clause/") for r in found)
     only = rows(ds, "search", q="解約", doc="toreru-camera")
     assert only and {r["doc_id"] for r in only} == {"toreru-camera"}
+    articles = rows(ds, "search", q="解約", doc="", kind="article")
+    assert articles and {r["kind"] for r in articles} == {"article"}
     html = get(ds, "/yakkan/search?q=解約&doc=toreru-camera")
     assert "<mark>解約</mark>" in html
 
@@ -247,7 +250,7 @@ def test_clause_page_defined_terms(ds: Datasette, conn: sqlite3.Connection) -> N
     assert row["term"] in get(ds, f"/-/yakkan/clause/{version}/{node}")
 
 
-def test_search_page(ds: Datasette, conn: sqlite3.Connection) -> None:
+def test_search_page(ds: Datasette, conn: sqlite3.Connection, kb: Path) -> None:
     html = get(ds, "/-/yakkan/search?q=解約&doc=toreru-camera")
     expected = conn.execute(
         "select n.version_id, n.node_id from nodes n join versions v on v.id = n.version_id "
@@ -258,6 +261,15 @@ def test_search_page(ds: Datasette, conn: sqlite3.Connection) -> None:
         assert f'href="/-/yakkan/clause/{r["version_id"]}/{r["node_id"]}"' in html
     assert "<mark>解約</mark>" in html
     assert "results for" not in get(ds, "/-/yakkan/search")
+    chapter = conn.execute(
+        "select chapter_id from nodes n join versions v on v.id = n.version_id and v.latest = 1 "
+        "where n.doc_id = 'toreru-camera' and n.caption like '%解約%' limit 1"
+    ).fetchone()[0]
+    html = get(ds, f"/-/yakkan/search?q=解約&doc=toreru-camera&chapter={chapter}")
+    assert f'<option value="{chapter}" selected>' in html
+    assert html.count('class="hit"') == len(
+        search.fulltext(kb, "解約", doc="toreru-camera", chapter=chapter, limit=50)
+    )
 
 
 def test_column_descriptions(ds: Datasette) -> None:

@@ -81,8 +81,8 @@ with words as (
   where (:doc = '' or e.doc_id = :doc)
   order by r limit 100
 ), fused as (
-  select seq, sum(1.0 / (60 + r)) as score
-  from (select seq, r from words union all select seq, r from near) group by seq
+  select seq, sum(w / (10 + r)) as score
+  from (select seq, r, 1.0 as w from words union all select seq, r, 2.0 from near) group by seq
 )
 select n.doc_id, n.path,
        substr(coalesce(nullif(n.text, ''), n.caption), 1, 160) as text,
@@ -106,7 +106,8 @@ QUERIES = {
         "description": (
             "Questions in your own words (料金を払い忘れたらどうなる？): clauses sharing the "
             "question's words (bm25) and clauses nearest in meaning (embeddings), fused by "
-            "reciprocal rank. Latest versions; leave doc empty for every document."
+            "reciprocal rank (meaning counts twice). Latest versions; leave doc empty for "
+            "every document."
         ),
         "sql": HYBRID_SQL.strip(),
     },

@@ -48,12 +48,13 @@ def _match(q: str | None) -> str:
     return search.match_expression(q or "") or search.NO_MATCH
 
 
-def _match_latest(q: str | None, doc: str | None) -> str:
-    """Words of ``q`` in the latest versions (of ``doc`` when given)."""
+def _match_latest(q: str | None, doc: str | None, kind: str | None = None) -> str:
+    """Words of ``q`` in the latest versions (of ``doc``, of ``kind`` when given)."""
     words = search.match_expression(q or "")
     if not words:
         return search.NO_MATCH
-    return f"({words}) AND " + search.filter_expression(latest=True, doc=doc or None)
+    filters = search.filter_expression(latest=True, doc=doc or None, kind=kind or None)
+    return f"({words}) AND {filters}"
 
 
 def _trigram(q: str | None) -> str:
@@ -68,6 +69,7 @@ def _snippet(text: str | None, q: str | None) -> str:
 def prepare_connection(conn: Any) -> None:
     conn.create_function("yakkan_match", 1, _match, deterministic=True)
     conn.create_function("yakkan_match", 2, _match_latest, deterministic=True)
+    conn.create_function("yakkan_match", 3, _match_latest, deterministic=True)
     conn.create_function("yakkan_trigram", 1, _trigram, deterministic=True)
     conn.create_function("yakkan_snippet", 2, _snippet, deterministic=True)
     conn.create_function("yakkan_words", 1, search.index_words, deterministic=True)
@@ -472,7 +474,20 @@ async def search_page(datasette: Any, request: Any) -> Response:
 
         hits = await db.execute_fn(run)
     documents = await _rows(db, "select id, title from documents order by id")
-    results = [{"hit": h, "snippet": Markup(h.snippet_html)} for h in hits]
+    titles = {d["id"]: d["title"] for d in documents}
+    chapters = []
+    if doc:  # chapters of the document's latest version, for the chapter filter
+        chapters = await _rows(
+            db,
+            """select n.node_id, n.label, n.caption from nodes n
+               join documents d on n.version_id = d.latest_version_id
+               where d.id = ? and n.kind = 'chapter' order by n.ord""",
+            [doc],
+        )
+    results = [
+        {"hit": h, "snippet": Markup(h.snippet_html), "title": titles.get(h.doc_id, h.doc_id)}
+        for h in hits
+    ]
     return await _render(
         datasette,
         request,
@@ -484,6 +499,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
             "chapter": chapter,
             "all": every,
             "kinds": KINDS,
+            "chapters": chapters,
             "documents": documents,
             "results": results,
             "database": db.name,
