@@ -174,8 +174,16 @@ def match_spans(text: str, query: str) -> list[tuple[int, int]]:
     """Character spans of ``text`` that the query matches (words and substrings), merged."""
     if not text:
         return []
-    wanted = {w for t in terms(query) for mode in (0, 1) for w in words(t, mode)}
-    spans = [(s, e) for mode in (0, 1) for w, s, e in _morphemes(text, mode) if w in wanted]
+    phrases = {tuple(ws) for t in terms(query) for mode in (0, 1) if (ws := words(t, mode))}
+    spans = []
+    for mode in (0, 1):  # runs of words equal to a query phrase (as the index matched them)
+        found = _morphemes(text, mode)
+        forms = [w for w, _, _ in found]
+        for phrase in phrases:
+            k = len(phrase)
+            for i in range(len(forms) - k + 1):
+                if forms[i] == phrase[0] and tuple(forms[i : i + k]) == phrase:
+                    spans.append((found[i][1], found[i + k - 1][2]))
     normal, index = _nfkc_map(text)
     for term in terms(query):
         term = term.lower()
