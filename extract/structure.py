@@ -332,6 +332,9 @@ class Builder:
     pending_caption: tuple[str, RawLine] | None = None
     main_articles: list[str] = field(default_factory=list)
     suppl_articles: list[str] = field(default_factory=list)
+    main_seen: set[str] = field(default_factory=set)  # main_articles as a set
+    suppl_seen: set[str] = field(default_factory=set)  # suppl_articles as a set
+    next_dup: dict[str, int] = field(default_factory=dict)  # id → next __dup_k to try
     para_count: int = 0  # paragraphs in the current article / supplement
     last_para: int = 0  # last paragraph number
     rows: dict[str, int] = field(default_factory=dict)
@@ -350,9 +353,10 @@ class Builder:
     ) -> Node:
         node_id = wanted
         if node_id in self.ids:
-            k = 2
+            k = self.next_dup.get(wanted, 2)  # resume where the last probe stopped: linear
             while f"{wanted}__dup_{k}" in self.ids:
                 k += 1
+            self.next_dup[wanted] = k + 1
             node_id = f"{wanted}__dup_{k}"
             self.diag("warning", "duplicate-id", f"{wanted} appears again", ln.line, node_id)
         self.ids.add(node_id)
@@ -434,13 +438,17 @@ class Builder:
         self.close_article()
         assert mk.num is not None
         if self.supplement is not None:
-            self.check_sequence(self.suppl_articles, mk.num, ln, "supplement article")
+            self.check_sequence(
+                self.suppl_articles, self.suppl_seen, mk.num, ln, "supplement article"
+            )
             self.suppl_articles.append(mk.num)
+            self.suppl_seen.add(mk.num)
             parent: Node | None = self.supplement
             wanted = f"{self.supplement.id}__art_{mk.num}"
         else:
-            self.check_sequence(self.main_articles, mk.num, ln, "article")
+            self.check_sequence(self.main_articles, self.main_seen, mk.num, ln, "article")
             self.main_articles.append(mk.num)
+            self.main_seen.add(mk.num)
             parent = self.division_parent()
             wanted = f"art_{mk.num}"
         if self.pending_caption and mk.caption is None:
@@ -454,14 +462,16 @@ class Builder:
         elif rest:
             self.open_paragraph(Marker("paragraph", "1", "", None, mk.start, "digit", 1), ln)
 
-    def check_sequence(self, seen: list[str], num: str, ln: RawLine, what: str) -> None:
+    def check_sequence(
+        self, seen: list[str], seen_set: set[str], num: str, ln: RawLine, what: str
+    ) -> None:
         if not seen:
             if num_key(num) != (1,) and what != "article":
                 self.diag("info", "first-number", f"{what} numbering starts at {num}", ln.line)
             return
         last = num_key(seen[-1])
         cur = num_key(num)
-        if num in seen:
+        if num in seen_set:
             self.diag(
                 "warning",
                 f"repeated-{what.replace(' ', '-')}-number",
@@ -769,6 +779,7 @@ class Builder:
         self.appendix = None
         self.suppl_count += 1
         self.suppl_articles = []
+        self.suppl_seen = set()
         node = self.new("supplement", f"suppl_{self.suppl_count}", mk, None, ln)
         self.supplement = node
         self.current = node
