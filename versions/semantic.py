@@ -28,7 +28,10 @@ import numpy as np
 from extract.japanese import tokenize
 from versions import embeddings, search
 
-RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
+RRF_K = 10  # reciprocal rank fusion constant (60 in Cormack et al.; 10 measured better here)
+VECTOR_WEIGHT = (
+    2.0  # the semantic ranking counts twice the keyword ranking (scripts/bench_retrieval.py)
+)
 CANDIDATES = 100  # ranks taken from each side before fusion
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞"}
 _STOP = {"する", "なる", "ある", "いる", "できる", "れる", "られる", "こと", "もの", "どう", "よう"}
@@ -190,8 +193,9 @@ def _read_index(conn: sqlite3.Connection) -> VectorIndex:
 
 
 def _hits(
-    conn: sqlite3.Connection, ranked: list[tuple[str, float]], query: str
+    conn: sqlite3.Connection, ranked: list[tuple[str, float]], words: str
 ) -> list[search.Hit]:
+    """Hits for ``ranked`` (key, score), in order; ``words`` are highlighted in snippets."""
     if not ranked:
         return []
     marks = ",".join("?" * len(ranked))
@@ -204,7 +208,7 @@ def _hits(
     out = []
     for key, score in ranked:
         if key in by_key:
-            hit = search._hit(by_key[key], query)
+            hit = search._hit(by_key[key], words)
             hit.score = score
             out.append(hit)
     return out
@@ -224,30 +228,33 @@ def semantic(
     try:
         index = load_index(conn)
         vector = embeddings.encode([query], model=model or index.model, query=True)[0]
-        return _hits(conn, index.top(vector, doc, limit), query)
+        return _hits(conn, index.top(vector, doc, limit), " ".join(keywords(query)))
     finally:
         if close:
             conn.close()
 
 
-def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion: score(key) = sum over rankings of 1 / (k + rank), rank from 1."""
+def fuse(
+    rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K
+) -> list[tuple[str, float]]:
+    """Weighted reciprocal rank fusion: score(key) = sum of weight / (k + rank), rank from 1."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, key in enumerate(ranking, start=1):
-            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+            scores[key] = scores.get(key, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def hybrid(
     db: Any, query: str, doc: str | None = None, limit: int = 20, model: str | None = None
 ) -> list[search.Hit]:
-    """Full-text (keywords, bm25) and semantic ranks fused by RRF; score = fused RRF score."""
+    """Keyword (bm25) and semantic ranks fused by weighted RRF; score = the fused score."""
     conn, close = search._connection(db)
     try:
         words = [h.key for h in keyword_search(conn, query, doc, CANDIDATES)]
         vectors = [h.key for h in semantic(conn, query, doc, CANDIDATES, model)]
-        return _hits(conn, fuse([words, vectors])[:limit], query)
+        fused = fuse([words, vectors], [1.0, VECTOR_WEIGHT])
+        return _hits(conn, fused[:limit], " ".join(keywords(query)))
     finally:
         if close:
             conn.close()

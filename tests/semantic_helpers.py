@@ -1,0 +1,44 @@
+"""Helpers for the semantic-search tests (tests/test_semantic*.py, tests/test_search_cmd.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from versions import build as kb
+from versions import build_embeddings, embeddings
+from versions.corpus import DEFAULT_CORPUS
+
+QUESTIONS = kb.ROOT / "scripts" / "retrieval" / "questions.jsonl"
+
+
+def build_kb(path: Path, model: str | None = None) -> Path:
+    """Build corpus/ into ``path`` with the embeddings step (default model unless ``model``)."""
+    with pytest.MonkeyPatch.context() as mp:
+        if build_embeddings.step_embeddings not in kb.STEPS:
+            steps = [*kb.STEPS[:-1], build_embeddings.step_embeddings, kb.STEPS[-1]]
+            mp.setattr(kb, "STEPS", steps)
+        if model:
+            mp.setenv(embeddings.ENV_VAR, model)
+        else:
+            mp.delenv(embeddings.ENV_VAR, raising=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        kb.build(DEFAULT_CORPUS, path)
+    return path
+
+
+def questions() -> list[dict]:
+    return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
+
+
+def require_vectors(db: Path) -> None:
+    import sqlite3
+
+    from versions import semantic
+
+    with sqlite3.connect(db) as conn:
+        if not semantic.has_vectors(conn):
+            reason = embeddings.missing_reason() or "no vectors"
+            pytest.skip(f"default embedding backend unavailable: {reason}")

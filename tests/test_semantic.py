@@ -1,0 +1,186 @@
+"""Semantic and hybrid search on the corpus knowledge base (versions/semantic.py, build step)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from semantic_helpers import build_kb, questions, require_vectors
+
+from versions import build_embeddings, embeddings, semantic
+
+# Benchmark questions (scripts/retrieval/questions.jsonl) the default model answers in its top 5.
+ANSWERED = ["toreru-08", "merec-01", "giga-04", "itk-02", "vec-01", "shohi-03", "kojin-03"]
+
+
+@pytest.fixture(scope="session")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_kb(tmp_path_factory.getbasetemp() / "semantic" / "yakkan.db")
+
+
+@pytest.fixture(scope="session")
+def vectors(kb: Path) -> Path:
+    require_vectors(kb)
+    return kb
+
+
+def by_id() -> dict[str, dict]:
+    return {q["id"]: q for q in questions()}
+
+
+def answered(node_id: str, answers: list[str]) -> bool:
+    return any(node_id == a or node_id.startswith(a + "__") for a in answers)
+
+
+# --- the benchmark data is sound ----------------------------------------------------------------
+
+
+def test_benchmark_covers_every_document(kb: Path) -> None:
+    qs = questions()
+    assert len(qs) >= 60
+    assert len({q["id"] for q in qs}) == len(qs)
+    with sqlite3.connect(kb) as conn:
+        docs = {r[0] for r in conn.execute("select id from documents")}
+    assert {q["doc"] for q in qs} == docs
+
+
+def test_benchmark_answers_exist_in_latest_versions(kb: Path) -> None:
+    with sqlite3.connect(kb) as conn:
+        for q in questions():
+            (vid,) = conn.execute(
+                "select latest_version_id from documents where id = ?", [q["doc"]]
+            ).fetchone()
+            for a in q["answers"]:
+                found = conn.execute(
+                    "select count(*) from nodes where version_id = ? and node_id = ?", [vid, a]
+                ).fetchone()[0]
+                assert found == 1, f"{q['id']}: {a} is not a node of {vid}"
+
+
+# --- semantic search ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("qid", ANSWERED)
+def test_default_model_answers_benchmark_questions(vectors: Path, qid: str) -> None:
+    q = by_id()[qid]
+    hits = semantic.semantic(vectors, q["question"], doc=q["doc"], limit=5)
+    assert len(hits) == 5
+    assert all(h.doc_id == q["doc"] for h in hits)
+    assert any(answered(h.node_id, q["answers"]) for h in hits), [h.node_id for h in hits]
+
+
+def test_semantic_scores_descend_and_cover_latest_versions_only(vectors: Path) -> None:
+    hits = semantic.semantic(vectors, "解約したいときはどうすればいい？", limit=20)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(-1.0 <= s <= 1.0001 for s in scores)
+    with sqlite3.connect(vectors) as conn:
+        latest = {r[0] for r in conn.execute("select id from versions where latest = 1")}
+    assert {h.version_id for h in hits} <= latest
+    assert len({h.doc_id for h in hits}) > 1
+
+
+def test_every_latest_clause_with_text_is_embedded(vectors: Path) -> None:
+    with sqlite3.connect(vectors) as conn:
+        missing = conn.execute(
+            "select count(*) from nodes n join versions v on v.id = n.version_id "
+            "where v.latest = 1 and (coalesce(n.text, '') <> '' or coalesce(n.caption, '') <> '') "
+            "and n.key not in (select key from embeddings)"
+        ).fetchone()[0]
+        model, dim, count = conn.execute("select model, dim, count from embedding_meta").fetchone()
+        assert model == embeddings.model_name()
+        blobs = conn.execute("select vector from embeddings limit 50").fetchall()
+    assert missing == 0
+    assert count > 3000
+    assert all(len(b) == 4 * dim for (b,) in blobs)
+
+
+# --- hybrid ------------------------------------------------------------------------------------
+
+
+def test_fuse_is_weighted_reciprocal_rank_fusion() -> None:
+    fused = dict(semantic.fuse([["a", "b", "c"], ["b", "d"]], k=60))
+    assert fused["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused["a"] == pytest.approx(1 / 61)
+    assert [k for k, _ in semantic.fuse([["a", "b", "c"], ["b", "d"]])][:2] == ["b", "a"]
+    weighted = semantic.fuse([["a", "b"], ["c", "a"]], [1.0, 2.0], k=10)
+    assert [k for k, _ in weighted] == ["a", "c", "b"]
+    assert dict(weighted)["a"] == pytest.approx(1 / 11 + 2 / 12)
+
+
+def test_hybrid_fuses_keyword_and_vector_ranks(vectors: Path) -> None:
+    q, doc = "借りているカメラをうっかり落として壊してしまった。弁償になる？", "dokodemo-merec"
+    words = [h.key for h in semantic.keyword_search(vectors, q, doc, 100)]
+    near = [h.key for h in semantic.semantic(vectors, q, doc, 100)]
+    hits = semantic.hybrid(vectors, q, doc=doc, limit=10)
+    expected = semantic.fuse([words, near], [1.0, semantic.VECTOR_WEIGHT])[:10]
+    assert [h.key for h in hits] == [k for k, _ in expected]
+    assert [h.score for h in hits] == pytest.approx([s for _, s in expected])
+    assert words and near and set(words) != set(near)
+    assert any(answered(h.node_id, ["art_46__para_1"]) for h in hits[:3])  # 第46条（滅失・毀損）
+
+
+def test_keywords_are_content_words_in_indexed_form() -> None:
+    words = semantic.keywords("料金を払い忘れたらどうなる？")
+    assert "料金" in words
+    assert not {"を", "たら", "どう", "なる", "？"} & set(words)
+    assert semantic.keywords("申し込みを取り消したい")[0] == "申込"  # folded like the index
+    assert semantic.keyword_expression("？？") is None
+
+
+def test_keyword_search_filters_by_document(kb: Path) -> None:
+    hits = semantic.keyword_search(kb, "延滞利息はいくら？", "vectant-closed-ip-smart", 10)
+    assert hits and {h.doc_id for h in hits} == {"vectant-closed-ip-smart"}
+    assert hits[0].node_id.startswith("art_30")  # 第30条（延滞利息）
+
+
+# --- similar clauses ---------------------------------------------------------------------------
+
+
+def test_nearest_prefers_other_documents() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(4, 8)).astype(np.float32)
+    matrix = np.vstack([base, base + 0.3 * rng.normal(size=(4, 8))]).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    docs = ["a"] * 4 + ["b"] * 4
+    near = build_embeddings.nearest(docs, matrix, top=5)
+    for i, row in enumerate(near):
+        others = [j for j, _ in row if docs[j] != docs[i]]
+        assert len(row) == 5 and i not in [j for j, _ in row]
+        assert [j for j, _ in row][:4] == others  # all 4 rows of the other document come first
+        assert row[0][0] == (i + 4) % 8  # its noisy twin is the nearest
+
+
+def test_clause_similar_table(vectors: Path) -> None:
+    with sqlite3.connect(vectors) as conn:
+        (key,) = conn.execute(
+            "select key from nodes n join versions v on v.id = n.version_id "
+            "where v.latest = 1 and n.doc_id = 'toreru-camera' and n.node_id = 'art_32__para_1'"
+        ).fetchone()
+        rows = conn.execute(
+            "select s.rank, s.score, n.doc_id, n.caption, n.path from clause_similar s "
+            "join nodes n on n.key = s.similar_key where s.key = ? order by s.rank",
+            [key],
+        ).fetchall()
+        per_key = conn.execute(
+            "select min(c), max(c) from (select count(*) c from clause_similar group by key)"
+        ).fetchone()
+    assert [r[0] for r in rows] == [1, 2, 3, 4, 5]
+    assert all(r[2] != "toreru-camera" for r in rows)
+    assert [r[1] for r in rows] == sorted((r[1] for r in rows), reverse=True)
+    assert sum("延滞利息" in (r[4] or "") for r in rows) >= 2  # the sibling terms' 延滞利息
+    assert per_key == (5, 5)
+
+
+def test_step_skips_with_a_notice_when_switched_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = build_kb(tmp_path / "none.db", model="none")
+    assert "semantic search skipped" in capsys.readouterr().err
+    with sqlite3.connect(db) as conn:
+        assert not semantic.has_vectors(conn)
+        assert conn.execute("select count(*) from nodes").fetchone()[0] > 3000
+    with pytest.raises(semantic.NoVectors):
+        semantic.semantic(db, "解約")

@@ -1,0 +1,109 @@
+"""The semantic parts of the Datasette site: /-/yakkan/hybrid, canned queries, SQL functions."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from datasette.app import Datasette
+from semantic_helpers import build_kb, require_vectors
+
+from versions.build import ROOT
+
+SITE = ROOT / "datasette"
+META = yaml.safe_load((SITE / "metadata.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = build_kb(tmp_path_factory.getbasetemp() / "semantic_site" / "yakkan.db")
+    require_vectors(db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def ds(kb: Path) -> Datasette:
+    return Datasette(
+        [str(kb)],
+        metadata=META,
+        template_dir=str(SITE / "templates"),
+        plugins_dir=str(SITE / "plugins"),
+    )
+
+
+def get(ds: Datasette, url: str, status: int = 200) -> Any:
+    response = asyncio.run(ds.client.get(url))
+    assert response.status_code == status, (url, response.text[:500])
+    return response
+
+
+def rows(ds: Datasette, query: str, **params: str) -> list[dict[str, Any]]:
+    qs = "&".join(f"{k}={v}" for k, v in params.items())
+    return list(get(ds, f"/yakkan/{query}.json?_shape=array&{qs}").json())
+
+
+def test_hybrid_page(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/hybrid?q=借りているカメラを壊してしまった。弁償になる？").text
+    assert "Ask in your own words" in html
+    assert '<ol class="results">' in html
+    assert "/-/yakkan/clause/dokodemo-merec@" in html and "滅失" in html
+    one_doc = get(
+        ds, "/-/yakkan/hybrid?q=解約したい&doc=vectant-closed-ip-smart&mode=semantic"
+    ).text
+    assert "vectant-closed-ip-smart@" in one_doc and "toreru-camera@" not in one_doc
+    assert 'value="semantic" checked' in one_doc
+
+
+def test_hybrid_page_escapes_the_query(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/hybrid?q=<script>alert(1)</script>").text
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_hybrid_page_empty_and_without_vectors(ds: Datasette, tmp_path: Path) -> None:
+    assert '<ol class="results">' not in get(ds, "/-/yakkan/hybrid").text
+    plain = build_kb(tmp_path / "plain.db", "none")
+    site = Datasette(
+        [str(plain)], template_dir=str(SITE / "templates"), plugins_dir=str(SITE / "plugins")
+    )
+    html = get(site, "/-/yakkan/hybrid?q=解約").text
+    assert "no clause embeddings" in html
+    queries = get(site, "/plain.json").json().get("queries", [])
+    assert "hybrid_search" not in {q["name"] for q in queries}
+
+
+def test_hybrid_search_canned_query(ds: Datasette) -> None:
+    found = rows(ds, "hybrid_search", q="契約の取消しはいつまでできる？", doc="shohisha-keiyaku-ho")
+    assert 1 <= len(found) <= 20
+    assert {r["doc_id"] for r in found} == {"shohisha-keiyaku-ho"}
+    assert found[0]["key"].endswith("/art_7__para_1")  # 第7条（取消権の行使期間等）
+    assert [r["score"] for r in found] == sorted((r["score"] for r in found), reverse=True)
+    everywhere = rows(ds, "hybrid_search", q="延滞利息", doc="")
+    assert len({r["doc_id"] for r in everywhere}) >= 3
+
+
+def test_similar_clauses_canned_query(ds: Datasette, kb: Path) -> None:
+    with sqlite3.connect(kb) as conn:
+        (key,) = conn.execute(
+            "select e.key from embeddings e join nodes n on n.key = e.key "
+            "where n.doc_id = 'gigaraku-wifi-ap' and n.caption = '延滞利息'"
+        ).fetchone()
+    found = rows(ds, "similar_clauses", key=key)
+    assert [r["rank"] for r in found] == [1, 2, 3, 4, 5]
+    assert all(r["doc_id"] != "gigaraku-wifi-ap" for r in found)
+    assert sum("延滞利息" in r["path"] for r in found) >= 2
+
+
+def test_sql_functions(ds: Datasette) -> None:
+    sql = (
+        "select yakkan_keywords('料金を払い忘れたら', '') as kw, "
+        "yakkan_cosine((select vector from embeddings limit 1), 'テスト', "
+        "(select model from embedding_meta)) as cos"
+    )
+    response = get(ds, "/yakkan.json?_shape=array&sql=" + sql).json()
+    assert '"料金"' in response[0]["kw"] and "tags : latest" in response[0]["kw"]
+    assert -1.0 <= response[0]["cos"] <= 1.0
