@@ -128,3 +128,9 @@ def test_chapter_filter_without_document(kb: Path, conn: sqlite3.Connection) -> 
     hits = search.fulltext(kb, "料金", chapter="chp_6", limit=30)
     assert hits and {h.chapter_id for h in hits} == {"chp_6"}
     assert len({h.doc_id for h in hits}) > 1  # every document's 第6章
+
+
+def test_filter_tokens_are_not_searchable(kb: Path) -> None:
+    # The tags column (latest, kind…, doc…) is for filters only.
+    assert search.fulltext(kb, "latest") == []
+    assert search.fulltext(kb, "kindarticle") == []

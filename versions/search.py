@@ -132,13 +132,16 @@ def terms(query: str) -> list[str]:
 
 
 def match_expression(query: str) -> str | None:
-    """FTS5 MATCH expression for ``nodes_words``; None when the query has no words."""
+    """FTS5 MATCH expression for ``nodes_words``; None when the query has no words.
+
+    Restricted to the caption and text columns: the tags column holds filter tokens only.
+    """
     parts = []
     for term in terms(query):
         phrases = {_phrase(ws) for ws in (words(term, 0), words(term, 1)) if ws}
         if phrases:
             parts.append("(" + " OR ".join(sorted(phrases)) + ")")
-    return " AND ".join(parts) or None
+    return "{caption text} : (" + " AND ".join(parts) + ")" if parts else None
 
 
 def trigram_expression(query: str) -> str | None:
