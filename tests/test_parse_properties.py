@@ -225,3 +225,20 @@ def test_markdown_paragraph_after_a_blank_looking_line() -> None:
     para = doc.node("art_1__para_1")
     assert para is not None and para.line == 7
     assert [a.line for a in doc.artefacts if "Version" in a.text] == [3]
+
+
+@pytest.mark.parametrize(
+    ("codec", "newline"), [("cp932", "\r\n"), ("euc_jp", "\n"), ("utf-8-sig", "\r")]
+)
+def test_encoding_and_line_endings_do_not_change_the_tree(codec: str, newline: str) -> None:
+    """The same document saved as Shift_JIS with CRLF, EUC-JP or UTF-8 with BOM parses the same."""
+    for version in VERSIONS:
+        data = (
+            version.file.read_text(encoding="utf-8").replace("\n", newline).encode(codec, "replace")
+        )
+        text = data.decode(codec).replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+        fmt = guess_format(version.file, version.format)
+        expected = parse_bytes(text.encode("utf-8"), path="a", fmt=fmt)
+        got = parse_bytes(data, path="a", fmt=fmt)
+        assert got.nodes == expected.nodes, version.key
+        assert got.artefacts == expected.artefacts, version.key
