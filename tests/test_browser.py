@@ -35,6 +35,7 @@ if not CHROMIUM.exists() or not Path(CHROMEDRIVER).exists():
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 def free_port() -> int:
@@ -110,6 +111,7 @@ def test_search_open_clause_follow_reference(server: str, browser: Any) -> None:
     box = browser.find_element(By.NAME, "q")
     box.send_keys("解約")
     box.submit()
+    WebDriverWait(browser, 10).until(lambda d: "/-/yakkan/search" in d.current_url)
     hits = browser.find_elements(By.CSS_SELECTOR, "a.hit-link")
     assert hits, "searching 解約 returns clauses"
     marks = browser.find_elements(By.CSS_SELECTOR, ".snippet mark")
@@ -128,7 +130,7 @@ def test_search_open_clause_follow_reference(server: str, browser: Any) -> None:
     shot(browser, "browser-clause.png")
     target = refs[0].get_attribute("href")
     refs[0].click()
-    assert browser.current_url == target
+    WebDriverWait(browser, 10).until(lambda d: d.current_url == target)
     assert "/-/yakkan/clause/" in browser.current_url
     assert browser.find_element(By.TAG_NAME, "h1").text
     assert browser.find_elements(By.CSS_SELECTOR, "ul.refs-to a.ref"), (
