@@ -364,3 +364,27 @@ def test_clause_page_shows_amendments_and_renumbering(
     assert "clause_alignments" in get(ds, "/yakkan") and "Clause alignment" in get(
         ds, "/yakkan/clause_alignments"
     )
+
+
+def test_document_as_of_honours_later_provision_dates(
+    ds: Datasette, conn: sqlite3.Connection
+) -> None:
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    if "clause_validity" not in tables:
+        pytest.skip("the versions-over-time step is not in this build")
+    row = conn.execute(
+        """select p.*, v.effective, o.version_id as old_version, n.text as old_text
+           from clause_validity p join versions v on v.id = p.version_id
+           join clause_validity o on o.doc_id = p.doc_id and o.node_id = p.node_id
+             and o.valid_to = p.valid_from
+           join nodes n on n.key = o.key
+           where p.pending = 1 and p.valid_from > v.effective and length(n.text) > 10 limit 1"""
+    ).fetchone()
+    if row is None:
+        pytest.skip("no provision with its own later date")
+    html = get(ds, f"/-/yakkan/doc/{row['doc_id']}@{row['effective']}")
+    assert f"the version in force is <strong>{row['version_id']}</strong>" in html
+    assert f"not yet in force on {row['effective']}" in html
+    assert row["old_text"] in html and row["old_version"] in html
+    later = get(ds, f"/-/yakkan/doc/{row['doc_id']}@{row['valid_from']}")
+    assert f"not yet in force on {row['valid_from']}" not in later

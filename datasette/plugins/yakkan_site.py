@@ -241,11 +241,13 @@ async def document(datasette: Any, request: Any) -> Response:
             [vid + "/", vid + "/\U0010ffff"],
         )
         own_dates.update({r["node_id"]: r["valid_from"] for r in pending})
+    _, _, asof = spec.partition("@")
+    asof = asof if _DATE.match(asof) else ""
+    earlier = await _earlier_texts(db, vid, asof) if asof else {}
     others = await _rows(db, "select * from versions where doc_id = ? order by ord", [doc["id"]])
     amendments = await _rows(
         db, "select * from amendments where version_id = ? order by line", [vid]
     )
-    _, _, asof = spec.partition("@")
     return await _render(
         datasette,
         request,
@@ -253,10 +255,10 @@ async def document(datasette: Any, request: Any) -> Response:
         {
             "doc": doc,
             "version": version,
-            "outline": outline_html(vid, nodes, own_dates),
+            "outline": outline_html(vid, nodes, own_dates, earlier, asof),
             "versions": others,
             "amendments": amendments,
-            "asof": asof if _DATE.match(asof) else None,
+            "asof": asof or None,
             "database": db.name,
         },
     )
@@ -265,7 +267,31 @@ async def document(datasette: Any, request: Any) -> Response:
 _HEADINGS = ("chapter", "section", "subsection")
 
 
-def outline_html(version_id: str, nodes: list[Any], own_dates: dict[str, str]) -> Markup:
+async def _earlier_texts(db: Any, vid: str, asof: str) -> dict[str, Any]:
+    """Provisions of version ``vid`` a 附則 puts in force after ``asof``: the text in force on
+    ``asof`` instead (from clause_validity, written by the versions-over-time step)."""
+    if "clause_validity" not in await db.table_names():
+        return {}
+    rows = await _rows(
+        db,
+        """select p.node_id, p.valid_from, o.version_id as old_version, n.text as old_text
+           from clause_validity p
+           left join clause_validity o on o.doc_id = p.doc_id and o.node_id = p.node_id
+             and o.valid_from <= :asof and (o.valid_to is null or o.valid_to > :asof)
+           left join nodes n on n.key = o.key
+           where p.key between :lo and :hi and p.pending = 1 and p.valid_from > :asof""",
+        {"asof": asof, "lo": vid + "/", "hi": vid + "/\U0010ffff"},
+    )
+    return {r["node_id"]: r for r in rows}
+
+
+def outline_html(
+    version_id: str,
+    nodes: list[Any],
+    own_dates: dict[str, str],
+    earlier: dict[str, Any] | None = None,
+    asof: str = "",
+) -> Markup:
     """The clause tree as a list with anchors; every value from the document is escaped.
 
     Built in Python rather than in the (async) template: a statute has thousands of nodes.
@@ -289,11 +315,26 @@ def outline_html(version_id: str, nodes: list[Any], own_dates: dict[str, str]) -
                 if date
                 else ""
             )
-            + (f' <span class="text">{esc(n["text"])}</span>' if n["text"] else "")
+            + _outline_text(n, (earlier or {}).get(n["node_id"]), asof)
             + f' <a class="muted" href="#{nid}" aria-label="anchor">¶</a></li>'
         )
     out.append("</ul>")
     return Markup("\n".join(out))
+
+
+def _outline_text(n: Any, earlier: Any, asof: str) -> str:
+    """The node's text; for a provision not yet in force on ``asof``, the text then in force."""
+    esc = html.escape
+    if earlier is None:
+        return f' <span class="text">{esc(n["text"])}</span>' if n["text"] else ""
+    note = f"not yet in force on {asof}: this text takes effect on {earlier['valid_from']}"
+    if earlier["old_version"]:
+        return (
+            f' <span class="text asof-text">{esc(earlier["old_text"] or "")}</span>'
+            f' <span class="muted asof-note">(in force on {esc(asof)}: the text of '
+            f"{esc(earlier['old_version'])}; {esc(note)})</span>"
+        )
+    return f' <span class="text pending"><s>{esc(n["text"] or "")}</s></span> ({esc(note)})'
 
 
 async def clause(datasette: Any, request: Any) -> Response:
