@@ -225,7 +225,7 @@ async def document(datasette: Any, request: Any) -> Response:
     doc = await _one(db, "select * from documents where id = ?", [version["doc_id"]])
     nodes = await _rows(
         db,
-        "select node_id, kind, num, label, caption, text, depth from nodes "
+        "select node_id, kind, num, label, caption, text, depth, parent_id from nodes "
         "where version_id = ? order by ord",
         [vid],
     )
@@ -304,6 +304,10 @@ def outline_html(
         if caption:
             caption = f" {caption}" if n["kind"] in _HEADINGS else f"（{caption}）"
         date = own_dates.get(n["node_id"])
+        # badges and notes on the top node of a provision only, not on each of its parts
+        inherited = date is not None and own_dates.get(n["parent_id"] or "") == date
+        if inherited:
+            date = None
         out.append(
             f'<li id="{nid}" class="{esc(n["kind"])}" style="margin-left: {n["depth"] * 1.4}em">'
             f'<a class="label" href="/-/yakkan/clause/{esc(version_id)}/{nid}" title="{nid}">'
@@ -315,26 +319,29 @@ def outline_html(
                 if date
                 else ""
             )
-            + _outline_text(n, (earlier or {}).get(n["node_id"]), asof)
+            + _outline_text(n, (earlier or {}).get(n["node_id"]), asof, note=not inherited)
             + f' <a class="muted" href="#{nid}" aria-label="anchor">¶</a></li>'
         )
     out.append("</ul>")
     return Markup("\n".join(out))
 
 
-def _outline_text(n: Any, earlier: Any, asof: str) -> str:
+def _outline_text(n: Any, earlier: Any, asof: str, note: bool = True) -> str:
     """The node's text; for a provision not yet in force on ``asof``, the text then in force."""
     esc = html.escape
     if earlier is None:
         return f' <span class="text">{esc(n["text"])}</span>' if n["text"] else ""
-    note = f"not yet in force on {asof}: this text takes effect on {earlier['valid_from']}"
+    pending = f"not yet in force on {asof}: this text takes effect on {earlier['valid_from']}"
     if earlier["old_version"]:
-        return (
-            f' <span class="text asof-text">{esc(earlier["old_text"] or "")}</span>'
-            f' <span class="muted asof-note">(in force on {esc(asof)}: the text of '
-            f"{esc(earlier['old_version'])}; {esc(note)})</span>"
-        )
-    return f' <span class="text pending"><s>{esc(n["text"] or "")}</s></span> ({esc(note)})'
+        text = f' <span class="text asof-text">{esc(earlier["old_text"] or "")}</span>'
+        if note:
+            text += (
+                f' <span class="muted asof-note">(in force on {esc(asof)}: the text of '
+                f"{esc(earlier['old_version'])}; {esc(pending)})</span>"
+            )
+        return text
+    text = f' <span class="text pending"><s>{esc(n["text"] or "")}</s></span>'
+    return text + (f" ({esc(pending)})" if note else "")
 
 
 async def clause(datasette: Any, request: Any) -> Response:
