@@ -388,3 +388,24 @@ def test_document_as_of_honours_later_provision_dates(
     assert row["old_text"] in html and row["old_version"] in html
     later = get(ds, f"/-/yakkan/doc/{row['doc_id']}@{row['valid_from']}")
     assert f"not yet in force on {row['valid_from']}" not in later
+
+
+def test_similar_clauses_from_clause_similar(kb: Path, tmp_path: Path) -> None:
+    # The semantic-search step writes clause_similar(key, similar_key, score, rank).
+    db = tmp_path / "yakkan.db"
+    shutil.copy(kb, db)
+    conn = sqlite3.connect(db)
+    a, b = conn.execute(
+        "select n.key from nodes n join versions v on v.id = n.version_id and v.latest = 1 "
+        "where n.kind = 'article' and n.caption like '%解約%' order by n.doc_id limit 2"
+    ).fetchall()
+    conn.execute("drop table if exists clause_similar")
+    conn.execute("create table clause_similar (key text, similar_key text, score real, rank int)")
+    conn.execute("insert into clause_similar values (?, ?, 0.93, 1)", [a[0], b[0]])
+    conn.commit()
+    conn.close()
+    version, node = a[0].split("/")
+    html = get(site(db), f"/-/yakkan/clause/{version}/{node}")
+    other_version, other_node = b[0].split("/")
+    assert "Similar clauses" in html
+    assert f'href="/-/yakkan/clause/{other_version}/{other_node}"' in html and "0.93" in html
