@@ -19,7 +19,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -133,12 +135,29 @@ class VectorIndex:
         matrix = self.matrix if rows is None else self.matrix[rows]
         if not len(matrix):
             return []
-        scores = matrix @ vector.astype(np.float32)
+        with _one_blas_thread():
+            scores = matrix @ vector.astype(np.float32)
         k = min(limit, len(scores))
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
         index = best if rows is None else rows[best]
         return [(self.keys[i], float(scores[j])) for i, j in zip(index, best, strict=True)]
+
+
+@lru_cache(maxsize=1)
+def _blas() -> Any:
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> Any:
+    """Matrix × vector on one BLAS thread: OpenBLAS threads spinning on a busy server made it
+    50× slower (scripts/bench_embed.py); threadpoolctl is in the [semantic] extra."""
+    controller = _blas()
+    return controller.limit(limits=1, user_api="blas") if controller else nullcontext()
 
 
 _cache: dict[tuple[str, float], VectorIndex] = {}
