@@ -48,7 +48,8 @@ _APPENDIX = re.compile(
     r"(?:（(?P<cap>[^（）第。、]{1,40})）)?"
 )
 _MASTER = re.compile(
-    r"(?=[第前次本こ同各附別様])"  # where a reference can start: no empty matches elsewhere
+    # where a reference can start (no empty matches elsewhere: こと, 本サービス, 次の …)
+    r"(?=附則|第|前|次[条項号]|本[条項号]|この[条項号]|同[条項号]|各号|別[紙表記]|様式)"
     rf"(?:(?P<grp>{_GROUP.pattern})|(?P<apx>{_APPENDIX.pattern.replace('?P<', '?P<x')}))"
 )
 # A law name ends right before a group: 「電気通信事業法」「消費税法」「…約款」, optionally followed
@@ -58,6 +59,7 @@ _LAW_TAIL = re.compile(
     r"(?:法律|法|政令|省令|府令|規則|条例|告示|条約|約款|規約|規程|細則))"
     rf"(?:（[^（）]*）|（[^（）]*第{NUM}号)?$"
 )
+_LAST_HARD = re.compile(r"[、。，『』（）\[\]・：:；;][^、。，『』（）\[\]・：:；;]*$")
 _LAW_LAST = frozenset("律法令則例示約款程）号")  # the last character of a name (or bracket)
 _NAME_CUT = re.compile(
     r"改正後の|改正前の|において|について|に基づく|により|以後に|前に|及び|又は|並びに|若しくは"
@@ -158,16 +160,18 @@ class _View:
 
 
 def normalise(text: str) -> _View:
-    runs = _RUN.findall(text) if _SPACE_RE.search(text) else [text]
-    starts, origin, pos = [], [], 0
-    if len(runs) == 1:
-        starts, origin = [0], [len(text) - len(text.lstrip(_SPACE_CHARS))]
-    else:
+    if not _SPACE_RE.search(text):
+        norm, starts, origin = text, [0], [0]
+    else:  # one pass over the runs of non-space characters
+        runs: list[str] = []
+        starts, origin, pos = [], [], 0
         for m in _RUN.finditer(text):
+            run = m.group()
+            runs.append(run)
             starts.append(pos)
             origin.append(m.start())
-            pos += m.end() - m.start()
-    norm = "".join(runs)
+            pos += len(run)
+        norm = "".join(runs)
     if _NEEDS_MAP.search(norm):
         norm = _NEEDS_MAP.sub(lambda m: _MAP[m.group()], norm)
     return _View(norm, starts, origin)
@@ -177,7 +181,7 @@ def _law_before(view: str, start: int) -> tuple[str, bool] | None:
     """The law or document named immediately before offset ``start``, if any."""
     if not start or view[start - 1] not in _LAW_LAST:
         return None
-    m = _LAW_TAIL.search(view, max(0, start - 80), start)
+    m = _LAW_TAIL.search(view, _law_floor(view, max(0, start - 80), start), start)
     if not m:
         return None
     # keep the name itself: 「第二条の規定による改正後の消費者契約法」→「消費者契約法」
@@ -189,21 +193,41 @@ def _law_before(view: str, start: int) -> tuple[str, bool] | None:
     return name, historical
 
 
+def _law_floor(view: str, lo: int, start: int) -> int:
+    """Where a search for a law name ending at ``start`` can begin without missing a match.
+
+    A name (unquoted) never crosses 、。（） and the like, so every start before the last such
+    delimiter fails: skipping them is only faster. The name ends before the trailing bracket
+    when the text ends with 」 or 号 (neither ends a name); inside 「」 nothing is skipped.
+    """
+    end = start
+    if view[start - 1] in "）号":
+        end = view.rfind("（", lo, start)
+        if end < 0:
+            return lo
+    if "「" in view[lo:end] or "」" in view[lo:end]:
+        return lo
+    m = _LAST_HARD.search(view, lo, end)
+    return m.start() + 1 if m else lo
+
+
+_GROUP_NAMES = ("s", "a", "ab", "ar", "cap", "p", "p2", "pr", "i", "ir", "sub")
+
+
 def _group_citation(m: re.Match[str], node: Node, view: _View, prev: Citation | None,
                     joined: bool) -> Citation | None:  # fmt: skip
-    g = m.groupdict()
+    g_s, g_a, g_ab, g_ar, cap, g_p, g_p2, g_pr, g_i, g_ir, g_sub = m.group(*_GROUP_NAMES)
     s, e = m.start(), m.end()
     cit = Citation(node.id, view.orig(s), view.orig(e - 1) + 1, "")
-    cit.supplement = bool(g["s"])
-    if g["a"]:
-        cit.art = f"{kanji_to_int(g['a'])}{_branch(g['ab'] or '')}"
-    cit.art_rel = g["ar"]
-    cap = g["cap"]
+    cit.supplement = bool(g_s)
+    if g_a:
+        cit.art = f"{kanji_to_int(g_a)}{_branch(g_ab) if g_ab else ''}"
+    cit.art_rel = g_ar
     if cap and not _CAPTION_NOT.search(cap):
         cit.caption = cap
-    cit.para, cit.para_rel = _num(g["p"] or g["p2"]), g["pr"]
-    cit.item, cit.item_rel = _num(g["i"]), g["ir"]
-    cit.sub = g["sub"] if cit.item else None
+    cit.para, cit.para_rel = _num(g_p or g_p2), g_pr
+    cit.item, cit.item_rel = _num(g_i), g_ir
+    cit.sub = g_sub if cit.item else None
     head_is_item = not (cit.art or cit.art_rel or cit.para or cit.para_rel)
     before = view.text[s - 1] if s else ""
     if head_is_item and cit.item and not joined and before and before not in _ITEM_OK_BEFORE:
@@ -290,7 +314,7 @@ def _compound_term(view: str, end: int) -> bool:
     return view.startswith(_TERM_TAILS, end)
 
 
-def find_citations(node: Node) -> list[Citation]:
+def find_citations(node: Node, view: _View | None = None) -> list[Citation]:
     """Every reference printed in ``node.text``, in order.
 
     Inside 「」 (defined terms, 読替え) only appendix references are kept: a quoted 「前各項」
@@ -298,9 +322,9 @@ def find_citations(node: Node) -> list[Citation]:
     refine it (「第十三条（第一項及び第五項第二号を除く。）」): the inner 項/号 belong to 第十三条.
     """
     text = node.text
-    if not text or not any(k in text for k in ("第", "条", "項", "号", "別")):
+    if not _may_cite(text):
         return []
-    view = normalise(text)
+    view = view or normalise(text)
     quoted = _Quotes(view.text) if "「" in view.text or "『" in view.text else None
     out: list[Citation] = []
     prev: Citation | None = None
@@ -311,7 +335,7 @@ def find_citations(node: Node) -> list[Citation]:
             continue
         cit: Citation | None
         if m.group("grp"):
-            if not any(m.group(k) for k in ("a", "ar", "p", "pr", "i", "ir")):
+            if not any(m.group("a", "ar", "p", "pr", "i", "ir")):
                 continue
             if quoted is not None and quoted.inside(m.start()):
                 continue
@@ -367,11 +391,16 @@ def position(node: Node, offset: int) -> tuple[int, int]:
     return best[1], best[2] + offset - best[0]
 
 
-def malformed(node: Node) -> list[Diagnostic]:
+def _may_cite(text: str) -> bool:
+    return bool(text) and ("第" in text or "条" in text or "項" in text or "号" in text
+                           or "別" in text)  # fmt: skip
+
+
+def malformed(node: Node, view: _View | None = None) -> list[Diagnostic]:
     """Reference-like text that names no number: 「第条」, 「第Ｘ条」."""
     if "第" not in node.text:
         return []
-    view = normalise(node.text)
+    view = view or normalise(node.text)
     out = []
     for m in _MALFORMED.finditer(view.text):
         start, end = view.orig(m.start()), view.orig(m.end() - 1) + 1
@@ -395,8 +424,11 @@ def extract_references(nodes: list[Node]) -> tuple[list[Reference], list[Diagnos
     refs: list[Reference] = []
     diags: list[Diagnostic] = []
     for node in nodes:
-        diags.extend(malformed(node))
-        for cit in find_citations(node):
+        if not _may_cite(node.text):
+            continue  # no 第/条/項/号/別: neither a reference nor a malformed one
+        view = normalise(node.text)  # once per node, shared by both scans
+        diags.extend(malformed(node, view))
+        for cit in find_citations(node, view):
             if cit.appendix_table and resolver.is_table_heading(cit, node):
                 continue
             refs.append(resolver.resolve(cit, node))

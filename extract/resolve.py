@@ -56,6 +56,13 @@ class Resolver:
     """Indexes one document's nodes; ``resolve`` is called in document order."""
 
     def __init__(self, nodes: list[Node]) -> None:
+        # caches (the tree does not change): kids by (parent id, kind), positions in those
+        # lists by identity, ancestors by (node id, kind), the first 附則 with articles
+        self._kids_cache: dict[tuple[str, str], list[Node]] = {}
+        self._pos_cache: dict[int, tuple[list[Node], dict[int, int]]] = {}
+        self._anc_cache: dict[tuple[str, str], Node | None] = {}
+        self._first: tuple[int, str] | None = None
+        self._main_nums: tuple[set[int], int, int] | None = None
         self.by_id = {n.id: n for n in nodes}
         self.children: dict[str | None, list[Node]] = defaultdict(list)
         for n in nodes:
@@ -88,25 +95,53 @@ class Resolver:
                 continue
             bounds = [seg[0] for seg in n.segments[1:]] + [len(n.text)]
             for seg, end in zip(n.segments, bounds, strict=True):
-                m = _TABLE_HEADING.fullmatch(norm_caption(n.text[seg[0] : end]))
+                piece = n.text[seg[0] : end]
+                if "表" not in piece:
+                    continue  # a heading names 表N
+                m = _TABLE_HEADING.fullmatch(norm_caption(piece))
                 if m and (m.group(1) is None or m.group(1) == appendix.num):
                     self.tables.setdefault((appendix.id, m.group(2)), (m.group(3), seg[1]))
                     self.heading_lines.add((n.id, seg[1]))
 
     # -- tree helpers -------------------------------------------------------------------------
     def _ancestor(self, node: Node | None, kind: str) -> Node | None:
+        if node is None:
+            return None
+        key = (node.id, kind)
+        if key in self._anc_cache and self.by_id.get(node.id) is node:
+            return self._anc_cache[key]
+        start = node
         while node is not None:
             if node.kind == kind:
-                return node
+                break
             node = self.by_id.get(node.parent) if node.parent else None
-        return None
+        if self.by_id.get(start.id) is start:  # only the document's own nodes are cached
+            self._anc_cache[key] = node
+        return node
 
     def _scope(self, node: Node) -> str:
         suppl = self._ancestor(node, "supplement")
         return suppl.id if suppl else ""
 
     def _kids(self, node: Node, kind: str) -> list[Node]:
-        return [c for c in self.children[node.id] if c.kind == kind]
+        """Children of one kind (a cached list: callers must not change it)."""
+        key = (node.id, kind)
+        kids = self._kids_cache.get(key)
+        if kids is None:
+            kids = self._kids_cache[key] = [c for c in self.children[node.id] if c.kind == kind]
+        return kids
+
+    def _index(self, seq: list[Node], node: Node) -> int:
+        """``_index`` in constant time for the lists this resolver keeps (kids, articles)."""
+        if len(seq) < 8:
+            return _index(seq, node)
+        cached = self._pos_cache.get(id(seq))
+        if cached is None or cached[0] is not seq:
+            pos: dict[int, int] = {}
+            for i, n in enumerate(seq):
+                pos.setdefault(id(n), i)
+            cached = self._pos_cache[id(seq)] = (seq, pos)  # seq kept alive: its id stays its own
+        return cached[1].get(id(node), -1)
 
     def _child(self, node: Node, kind: str, num: str) -> Node | None:
         kids = self._kids(node, kind)
@@ -251,7 +286,10 @@ class Resolver:
         return "抄" in _SPACE_RE.sub("", f"{suppl.label}{suppl.caption or ''}{suppl.text[:80]}")
 
     def _first_suppl(self) -> str:
-        return next((s for s in self.articles if s), "")
+        # self.articles only grows (a defaultdict): recompute when a scope was added
+        if self._first is None or self._first[0] != len(self.articles):
+            self._first = (len(self.articles), next((s for s in self.articles if s), ""))
+        return self._first[1]
 
     def _supplement_article(self, scope: str, num: str) -> Node | None:
         if scope:
@@ -270,7 +308,7 @@ class Resolver:
         if rel in ("本条", "この条"):
             return _Hit(article, "ok")
         arts = self.articles[scope]
-        i = _index(arts, article)
+        i = self._index(arts, article)
         if i < 0:
             return _Hit(None, "ok", f"{rel} in an unnumbered article: not checked")
         if rel == "次条":
@@ -287,9 +325,12 @@ class Resolver:
     def _gap_note(self, num: str) -> str:
         if not num.isdigit():
             return ""
-        nums = {int(a.num) for a in self.articles[""] if a.num and a.num.isdigit()}
+        if self._main_nums is None:
+            found = {int(a.num) for a in self.articles[""] if a.num and a.num.isdigit()}
+            self._main_nums = (found, min(found, default=0), max(found, default=0))
+        nums, lowest, highest = self._main_nums
         k = int(num)
-        if nums and k not in nums and min(nums) < k < max(nums):
+        if nums and k not in nums and lowest < k < highest:
             return f" (the article numbering skips 第{k}条)"
         return ""
 
@@ -330,9 +371,9 @@ class Resolver:
             return _Hit(last, "ok") if isinstance(last, Node) else _Hit(
                 None, "ambiguous", "同項 with no paragraph named before it")  # fmt: skip
         own = self._ancestor(node, "paragraph")
-        if own is None or _index(paras, own) < 0:
+        if own is None or self._index(paras, own) < 0:
             return _Hit(None, "broken", f"{rel} used outside a paragraph of {art.label}")
-        i = _index(paras, own)
+        i = self._index(paras, own)
         if rel in ("本項", "この項"):
             return _Hit(own, "ok")
         if rel == "次項":
@@ -390,12 +431,12 @@ class Resolver:
             if node.kind == "table_row" and not (cit.para or cit.para_rel):
                 return _Hit(None, "ok", "各号 listed inside a table cell: not checked")
             return _Hit(None, "broken", f"各号: {art.label} 第{para.num}項 has no items")
-        if own_item is None or _index(items, own_item) < 0:
+        if own_item is None or self._index(items, own_item) < 0:
             prev = self._previous_items(para)
             if rel == "前各号" and prev:
                 return _Hit(prev[0], "ok")
             return _Hit(None, "broken", f"{rel} used outside a list of items")
-        i = _index(items, own_item)
+        i = self._index(items, own_item)
         if rel in ("本号", "この号"):
             return _Hit(own_item, "ok")
         if rel == "次号":
@@ -405,7 +446,7 @@ class Resolver:
         n = 1 if rel == "前号" else _count(rel)
         if i == 0 and rel == "前各号" and self._continued_list(para):
             paras = self._kids(art, "paragraph")
-            prev = self._kids(paras[_index(paras, para) - 1], "item")
+            prev = self._kids(paras[self._index(paras, para) - 1], "item")
             return _Hit(prev[0], "ok", "the list continues across a layout break")
         if i == 0 or (n is not None and n > i):
             return _Hit(None, "out_of_range", f"{rel} in the first item of its list")
@@ -420,7 +461,7 @@ class Resolver:
     def _relative_among(self, rel: str, own: Node) -> _Hit:
         parent = self.by_id.get(own.parent or "")
         siblings = self._kids(parent, "subitem") if parent else [own]
-        i = _index(siblings, own)
+        i = self._index(siblings, own)
         if rel in ("本号", "この号"):
             return _Hit(own, "ok")
         if rel == "次号":
@@ -438,7 +479,7 @@ class Resolver:
         if art is None:
             return False
         paras = self._kids(art, "paragraph")
-        i = _index(paras, para)
+        i = self._index(paras, para)
         entry = _SPACE_RE.sub("", para.text).rstrip("。")
         return i > 0 and bool(self._kids(paras[i - 1], "item")) and entry.endswith(_ENTRY_ENDS)
 
@@ -448,14 +489,16 @@ class Resolver:
         own = self._ancestor(node, "paragraph")
         if (
             own is not None
-            and _index(paras, own) >= 0
+            and self._index(paras, own) >= 0
             and (self._kids(own, "item") or not absolute)
         ):
             return own
         with_items = [p for p in paras if self._kids(p, "item")]
         if len(with_items) == 1:
             return with_items[0]
-        return own if own is not None and _index(paras, own) >= 0 else (paras[0] if paras else None)
+        if own is not None and self._index(paras, own) >= 0:
+            return own
+        return paras[0] if paras else None
 
     def _previous_items(self, para: Node) -> list[Node]:
         """前各号 printed in a paragraph's own text after a list: the list just before it."""
@@ -466,7 +509,7 @@ class Resolver:
         if art is None:
             return []
         paras = self._kids(art, "paragraph")
-        i = _index(paras, para)
+        i = self._index(paras, para)
         return self._kids(paras[i - 1], "item") if i > 0 else []
 
     # -- appendices ----------------------------------------------------------------------------
