@@ -82,5 +82,7 @@ def test_bad_input(plain: Path, tmp_path: Path) -> None:
     code, _, err = search("解約", "--db", str(tmp_path / "missing.db"))
     assert code == 1 and "yakkan build" in err
     assert search("  ", "--db", str(plain))[0] == 2
+    code, _, err = search("解約", "--semantic", "--kind", "article", "--db", str(plain))
+    assert code == 2 and "--kind work with full-text search" in err
     code, out, _ = search("存在しない言葉ぴよぴよ", "--db", str(plain))
     assert code == 0 and "no clauses found" in out

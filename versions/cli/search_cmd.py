@@ -117,6 +117,12 @@ def search_cmd(
     if not query.strip():
         click.echo("yakkan search: empty query", err=True)
         raise SystemExit(2)
+    if mode != "fulltext" and (chapter or kind):
+        click.echo(
+            f"yakkan search: --chapter and --kind work with full-text search, not --{mode}",
+            err=True,
+        )
+        raise SystemExit(2)
     conn = _open(db)
     try:
         _check_doc(conn, doc)
