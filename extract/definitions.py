@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -121,6 +123,12 @@ def term_like(text: str) -> bool:
             continue
         return False
     return True
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[Token, ...]:
+    """Mode-B tokens of a phrase (cached: versions of a document repeat their phrases)."""
+    return tuple(tokenize(text, "B"))
 
 
 def _strip_note(term: str) -> str:
@@ -288,7 +296,8 @@ def _definition_articles(nodes: list[Node]) -> list[list[Node]]:
             continue
         members = [node]
         ids = {node.id}
-        for other in nodes[i + 1 :]:
+        for j in range(i + 1, len(nodes)):  # no copy of the rest of the list per article
+            other = nodes[j]
             if other.parent not in ids:
                 break
             members.append(other)
@@ -339,7 +348,7 @@ def _list_start(text: str, comma: int, floor: int) -> int:
                 break
             start = prev  # continue before this comma
             continue
-        toks = tokenize(item, "B")
+        toks = _tokens(item)
         tail = len(toks)
         while tail > 0 and toks[tail - 1].pos in _TERM_POS:
             tail -= 1
@@ -349,7 +358,7 @@ def _list_start(text: str, comma: int, floor: int) -> int:
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop what leads into the phrase (particles, 「これにより」) and a final を."""
-    toks = tokenize(text[start:end], "B") if end > start else []
+    toks = _tokens(text[start:end]) if end > start else ()
     cut = 0
     if toks and toks[0].pos in _LEAD_POS:  # 「これにより」「並びにその」: up to the first noun
         while cut < len(toks) and not _starts_phrase(toks[cut]):
@@ -464,6 +473,7 @@ def _plain_edge(text: str, at: int) -> bool:
     return _is_mark(text[at - 1]) or _is_mark(text[at])
 
 
+@lru_cache(maxsize=4096)
 def _is_mark(ch: str) -> bool:
     return ch == "\t" or unicodedata.category(ch)[0] in "PZ"
 
@@ -484,14 +494,14 @@ def _link_uses(
             own.setdefault(d.node, []).append(span)
     if not by_term:
         return
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(by_term, key=len, reverse=True)))
+    pattern = _longest_first(by_term)
     for index, node in enumerate(nodes):
         v = compact(node.text)
         spans = own.get(node.id, [])
         seen: set[int] = set()
         for m in pattern.finditer(v.text):
             s, e = m.span()
-            if any(s < b and a < e for a, b in spans):
+            if spans and any(s < b and a < e for a, b in spans):
                 continue
             if not _on_word_boundaries(v.text, s, e):
                 continue
@@ -501,9 +511,38 @@ def _link_uses(
                 d.uses.append(node.id)
 
 
+_Trie = dict[str, "_Trie"]  # one level per character; "" marks the end of a term
+
+
+def _longest_first(terms: Iterable[str]) -> re.Pattern[str]:
+    """A pattern matching any of ``terms``, the longest one where several start at a place.
+
+    The same matches as the alternation of the terms sorted longest first, but written as a
+    trie (「本サービス(?:契約)?」), so each position costs one path, not one try per term.
+    """
+    root: _Trie = {}
+    for term in terms:
+        node = root
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a term ends here
+    return re.compile(_trie_pattern(root))
+
+
+def _trie_pattern(node: _Trie) -> str:
+    parts = [re.escape(ch) + _trie_pattern(child) for ch, child in node.items() if ch]
+    if not parts:
+        return ""
+    body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+    return f"(?:{body})?" if "" in node else body  # greedy: the longer term first
+
+
 def _owner(defs: list[tuple[int, Definition]], index: int) -> Definition:
-    before = [d for i, d in defs if i <= index]
-    return before[-1] if before else defs[0][1]
+    """The last of ``defs`` (in list order) made at or before node ``index``, else the first."""
+    for i, d in reversed(defs):
+        if i <= index:
+            return d
+    return defs[0][1]
 
 
 # --- entry point --------------------------------------------------------------------------
@@ -533,7 +572,8 @@ def _own_span(node: Node, start: int, term: str) -> tuple[int, int] | None:
     """Where a table term is printed in its node (compact offsets), so it is not its own use."""
     v = compact(node.text)
     k = key(term)
-    base = next((i for i, o in enumerate(v.index) if o >= start), 0)
+    base = bisect_left(v.index, start)  # v.index never decreases
+    base = 0 if base == len(v.index) else base
     at = v.text.find(k, base)
     return (at, at + len(k)) if at >= 0 else None
 
