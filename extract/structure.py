@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from extract.model import Diagnostic, Node, NodeKind
 from extract.normalize import BLANKS, RawLine
 from extract.numerals import (
+    _FULLWIDTH,
     AIUEO,
     CIRCLED,
     IROHA,
@@ -261,7 +262,7 @@ def classify(text: str) -> Marker:
     """What a line starts, before numbering context is considered."""
     if text[0] not in _MARKER_START and "\t" not in text and not _KANA_ITEM.match(text):
         return _TEXT  # fast path: most lines are running text
-    folded = fold(text[:_PREFIX]) + text[_PREFIX:]  # markers live at the start of a line
+    folded = _fold(text[:_PREFIX]) + text[_PREFIX:]  # markers live at the start of a line
     if "\t" in text.strip(" \u3000"):
         return Marker("row", start=0)
     for fn in (_article, _division, _supplement, _appendix):
@@ -292,6 +293,20 @@ def classify(text: str) -> Marker:
 
 
 _TEXT = Marker("text")
+
+# ``numerals.fold`` as a substitution of only the characters it changes: str.translate looks
+# every character of Japanese text up in its table, and was a quarter of the tree's time.
+_FOLDED = _FULLWIDTH
+_FOLDABLE = re.compile("[" + "".join(re.escape(c) for c in sorted(_FOLDED)) + "]")
+
+
+def _fold(text: str) -> str:
+    """The same as ``numerals.fold``, faster on text with few full-width ASCII characters."""
+    return _FOLDABLE.sub(_fold_one, text)
+
+
+def _fold_one(m: re.Match[str]) -> str:
+    return _FOLDED[m.group()]
 
 
 def terminated(text: str) -> bool:
