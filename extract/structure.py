@@ -399,18 +399,22 @@ class Builder:
         if not piece:
             return
         col = ln.col + start + (len(ln.text[start:]) - len(ln.text[start:].lstrip(_INNER_BLANKS)))
-        if node.text:
+        # Taken out of the node, ``text`` is the only reference to the string, so += can grow
+        # it in place (appending to the attribute copies the whole text: quadratic).
+        text, node.text = node.text, ""
+        if text:
             if sep is None:
                 heading = (
                     node.kind in ("item", "subitem")
                     and len(node.segments) == 1
-                    and len(node.text) < _SHORT_LINE
+                    and len(text) < _SHORT_LINE
                 )
-                broken = new_unit or terminated(node.text) or bool(heading)
-                sep = "\n" if broken else _ascii_join(node.text, piece)
-            node.text += sep
-        node.segments.append((len(node.text), ln.line, col))
-        node.text += piece
+                broken = new_unit or terminated(text) or bool(heading)
+                sep = "\n" if broken else _ascii_join(text, piece)
+            text += sep
+        node.segments.append((len(text), ln.line, col))
+        text += piece
+        node.text = text
         node.end_line = max(node.end_line, ln.line)
 
     def container(self) -> Node | None:
