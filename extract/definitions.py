@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -99,12 +99,13 @@ def key(term: str) -> str:
 
 
 def _line_of(node: Node, offset: int) -> int:
-    line = node.line
-    for start, src_line, _col in node.segments:
-        if start > offset:
-            break
-        line = src_line
-    return line
+    # segments are in text order: the last one starting at or before ``offset``
+    k = bisect_right(node.segments, offset, key=_seg_start)
+    return node.segments[k - 1][1] if k else node.line
+
+
+def _seg_start(seg: tuple[int, int, int]) -> int:
+    return seg[0]
 
 
 # --- term-likeness ---------------------------------------------------------------------------
@@ -197,8 +198,14 @@ def _split_line(text: str, corpus: str) -> tuple[str, str] | None:
     candidates = [(t, m) for t, m in candidates if m and term_like(t)]
     if not candidates:
         return None
-    used = [(t, m) for t, m in candidates if corpus.count(key(t)) >= 2]
+    used = [(t, m) for t, m in candidates if _twice(corpus, key(t))]
     return max(used, key=lambda tm: len(tm[0])) if used else candidates[0]
+
+
+def _twice(corpus: str, term: str) -> bool:
+    """``corpus.count(term) >= 2``, stopping at the second use instead of counting them all."""
+    first = corpus.find(term)
+    return first >= 0 and corpus.find(term, first + max(1, len(term))) >= 0
 
 
 def _is_header(text: str) -> bool:

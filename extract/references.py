@@ -381,14 +381,16 @@ def _walk_gap(
 
 def position(node: Node, offset: int) -> tuple[int, int]:
     """Source line and 1-based column of ``offset`` in ``node.text``."""
-    best = None
-    for seg in node.segments:
-        if seg[0] > offset:
-            break
-        best = seg
-    if best is None:
+    # segments are in text order: the last one starting at or before ``offset``
+    k = bisect_right(node.segments, offset, key=_seg_start)
+    if k == 0:
         return node.line, offset + 1
+    best = node.segments[k - 1]
     return best[1], best[2] + offset - best[0]
+
+
+def _seg_start(seg: tuple[int, int, int]) -> int:
+    return seg[0]
 
 
 def _may_cite(text: str) -> bool:
