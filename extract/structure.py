@@ -9,7 +9,9 @@ line is a wrapped continuation (「第30条（…）の規定…」 at the start
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extract.model import Diagnostic, Node, NodeKind
 from extract.normalize import BLANKS, RawLine
@@ -134,6 +136,7 @@ def _rest_ok(rest: str) -> bool:
     return not _PARTICLE.match(rest.lstrip(" "))
 
 
+@lru_cache(maxsize=4096)  # pure, and a document repeats its numbers
 def _num(main: str, branch: str | None) -> str | None:
     return branch_number(main, split_branches(branch or ""))
 
@@ -244,6 +247,7 @@ def _item(text: str, folded: str) -> Marker | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # pure, and a document repeats its numbers
 def _item_value(style: str, raw: str) -> tuple[int | None, str]:
     if style in ("kana", "paren-kana"):
         pos = IROHA.find(raw)
@@ -265,7 +269,7 @@ def classify(text: str) -> Marker:
     folded = _fold(text[:_PREFIX]) + text[_PREFIX:]  # markers live at the start of a line
     if "\t" in text.strip(" \u3000"):
         return Marker("row", start=0)
-    for fn in (_article, _division, _supplement, _appendix):
+    for fn in _HEADINGS.get(folded[0], ()):  # only the kinds that can start with this char
         mk = fn(text, folded)
         if mk is not None:
             return mk
@@ -293,6 +297,18 @@ def classify(text: str) -> Marker:
 
 
 _TEXT = Marker("text")
+_num_key = lru_cache(maxsize=4096)(num_key)  # pure; article numbers repeat in checks
+
+# Headings by the first character of the folded line (their patterns start with it), in the
+# order classify tries them.
+_HEADINGS: dict[str, tuple[Callable[[str, str], Marker | None], ...]] = {
+    "第": (_article, _division),
+    "附": (_supplement,),
+    "付": (_supplement,),
+    "【": (_appendix,),
+    "別": (_appendix,),
+    "様": (_appendix,),
+}
 
 # ``numerals.fold`` as a substitution of only the characters it changes: str.translate looks
 # every character of Japanese text up in its table, and was a quarter of the tree's time.
@@ -485,11 +501,11 @@ class Builder:
         self, seen: list[str], seen_set: set[str], num: str, ln: RawLine, what: str
     ) -> None:
         if not seen:
-            if num_key(num) != (1,) and what != "article":
+            if _num_key(num) != (1,) and what != "article":
                 self.diag("info", "first-number", f"{what} numbering starts at {num}", ln.line)
             return
-        last = num_key(seen[-1])
-        cur = num_key(num)
+        last = _num_key(seen[-1])
+        cur = _num_key(num)
         if num in seen_set:
             self.diag(
                 "warning",
@@ -517,10 +533,10 @@ class Builder:
 
     def expected_article(self, num: str) -> bool:
         seen = self.suppl_articles if self.supplement is not None else self.main_articles
-        cur = num_key(num)
+        cur = _num_key(num)
         if not seen:
             return cur[0] <= 1 or self.supplement is None
-        last = num_key(seen[-1])
+        last = _num_key(seen[-1])
         if cur == (last[0] + 1,):
             return True
         if cur[0] == last[0] and len(cur) >= 2 and cur > last:  # 27 → 27-2, 27-2 → 27-3
