@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -102,8 +103,11 @@ def test_sql_functions(ds: Datasette) -> None:
     sql = (
         "select yakkan_keywords('料金を払い忘れたら', '') as kw, "
         "yakkan_cosine((select vector from embeddings limit 1), 'テスト', "
-        "(select model from embedding_meta)) as cos"
+        "(select model from embedding_meta)) as cos, "
+        "yakkan_nearest('延滞利息', 'toreru-camera', 3) as near"
     )
     response = get(ds, "/yakkan.json?_shape=array&sql=" + sql).json()
     assert '"料金"' in response[0]["kw"] and "tags : latest" in response[0]["kw"]
     assert -1.0 <= response[0]["cos"] <= 1.0
+    near = json.loads(response[0]["near"])
+    assert len(near) == 3 and all(k.startswith("toreru-camera@") for k in near)

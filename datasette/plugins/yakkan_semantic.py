@@ -5,6 +5,7 @@ Canned: hybrid_search (full-text keywords + vectors, reciprocal rank fusion, in 
         similar_clauses (clause_similar of one clause), for every database with embeddings.
 SQL:    yakkan_keywords(q[, doc])      FTS5 expression for nodes_words: q's content words ORed,
                                        latest versions (of doc when given)
+        yakkan_nearest(q, doc, n)      JSON array of the keys of the n clauses nearest q (numpy)
         yakkan_cosine(vector, q, model) cosine similarity of a stored vector and q's embedding
 
 Queries are embedded with the model the vectors were built with (embedding_meta.model); the
@@ -13,6 +14,8 @@ embedding backend is loaded once per process. See docs/semantic.md.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -63,11 +66,33 @@ def yakkan_keywords(q: str | None, doc: str | None = None) -> str:
     return "{caption text} : (" + words + ")" + (f" AND {where}" if where else "")
 
 
+def nearest_keys(path: str | None) -> Any:
+    """``yakkan_nearest(q, doc, n)`` for the database file ``path``: a JSON array of the keys of
+    the ``n`` clauses nearest ``q`` (numpy over the cached vectors; [] without vectors)."""
+
+    def yakkan_nearest(q: str | None, doc: str | None, n: int | None) -> str:
+        if not q or not path:
+            return "[]"
+        try:
+            index = semantic.load_index(path)
+        except (semantic.NoVectors, sqlite3.Error):
+            return "[]"
+        vector = _query_vector(q, index.model)
+        if vector is None:
+            return "[]"
+        return json.dumps([k for k, _ in index.top(vector, doc or None, int(n or 20))])
+
+    return yakkan_nearest
+
+
 @hookimpl
-def prepare_connection(conn: Any) -> None:
+def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     conn.create_function("yakkan_keywords", 1, yakkan_keywords)
     conn.create_function("yakkan_keywords", 2, yakkan_keywords)
     conn.create_function("yakkan_cosine", 3, yakkan_cosine)
+    db = datasette.databases.get(database) if datasette else None
+    path = getattr(db, "path", None) if db is not None and not db.is_memory else None
+    conn.create_function("yakkan_nearest", 3, nearest_keys(path))
 
 
 HYBRID_SQL = """
@@ -75,11 +100,8 @@ with words as (
   select rowid as seq, row_number() over (order by rank) as r
   from nodes_words where nodes_words match yakkan_keywords(:q, :doc) order by rank limit 100
 ), near as (
-  select n.seq, row_number() over (
-    order by yakkan_cosine(e.vector, :q, (select model from embedding_meta)) desc) as r
-  from embeddings e join nodes n on n.key = e.key
-  where (:doc = '' or e.doc_id = :doc)
-  order by r limit 100
+  select n.seq, j.key + 1 as r
+  from json_each(yakkan_nearest(:q, :doc, 100)) j join nodes n on n.key = j.value
 ), fused as (
   select seq, sum(w / (10 + r)) as score
   from (select seq, r, 1.0 as w from words union all select seq, r, 2.0 from near) group by seq
