@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from extract.model import Node, Reference, RefStatus
 from extract.references import Citation, kanji_to_int, position
@@ -35,6 +36,7 @@ _ENTRY_ENDS = ("とき", "場合", "こと", "もの")
 _REL_COUNT = re.compile(r"前(\d+|[〇一二三四五六七八九十百千]+)[条項号]")
 
 
+@lru_cache(maxsize=4096)  # pure; captions repeat
 def norm_caption(text: str) -> str:
     return _SPACE_RE.sub("", text).translate(_FW)
 
@@ -600,6 +602,7 @@ def _short_label(node: Node) -> str:
     return f"{kind}{node.num}" if kind and node.num else _SPACE_RE.sub("", node.label)
 
 
+@lru_cache(maxsize=4096)  # pure; article numbers repeat
 def article_label(num: str) -> str:
     """ "27-2" → 「第27条の2」."""
     head, *branches = num.split("-")
