@@ -173,28 +173,32 @@ def has_vectors(conn: sqlite3.Connection) -> bool:
     found = conn.execute(
         "select count(*) from sqlite_master where name in ('embeddings', 'embedding_meta')"
     ).fetchone()[0]
-    return bool(found == 2 and conn.execute("select count(*) from embeddings").fetchone()[0])
+    return bool(
+        found == 2 and conn.execute("select exists(select 1 from embeddings)").fetchone()[0]
+    )
 
 
 def load_index(db: Any) -> VectorIndex:
     """The vectors of the latest versions, cached per database file and modification time."""
     conn, close = search._connection(db)
     try:
+        name = _db_file(conn)
+        stamp = Path(name).stat().st_mtime if name and Path(name).exists() else -1.0
+        with _lock:
+            cached = _cache.get((name, stamp)) if name else None
+        if cached is not None:
+            return cached
         if not has_vectors(conn):
             raise NoVectors(
                 "this knowledge base has no clause embeddings: run `yakkan build` with the "
                 "semantic backend installed (docs/semantic.md)"
             )
-        name = _db_file(conn)
-        stamp = Path(name).stat().st_mtime if name and Path(name).exists() else -1.0
-        with _lock:
-            cached = _cache.get((name, stamp)) if name else None
-            if cached is None:
-                cached = _read_index(conn)
-                if name:
-                    _cache.clear()
-                    _cache[(name, stamp)] = cached
-        return cached
+        index = _read_index(conn)
+        if name:
+            with _lock:
+                _cache.clear()
+                _cache[(name, stamp)] = index
+        return index
     finally:
         if close:
             conn.close()
