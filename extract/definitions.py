@@ -126,7 +126,7 @@ def term_like(text: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)  # small: Token tuples are heavy, and a document has few phrases
 def _tokens(text: str) -> tuple[Token, ...]:
     """Mode-B tokens of a phrase (cached: versions of a document repeat their phrases)."""
     return tuple(tokenize(text, "B"))
