@@ -198,3 +198,21 @@ def test_parser_bug_is_a_message_not_a_traceback(
     assert result.exit_code == 1
     assert result.stderr.startswith(f"yakkan: {path}: internal error")
     assert "IndexError" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("spec", ["toreru-camera@2023-13-45", "toreru-camera@xyz",
+                                  "toreru-camera@20231201"])  # fmt: skip
+def test_malformed_date_in_spec_is_refused(spec: str) -> None:
+    # It used to be compared as a string and silently picked some version.
+    result = run(spec)
+    assert result.exit_code == 2
+    assert "is not a date (use YYYY-MM-DD)" in result.stderr and spec in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_undated_version_by_file_stem() -> None:
+    published = find_version("itkeeper-remote-network@published")
+    assert published.file.name == "published.txt"
+    result = run("itkeeper-remote-network@2020-01-01")
+    assert result.exit_code == 2
+    assert "no dated version; use itkeeper-remote-network@published" in result.stderr

@@ -51,3 +51,14 @@ def test_deleted_clause_ends_the_timeline() -> None:
 def test_unknown_clause() -> None:
     result = CliRunner().invoke(main, ["history", "toreru-camera", "art_999"])
     assert result.exit_code == 2 and "art_999" in result.output
+
+
+def test_malformed_at_date_is_refused() -> None:
+    for at in ("xyz", "toreru-camera@2023-13-99"):
+        result = CliRunner().invoke(main, ["history", "toreru-camera", "art_20", "--at", at])
+        assert result.exit_code == 2, result.output
+        assert "is not a date (use YYYY-MM-DD)" in result.stderr
+    exact = CliRunner().invoke(
+        main, ["history", "toreru-camera", "art_44", "--at", "toreru-camera@2021-05-11"]
+    )
+    assert exact.exit_code == 0, exact.output

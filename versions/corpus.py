@@ -7,8 +7,10 @@ A document.toml holds the document's metadata and a ``[[versions]]`` list; each 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date as _date
 from pathlib import Path
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -16,6 +18,20 @@ DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 class CorpusError(Exception):
     """A corpus folder or document.toml that cannot be used; the message names the file."""
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def check_date(text: str, where: str) -> str:
+    """``text`` when it is a real YYYY-MM-DD date, else a CorpusError naming ``where``."""
+    if _ISO_DATE.fullmatch(text):
+        try:
+            _date.fromisoformat(text)
+            return text
+        except ValueError:
+            pass
+    raise CorpusError(f"{where}: {text!r} is not a date (use YYYY-MM-DD)")
 
 
 @dataclass(frozen=True)
@@ -51,7 +67,7 @@ class DocumentEntry:
 def _version(doc_id: str, folder: Path, raw: dict[str, object], toml: Path) -> VersionEntry:
     name = raw.get("file")
     if not isinstance(name, str):
-        raise CorpusError(f"{toml}: every [[versions]] entry needs a file = \"...\" name")
+        raise CorpusError(f'{toml}: every [[versions]] entry needs a file = "..." name')
     path = folder / name
     if not path.is_file():
         raise CorpusError(f"{toml}: version file {name!r} does not exist")
@@ -109,8 +125,15 @@ def find_version(spec: str, root: Path = DEFAULT_CORPUS) -> VersionEntry:
     doc = load_document(folder)
     if not date:
         return doc.latest()
+    exact = next((v for v in doc.versions if v.key == spec), None)
+    if exact is not None:  # DOC@file-stem of an undated version, or DOC@DATE exactly
+        return exact
+    check_date(date, spec)
     in_force = [v for v in doc.versions if v.effective and v.effective <= date]
     if not in_force:
-        first = doc.versions[0].effective
+        first = next((v.effective for v in doc.versions if v.effective), None)
+        if first is None:
+            keys = ", ".join(v.key for v in doc.versions)
+            raise CorpusError(f"{spec}: {doc_id} has no dated version; use {keys}")
         raise CorpusError(f"{spec}: {date} is before the first version of {doc_id} ({first})")
     return in_force[-1]

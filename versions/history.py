@@ -13,7 +13,7 @@ from typing import Any
 from extract.model import ParsedDocument
 from extract.supplements import clause_effective_dates
 from versions.asof import alignment_between, parse_entry, resolve_clause
-from versions.corpus import CorpusError, DocumentEntry, VersionEntry
+from versions.corpus import CorpusError, DocumentEntry, VersionEntry, check_date
 from versions.diff import Edit, heading, inline_diff, subtree_text
 
 
@@ -96,9 +96,13 @@ def clause_history(doc: DocumentEntry, clause: str, at: str | None = None) -> li
 def _start_version(doc: DocumentEntry, clause: str, at: str | None) -> int:
     versions = list(doc.versions)
     if at:
+        exact = next((i for i, v in enumerate(versions) if at == v.key), None)
+        if exact is not None:
+            return exact
+        day = check_date(at.partition("@")[2] if "@" in at else at, at)
         for i in range(len(versions) - 1, -1, -1):
             v = versions[i]
-            if at in (v.key, v.effective) or (v.effective and v.effective <= at):
+            if v.effective and v.effective <= day:
                 return i
         raise CorpusError(f"{doc.id}: no version at {at}")
     for i in range(len(versions) - 1, -1, -1):
