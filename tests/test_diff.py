@@ -143,3 +143,13 @@ def test_statute_wording_changes_are_word_edits() -> None:
     added = {c["new"] for c in data["changes"] if c["type"] == "added"}
     assert {"art_6-2", "art_8-2", "art_8-3", "art_12-3"} <= added
     assert {f"art_4__para_3__item_{i}" for i in range(3, 11)} <= added  # 2 → 10 items
+
+
+def test_deleted_placeholder_does_not_repeat_the_old_heading() -> None:
+    # 第18条 became 「第18条 削除」: the old cell gave its heading twice (bold, then underlined).
+    result = CliRunner().invoke(main, ["diff", *PAIR])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if "<u>削除</u>" in line)
+    old_cell = row.split(" | ")[1]
+    assert old_cell.count("提供するプラン及びタイプの変更") == 1
+    assert "<u>契約者は、お客様用意型から" in old_cell

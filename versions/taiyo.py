@@ -49,6 +49,9 @@ def sides(change: Change) -> tuple[Cell, Cell]:
     if change.type == "deleted" and not change.new:
         body = _without_heading(change.old_text, old_label)
         return Cell("", [(DELETED_MARK, False)]), Cell(old_label, [(body, True)])
+    if change.type == "deleted":  # 「第18条 削除」 placeholder: the old clause without its heading
+        body = _without_heading(change.old_text, old_label)
+        return Cell(new_label, [(change.new_text, True)]), Cell(old_label, [(body, True)])
     if not change.edits:  # renumbered or moved with the same words
         return Cell(new_label, [(change.new_text, False)]), Cell(
             old_label, [(change.old_text, False)]
