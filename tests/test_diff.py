@@ -153,3 +153,12 @@ def test_deleted_placeholder_does_not_repeat_the_old_heading() -> None:
     old_cell = row.split(" | ")[1]
     assert old_cell.count("提供するプラン及びタイプの変更") == 1
     assert "<u>契約者は、お客様用意型から" in old_cell
+
+
+def test_unwritable_output_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    for fmt in ("md", "xlsx"):
+        target = tmp_path / "no-such-folder" / f"taiyo.{fmt}"
+        result = CliRunner().invoke(main, ["diff", *PAIR, "-f", fmt, "-o", str(target)])
+        assert result.exit_code == 2
+        assert result.stderr == f"yakkan: {target}: cannot write: No such file or directory\n"
+        assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -72,7 +72,11 @@ def diff(old: str, new: str, fmt: str, output: str | None, old_first: bool, corp
     title = f"{a.key} → {b.key}"
     data = taiyo.render(cmp, fmt, old_first, title, {"old": a.meta(), "new": b.meta()})
     if output:
-        Path(output).write_bytes(data)
+        try:
+            Path(output).write_bytes(data)
+        except OSError as exc:
+            click.echo(f"yakkan: {output}: cannot write: {exc.strerror or exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
         click.echo(f"wrote {output} ({len(cmp.changes)} changes)", err=True)
     elif fmt in BINARY and sys.stdout.isatty():
         click.echo(f"yakkan: --format {fmt} is a binary file; give --output FILE", err=True)
