@@ -115,3 +115,23 @@ def test_citation_by_caption_when_the_number_is_wrong() -> None:
     assert all(c["target"] == "art_44" and c["status"] == "caption_mismatch" for c in by_caption)
     numbered = json.loads(refs("--to", "art_44", "--doc", TORERU, "--format", "json").stdout)
     assert {593, 1276} <= {c["line"] for c in numbered["citations"] if not c["by_caption"]}
+
+
+def test_corrupt_document_toml_is_named(tmp_path: Path) -> None:
+    # Without --doc a broken document.toml used to be skipped: "any corpus document: no clause".
+    corpus = tmp_path / "corpus"
+    folder = corpus / "toreru-camera"
+    folder.mkdir(parents=True)
+    version = find_version(TORERU)
+    (folder / version.file.name).write_bytes(version.file.read_bytes())
+    toml = folder / "document.toml"
+    toml.write_text('id = "toreru-camera"\ntitle = "x\n', encoding="utf-8")
+    for flag in ("--corpus", "--corpus-dir"):  # --corpus-dir: the first spelling, still accepted
+        result = refs("--to", "art_19", flag, str(corpus))
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"yakkan: {toml}: cannot read document metadata")
+        assert "line 2" in result.stderr and "Traceback" not in result.output
+    toml.write_text(f'id = "toreru-camera"\n[[versions]]\nfile = "{version.file.name}"\n')
+    ok = refs("--to", "art_19", "--corpus", str(corpus), "-f", "json")
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)[0]["path"].endswith(version.file.name)

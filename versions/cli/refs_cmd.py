@@ -57,20 +57,30 @@ class Loaded:
     help="The document ID belongs to (default: every corpus document that has ID).",
 )
 @click.option(
-    "--corpus-dir",
+    "--corpus",
+    "corpus_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_CORPUS,
     show_default="the repository's corpus/",
     help="Corpus folder for DOC names and cross-document citations.",
 )
+@click.option(  # the first spelling, kept working
+    "--corpus-dir",
+    "corpus_dir_alias",
+    type=click.Path(file_okay=False, path_type=Path),
+    hidden=True,
+)
 @click.option(
     "--format",
+    "-f",
     "output",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
 )
-def refs(target: str, doc_spec: str | None, corpus_dir: Path, output: str) -> None:
+def refs(
+    target: str, doc_spec: str | None, corpus_dir: Path, corpus_dir_alias: Path | None, output: str
+) -> None:
     """List every citation of clause ID and of its paragraphs and items.
 
     Citations of ID's descendants count (--to art_19 also lists citations of art_19__para_2),
@@ -83,7 +93,9 @@ def refs(target: str, doc_spec: str | None, corpus_dir: Path, output: str) -> No
         yakkan refs --to art_27 --doc kojin-joho-hogo-ho@2015-12-01 --format json
         yakkan refs --to bessi_4 --doc corpus/dokodemo-merec/2023-09-19.txt
         yakkan refs --to art_2        # every corpus document that has an art_2
+        yakkan refs --to art_19 --corpus my-corpus --format json
     """
+    corpus_dir = corpus_dir_alias or corpus_dir
     try:
         targets, others = _load(doc_spec, corpus_dir)
     except (InputError, CorpusError) as exc:
@@ -110,6 +122,7 @@ def _fail(message: str) -> NoReturn:
 
 def _load(spec: str | None, corpus_dir: Path) -> tuple[list[Loaded], list[Loaded]]:
     """(documents ID may belong to, every other document that may cite them)."""
+    load_corpus(corpus_dir)  # a missing folder or broken document.toml is named, not skipped
     latest, _titles = corpus_latest(corpus_dir)
     corpus = [Loaded(k, shown_path(_latest_file(corpus_dir, k)), d) for k, d in latest.items()]
     if spec is None:
