@@ -137,3 +137,16 @@ def test_search_open_clause_follow_reference(server: str, browser: Any) -> None:
         "the target lists who cites it"
     )
     assert shot(browser, "browser-reference.png").stat().st_size > 10_000
+
+
+def test_diff_form_pickers_do_not_overlap(server: str, browser: Any) -> None:
+    # Datasette's `form label {width: 15%}` squeezed the 改正前/改正後 pickers over each other.
+    browser.set_window_size(1300, 900)
+    browser.get(server + "/-/yakkan/diff?old=toreru-camera@2023-12-01&new=toreru-camera@2024-10-01")
+    old, new = browser.find_elements(By.CSS_SELECTOR, "form select")
+    checkbox = browser.find_element(By.CSS_SELECTOR, "form input[type=checkbox]")
+    boxes = [(e.rect["x"], e.rect["x"] + e.rect["width"]) for e in (old, new, checkbox)]
+    assert boxes[0][1] <= boxes[1][0] and boxes[1][1] <= boxes[2][0], boxes
+    for select in (old, new):  # the whole version id is visible
+        assert select.rect["width"] >= 200, select.rect
+    shot(browser, "browser-diff-form.png")
