@@ -123,3 +123,21 @@ def test_bad_baseline_file(tmp_path: Path, content: str) -> None:
 def test_missing_baseline_file(tmp_path: Path) -> None:
     result = check(str(TORERU), "--baseline", str(tmp_path / "nope.json"))
     assert result.exit_code == 2 and "not found" in result.stderr
+
+
+def test_corpus_baseline_does_not_depend_on_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Fingerprints used the path as shown (relative to the cwd), so a baseline written in one
+    # directory accepted nothing in another; corpus versions are keyed by DOC@DATE now.
+    baseline = tmp_path / "baseline.json"
+    monkeypatch.chdir(tmp_path)
+    written = check("toreru-camera@2023-12-01", "--write-baseline", str(baseline))
+    assert written.exit_code == 0, written.output
+    entries = json.loads(baseline.read_text(encoding="utf-8"))["problems"]
+    assert entries and {e["document"] for e in entries} == {"toreru-camera@2023-12-01"}
+    monkeypatch.chdir(TORERU.parent.parent.parent)
+    for spec in ("toreru-camera@2023-12-01", str(TORERU.relative_to(Path.cwd()))):
+        result = check(spec, "--baseline", str(baseline))
+        assert result.exit_code == 0, result.output
+        assert f"{len(entries)} known from the baseline" in result.stderr

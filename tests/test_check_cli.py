@@ -229,3 +229,9 @@ def test_copy_outside_the_working_directory(tmp_path: Path) -> None:
     result = check(str(copy))
     assert result.exit_code == 1
     assert all(line.startswith(f"{copy}:") for line in result.stdout.splitlines())
+
+
+def test_short_format_option_like_the_other_commands() -> None:
+    short, long = check(str(TORERU), "-f", "json"), check(str(TORERU), "--format", "json")
+    assert short.exit_code == long.exit_code == 1
+    assert json.loads(short.stdout) == json.loads(long.stdout)

@@ -54,6 +54,7 @@ class Target:
 )
 @click.option(
     "--format",
+    "-f",
     "output",
     type=click.Choice(FORMATS),
     default="text",
@@ -321,7 +322,14 @@ def _results(
         except InputError as exc:
             yield CheckedDocument(t.shown, t.shown, error=f"--previous {exc}")
             continue
-        yield CheckedDocument(t.shown, t.shown, collect_problems(doc, t.shown, stale=late))
+        key = _key(t)
+        yield CheckedDocument(t.shown, key, collect_problems(doc, t.shown, key, stale=late))
+
+
+def _key(t: Target) -> str:
+    """The document in fingerprints: DOC@DATE for corpus versions, so that a baseline does not
+    depend on the directory it was written from; the shown path for other files."""
+    return t.label or t.shown
 
 
 def _stale(t: Target, doc: ParsedDocument) -> list[Problem]:
@@ -330,4 +338,4 @@ def _stale(t: Target, doc: ParsedDocument) -> list[Problem]:
         return []
     old = read_cached(t.previous.path, t.previous.fmt)
     since = t.previous.label or t.previous.shown
-    return stale_problems(old, doc, t.shown, t.shown, since)
+    return stale_problems(old, doc, t.shown, _key(t), since)
