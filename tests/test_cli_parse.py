@@ -216,3 +216,19 @@ def test_undated_version_by_file_stem() -> None:
     result = run("itkeeper-remote-network@2020-01-01")
     assert result.exit_code == 2
     assert "no dated version; use itkeeper-remote-network@published" in result.stderr
+
+
+def test_doc_from_another_corpus_folder(tmp_path: Path) -> None:
+    # parse only knew the repository's corpus/, unlike diff/asof/history (--corpus DIRECTORY).
+    version = find_version("dokodemo-merec@2023-09-19")
+    folder = tmp_path / "my-terms"
+    folder.mkdir()
+    (folder / "v1.txt").write_bytes(version.file.read_bytes())
+    (folder / "document.toml").write_text(
+        '[[versions]]\nfile = "v1.txt"\neffective = 2024-04-01\n', encoding="utf-8"
+    )
+    ours = run("my-terms@2024-05-01", "--corpus", str(tmp_path), "-f", "json")
+    assert ours.exit_code == 0, ours.output
+    theirs = run(str(version.file), "--format", "json")
+    assert json.loads(ours.stdout)["nodes"] == json.loads(theirs.stdout)["nodes"]
+    assert run("my-terms").exit_code == 2  # not in the default corpus

@@ -26,6 +26,7 @@ INDENT = "  "
 @click.argument("path", metavar="PATH")
 @click.option(
     "--format",
+    "-f",
     "output",
     type=click.Choice(["tree", "text", "json"]),
     default="tree",
@@ -39,7 +40,14 @@ INDENT = "  "
     show_default=True,
     help="How to read PATH; auto uses the corpus metadata or the file suffix (.md = markdown).",
 )
-def parse(path: str, output: str, input_format: str) -> None:
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CORPUS,
+    show_default="corpus/",
+    help="Corpus folder for DOC and DOC@DATE.",
+)
+def parse(path: str, output: str, input_format: str, corpus: Path) -> None:
     """Parse one document version into its clause tree.
 
     PATH is a file (UTF-8, Shift_JIS/CP932 or EUC-JP; plain text or Markdown), - for
@@ -52,12 +60,13 @@ def parse(path: str, output: str, input_format: str) -> None:
         yakkan parse corpus/toreru-camera/2023-12-01.txt
         yakkan parse kojin-joho-hogo-ho@2016-01-01 --format text
         yakkan parse shohisha-keiyaku-ho --format json > keiyaku.json
+        yakkan parse my-terms@2025-04-01 --corpus ~/terms-corpus -f tree
         pdftotext -layout terms.pdf - | yakkan parse -
 
     Unusable input (missing, empty, binary, undecodable or over 20 MB) exits with status 2.
     """
     fmt = None if input_format == "auto" else input_format
-    doc = _load(path, fmt)
+    doc = _load(path, fmt, corpus)
     if output == "json":
         click.echo(json.dumps(doc.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -65,14 +74,14 @@ def parse(path: str, output: str, input_format: str) -> None:
         click.echo("\n".join(lines))
 
 
-def _load(spec: str, fmt: str | None) -> ParsedDocument:
+def _load(spec: str, fmt: str | None, corpus: Path = DEFAULT_CORPUS) -> ParsedDocument:
     """Parse a file or corpus spec; bad input → one line on stderr and exit 2."""
     try:
         if spec == "-":
             from extract.parse import parse_bytes
 
             return parse_bytes(read_stream(sys.stdin.buffer), path="<stdin>", fmt=fmt)
-        path, declared = _resolve(spec)
+        path, declared = _resolve(spec, corpus)
         return read_document(path, fmt or declared)
     except (InputError, CorpusError) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
@@ -86,15 +95,15 @@ def _load(spec: str, fmt: str | None) -> ParsedDocument:
         )
 
 
-def _resolve(spec: str) -> tuple[Path, str | None]:
+def _resolve(spec: str, corpus: Path = DEFAULT_CORPUS) -> tuple[Path, str | None]:
     """A path that exists (or looks like one) is a file; otherwise try ``DOC`` / ``DOC@DATE``."""
     path = Path(spec)
     doc_id = spec.partition("@")[0]
     if path.exists() or not doc_id or "/" in doc_id or os.sep in doc_id:
         return path, None
-    if not (DEFAULT_CORPUS / doc_id / "document.toml").is_file():
+    if not (corpus / doc_id / "document.toml").is_file():
         raise InputError(spec, "no such file or corpus document")
-    version = find_version(spec)
+    version = find_version(spec, corpus)
     return version.file, version.format
 
 
