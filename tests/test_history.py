@@ -62,3 +62,13 @@ def test_malformed_at_date_is_refused() -> None:
         main, ["history", "toreru-camera", "art_44", "--at", "toreru-camera@2021-05-11"]
     )
     assert exact.exit_code == 0, exact.output
+
+
+def test_text_output_has_no_python_none() -> None:
+    # The statute's 附則 carry no date the reader could find: they printed "(effective None)".
+    result = CliRunner().invoke(main, ["history", "kojin-joho-hogo-ho", "art_17"])
+    assert result.exit_code == 0, result.output
+    assert "附則: 附 則（平成二八年五月二七日法律第五一号） 抄" in result.stdout
+    assert "None" not in result.stdout
+    dated = CliRunner().invoke(main, ["history", "toreru-camera", "art_20"])
+    assert "(effective 2019-12-23)" in dated.stdout

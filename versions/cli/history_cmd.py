@@ -62,7 +62,8 @@ def history(doc: str, clause: str, at: str | None, fmt: str, corpus: Path) -> No
             if e.op != "equal":
                 click.echo(f"    {e.op}: 「{_one(e.old)}」 → 「{_one(e.new)}」")
         for ev in s.events[:5]:
-            click.echo(f"    附則: {_one(ev['heading'])} (effective {ev['effective']})")
+            when = f" (effective {ev['effective']})" if ev.get("effective") else ""
+            click.echo(f"    附則: {_one(ev['heading'])}{when}")
         if len(s.events) > 5:
             click.echo(f"    … and {len(s.events) - 5} more 附則")
 
