@@ -196,3 +196,43 @@ def test_steps_are_a_list_of_functions() -> None:
     # Other engineers add their build step to this list (docs/database.md).
     assert kb.STEPS[0] is kb.step_schema and kb.STEPS[-1] is kb.step_meta
     assert all(callable(s) for s in kb.STEPS)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('effective = "someday"', "effective: 'someday' is not a date (use YYYY-MM-DD)"),
+        ('constructed = "no"', "constructed must be true or false, not 'no'"),
+    ],
+)
+def test_bad_version_values_are_refused(tmp_path: Path, line: str, expected: str) -> None:
+    # A non-date effective was accepted (string-compared later); "no" made a version constructed.
+    corpus = small_corpus(tmp_path, ("toreru-camera",))
+    db = tmp_path / "kb.db"
+    assert (
+        CliRunner().invoke(main, ["build", "--corpus", str(corpus), "--db", str(db)]).exit_code == 0
+    )
+    before = digest(db)
+    toml = corpus / "toreru-camera" / "document.toml"
+    text = toml.read_text(encoding="utf-8")
+    key = line.partition(" =")[0]
+    kept = [x for x in text.splitlines() if not x.startswith(f"{key} =")]
+    toml.write_text("\n".join([*kept, line]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--corpus", str(corpus), "--db", str(db)])
+    assert result.exit_code == 1
+    name = next(p.name for p in toml.parent.iterdir() if p.suffix == ".txt")
+    assert f"{toml}: {name}: {expected}" in result.stderr
+    assert digest(db) == before
+
+
+def test_db_path_that_is_not_a_database_is_not_replaced(tmp_path: Path) -> None:
+    # `yakkan build --db README.md` used to replace the file with a fresh knowledge base.
+    corpus = small_corpus(tmp_path, ("toreru-camera",))
+    notes = tmp_path / "notes.md"
+    shutil.copy(DEFAULT_CORPUS.parent / "README.md", notes)
+    before = digest(notes)
+    for cmd in ("build", "serve"):
+        result = CliRunner().invoke(main, [cmd, "--corpus", str(corpus), "--db", str(notes)])
+        assert result.exit_code == 1
+        assert f"{notes}: not an SQLite database; refusing to replace it" in result.stderr
+        assert digest(notes) == before

@@ -47,3 +47,18 @@ def test_datasette_directory_is_not_a_package() -> None:
     site = Path(serve_cmd.SITE)
     assert not (site / "__init__.py").exists()
     assert not (site / "plugins" / "__init__.py").exists()
+
+
+def test_serve_a_file_that_is_not_a_knowledge_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --no-build on a non-database used to end in Datasette's full-screen traceback.
+    calls: list[list[str]] = []
+    monkeypatch.setattr(serve_cmd.os, "execv", lambda exe, args: calls.append(args))
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(readme.read_bytes())
+    result = CliRunner().invoke(main, ["serve", "--no-build", "--db", str(notes)])
+    assert result.exit_code == 1 and not calls
+    assert result.stderr.startswith(f"yakkan serve: {notes}: not a yakkan knowledge base")
+    assert notes.read_bytes() == readme.read_bytes()

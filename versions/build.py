@@ -565,6 +565,7 @@ def build(
         return BuildResult(db_path, True, time.perf_counter() - started, {**result, "parsed": 0})
     if not db_path.parent.is_dir():
         raise BuildError(f"{db_path}: folder {db_path.parent} does not exist")
+    _check_replaceable(db_path)
     tmp = db_path.with_name(db_path.name + ".tmp")
     tmp.unlink(missing_ok=True)
     ctx = BuildContext(corpus, sqlite_utils.Database(tmp), documents, hashes, parser)
@@ -609,3 +610,18 @@ def _run(ctx: BuildContext, db_path: Path, previous: dict[str, str], fp: str) ->
     if ctx.has_previous:
         db.execute("detach database prev")
     db.execute("analyze")
+
+
+def _check_replaceable(db_path: Path) -> None:
+    """Refuse to replace anything but an SQLite file (``--db README.md`` must not destroy it)."""
+    if db_path.is_dir():
+        raise BuildError(f"{db_path}: is a directory, not a database file")
+    try:
+        with db_path.open("rb") as f:
+            head = f.read(16)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise BuildError(f"{db_path}: cannot read: {exc.strerror or exc}") from None
+    if head and head != b"SQLite format 3\x00":
+        raise BuildError(f"{db_path}: not an SQLite database; refusing to replace it")

@@ -72,6 +72,11 @@ def _version(doc_id: str, folder: Path, raw: dict[str, object], toml: Path) -> V
     if not path.is_file():
         raise CorpusError(f"{toml}: version file {name!r} does not exist")
     effective = raw.get("effective")
+    if effective:
+        check_date(str(effective), f"{toml}: {name}: effective")
+    constructed = raw.get("constructed", False)
+    if not isinstance(constructed, bool):
+        raise CorpusError(f"{toml}: {name}: constructed must be true or false, not {constructed!r}")
     return VersionEntry(
         doc_id=doc_id,
         file=path,
@@ -79,7 +84,7 @@ def _version(doc_id: str, folder: Path, raw: dict[str, object], toml: Path) -> V
         label=str(raw["label"]) if raw.get("label") else None,
         format=str(raw["format"]) if raw.get("format") else None,
         origin=str(raw["origin"]) if raw.get("origin") else None,
-        constructed=bool(raw.get("constructed", False)),
+        constructed=constructed,
     )
 
 

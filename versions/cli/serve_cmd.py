@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -77,7 +78,24 @@ def serve(db: Path, corpus: Path, host: str, port: int, no_build: bool, mutable:
     elif not db.is_file():
         click.echo(f"yakkan serve: {db}: no such database (run yakkan build)", err=True)
         raise SystemExit(1)
+    problem = _not_a_knowledge_base(db)
+    if problem:
+        click.echo(f"yakkan serve: {db}: {problem}", err=True)
+        raise SystemExit(1)
     args = datasette_args(db.resolve(), host, port, immutable=not mutable)
     click.echo(f"Serving http://{host}:{port}/-/yakkan", err=True)
     sys.stdout.flush()
     os.execv(sys.executable, [sys.executable, "-m", "datasette", *args])
+
+
+def _not_a_knowledge_base(db: Path) -> str | None:
+    """Why Datasette would fail on ``db`` (one line instead of its traceback), or None."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            conn.execute("select 1 from nodes limit 1").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"not a yakkan knowledge base ({exc}); run yakkan build"
+    return None
