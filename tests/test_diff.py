@@ -162,3 +162,9 @@ def test_unwritable_output_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         assert result.exit_code == 2
         assert result.stderr == f"yakkan: {target}: cannot write: No such file or directory\n"
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_directory_argument_is_named_as_such(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["diff", str(tmp_path), PAIR[1]])
+    assert result.exit_code == 2
+    assert result.stderr == f"yakkan: {tmp_path}: is a directory, not a document file\n"

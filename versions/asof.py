@@ -73,6 +73,8 @@ def open_version(spec: str, corpus: Path = DEFAULT_CORPUS) -> LoadedVersion:
         return LoadedVersion(spec, _parse(str(path), None, path.stat().st_mtime))
     doc_id = spec.partition("@")[0]
     if not (corpus / doc_id / "document.toml").is_file():
+        if path.is_dir():
+            raise InputError(spec, "is a directory, not a document file")
         if path.exists() or "/" in spec or "." in Path(spec).name:
             raise InputError(spec, "no such file")
         raise CorpusError(f"{spec}: no such file, and no document {doc_id!r} in {corpus}")
