@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -100,3 +101,15 @@ def test_build_keeps_commit_metadata_and_aligns(repo: Path, tmp_path: Path) -> N
         "and old_version = 'kiyaku@2021-05-11' and level = 0 order by old_node"
     ).fetchall()
     assert ("art_44", "art_45") in renumbered and ("art_51", "art_52") in renumbered
+
+
+def test_json_output(repo: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    args = ["import-git", str(repo), "terms/kiyaku.txt", "--doc", "kiyaku", "--corpus", str(corpus)]
+    first = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    assert data["doc"] == "kiyaku" and data["skipped"] == 0
+    assert [Path(p).name for p in data["added"]] == VERSIONS
+    again = json.loads(CliRunner().invoke(main, [*args, "-f", "json"]).stdout)
+    assert again == {"doc": "kiyaku", "added": [], "skipped": 3}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -22,7 +23,12 @@ from versions.corpus import DEFAULT_CORPUS, CorpusError
     default=DEFAULT_CORPUS,
     help="Corpus folder (default: corpus/).",
 )
-def import_git(repo: Path, path: str, doc_id: str, title: str | None, corpus: Path) -> None:
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def import_git(
+    repo: Path, path: str, doc_id: str, title: str | None, corpus: Path, fmt: str
+) -> None:
     """Import the git history of PATH (relative to REPO) as versions of document ID.
 
     Each commit that changed the file becomes one file in CORPUS/ID/, named by its effective
@@ -34,6 +40,7 @@ def import_git(repo: Path, path: str, doc_id: str, title: str | None, corpus: Pa
     Examples:
         yakkan import-git ~/terms-repo terms/service.md --doc my-service
         yakkan import-git . docs/kiyaku.txt --doc kiyaku --corpus /tmp/corpus
+        yakkan import-git ~/terms-repo terms/service.md --doc my-service --format json
     """
     from versions.gitsource import import_versions
 
@@ -49,7 +56,11 @@ def import_git(repo: Path, path: str, doc_id: str, title: str | None, corpus: Pa
     except (InputError, CorpusError) as exc:
         click.echo(f"yakkan: {exc}", err=True)
         sys.exit(2)
-    for name in result.added:
+    if fmt == "json":
+        added = [str(corpus / doc_id / name) for name in result.added]
+        data = {"doc": doc_id, "added": added, "skipped": result.skipped}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    for name in result.added if fmt == "text" else ():
         click.echo(f"added {corpus / doc_id / name}")
     click.echo(
         f"{doc_id}: {len(result.added)} new version(s), {result.skipped} already imported",
