@@ -235,3 +235,16 @@ def test_short_format_option_like_the_other_commands() -> None:
     short, long = check(str(TORERU), "-f", "json"), check(str(TORERU), "--format", "json")
     assert short.exit_code == long.exit_code == 1
     assert json.loads(short.stdout) == json.loads(long.stdout)
+
+
+def test_a_version_named_twice_is_checked_once() -> None:
+    # `check --corpus toreru-camera` checked toreru-camera's latest version twice and
+    # reported each of its problems twice.
+    whole = json.loads(check("--corpus", "-f", "json").stdout)
+    both = json.loads(check("--corpus", "toreru-camera", "-f", "json").stdout)
+    assert both["summary"] == whole["summary"]
+    assert len(both["documents"]) == len(whole["documents"])
+    same = json.loads(
+        check("toreru-camera", str(find_version("toreru-camera").file), "-f", "json").stdout
+    )
+    assert len(same["documents"]) == 1

@@ -186,8 +186,13 @@ def _targets(paths: tuple[str, ...], use_corpus: bool, corpus_dir: Path) -> list
                 t = _version_target(v)
                 t.previous, before = before, _version_target(v)
                 targets.append(t)
+    seen = {t.path.resolve() for t in targets if t.path.is_file()}
     for spec in paths:
-        targets.append(_target(spec, corpus_dir))
+        t = _target(spec, corpus_dir)
+        if t.path.is_file() and t.path.resolve() in seen:
+            continue  # the same version named twice (or also part of --corpus): check it once
+        seen.add(t.path.resolve())
+        targets.append(t)
     return targets
 
 
