@@ -12,7 +12,7 @@ import yaml
 from datasette.app import Datasette
 
 from versions.build import ROOT, build
-from versions.corpus import DEFAULT_CORPUS
+from versions.corpus import DEFAULT_CORPUS, load_corpus
 
 SITE = ROOT / "datasette"
 
@@ -142,3 +142,14 @@ def test_query_clause_lineage(ds: Datasette) -> None:
     found = query(ds, "clause_lineage", version="kojin-joho-hogo-ho@2025-06-01", clause="art_17")
     assert [r["node_id"] for r in found] == ["art_15", "art_15", "art_17"]
     assert found[-1]["change_from_previous"] == "renumbered"
+
+
+def test_history_form_picks_the_document_from_a_list(ds: Datasette) -> None:
+    # The history form wanted the document id typed in; as-of and 新旧対照表 offer a list.
+    html = get(ds, "/-/yakkan/history?doc=kojin-joho-hogo-ho&clause=art_17")
+    form = html[html.index('<form method="get" action="/-/yakkan/history">') :]
+    form = form[: form.index("</form>")]
+    assert '<select name="doc">' in form
+    assert '<option value="kojin-joho-hogo-ho" selected>個人情報の保護に関する法律</option>' in form
+    assert form.count("<option ") == len(load_corpus())
+    assert '<select name="doc">' in get(ds, "/-/yakkan/history")

@@ -200,7 +200,8 @@ async def history_page(datasette: Any, request: Any) -> Response:
         return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
     doc, clause = request.args.get("doc", ""), request.args.get("clause", "")
     version = request.args.get("version", "")
-    ctx: dict[str, Any] = {"doc": doc, "clause": clause, "version": version}
+    docs = await _rows(db, "select id, title from documents order by id")
+    ctx: dict[str, Any] = {"docs": docs, "doc": doc, "clause": clause, "version": version}
     if not doc or not clause:
         return await _page(datasette, request, "history.html", ctx)
     if not (_ID.match(doc) and _ID.match(clause) and (not version or _ID.match(version))):
