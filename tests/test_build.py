@@ -115,6 +115,10 @@ def test_cli_json_summary(tmp_path: Path) -> None:
     assert out["documents"] == 2 and out["versions"] == 2 and out["parsed"] == 2
     assert out["articles"] > 50 and out["nodes"] > out["articles"]
     assert not (tmp_path / "kb.db.tmp").exists()
+    again = CliRunner().invoke(
+        main, ["build", "--corpus", str(corpus), "--db", str(db), "-f", "json"]
+    )
+    assert json.loads(again.stdout)["parsed"] == 0  # -f like the other commands; a no-op now
 
 
 def test_noop_rebuild_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -77,7 +77,7 @@ def describe(result: BuildResult) -> str:
     help="SQLite file to write (atomically replaced).",
 )
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def build_cmd(corpus: Path, db: Path, force: bool, fmt: str, quiet: bool) -> None:
     """Build the knowledge base (SQLite) from the corpus.
