@@ -81,7 +81,9 @@ def as_json(hit: fts.Hit, rank: int) -> dict[str, Any]:
 @click.option("--chapter", metavar="NODE", help="Only this chapter, e.g. chp_3 (full-text).")
 @click.option("--kind", metavar="KIND", help="Only this node kind, e.g. article (full-text).")
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.option(
     "--db",
     type=click.Path(path_type=Path, dir_okay=False),
