@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from extract.errors import InputError
-from versions.corpus import DEFAULT_CORPUS, CorpusError
+from versions.cli.options import corpus_option
+from versions.corpus import CorpusError
 
 EXIT_NOT_IN_FORCE = 1
 EXIT_BAD_INPUT = 2
@@ -22,12 +23,7 @@ EXIT_BAD_INPUT = 2
 @click.option(
     "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.option(
-    "--corpus",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CORPUS,
-    help="Corpus folder (default: corpus/).",
-)
+@corpus_option()
 def asof(doc: str, date: str, clause: str | None, fmt: str, corpus: Path) -> None:
     """Show DOC as it stood on DATE (YYYY-MM-DD), honouring per-clause effective dates.
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from extract.errors import InputError
-from versions.corpus import DEFAULT_CORPUS, CorpusError
+from versions.cli.options import corpus_option
+from versions.corpus import CorpusError
 
 EXIT_BAD_INPUT = 2
 BINARY = ("xlsx", "docx")
@@ -31,13 +32,7 @@ BINARY = ("xlsx", "docx")
 @click.option(
     "--old-first", is_flag=True, help="Put 改正前 in the left column (default 改正後 | 改正前)."
 )
-@click.option(
-    "--corpus",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CORPUS,
-    show_default=False,
-    help="Corpus folder for DOC@DATE specs (default: corpus/).",
-)
+@corpus_option("Corpus folder for DOC@DATE specs.")
 def diff(old: str, new: str, fmt: str, output: str | None, old_first: bool, corpus: Path) -> None:
     """Compare two versions clause by clause: a 新旧対照表 with the changed words underlined.
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from extract.errors import InputError
-from versions.corpus import DEFAULT_CORPUS, CorpusError
+from versions.cli.options import corpus_option
+from versions.corpus import CorpusError
 
 
 @click.command("history")
@@ -19,12 +20,7 @@ from versions.corpus import DEFAULT_CORPUS, CorpusError
 @click.option(
     "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.option(
-    "--corpus",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CORPUS,
-    help="Corpus folder (default: corpus/).",
-)
+@corpus_option()
 def history(doc: str, clause: str, at: str | None, fmt: str, corpus: Path) -> None:
     """The timeline of CLAUSE (an id such as art_17, or a label such as 第17条) across versions.
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from extract.errors import InputError
-from versions.corpus import DEFAULT_CORPUS, CorpusError
+from versions.cli.options import corpus_option
+from versions.corpus import CorpusError
 
 
 @click.command("import-git")
@@ -17,12 +18,7 @@ from versions.corpus import DEFAULT_CORPUS, CorpusError
 @click.argument("path")
 @click.option("--doc", "doc_id", required=True, help="Document id (the corpus folder name).")
 @click.option("--title", help="Title for a new document.toml (default: the id).")
-@click.option(
-    "--corpus",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CORPUS,
-    help="Corpus folder (default: corpus/).",
-)
+@corpus_option()
 @click.option(
     "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

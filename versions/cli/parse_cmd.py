@@ -13,6 +13,7 @@ import click
 
 from extract.errors import InputError
 from extract.model import Node, ParsedDocument
+from versions.cli.options import corpus_option
 from versions.corpus import DEFAULT_CORPUS, CorpusError, find_version
 from versions.sources import FORMATS, read_document, read_stream
 
@@ -40,13 +41,7 @@ INDENT = "  "
     show_default=True,
     help="How to read PATH; auto uses the corpus metadata or the file suffix (.md = markdown).",
 )
-@click.option(
-    "--corpus",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CORPUS,
-    show_default="corpus/",
-    help="Corpus folder for DOC and DOC@DATE.",
-)
+@corpus_option("Corpus folder for DOC and DOC@DATE.")
 def parse(path: str, output: str, input_format: str, corpus: Path) -> None:
     """Parse one document version into its clause tree.
 
