@@ -17,8 +17,19 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 NodeKind = Literal[
-    "preamble", "chapter", "section", "subsection", "article", "paragraph", "item",
-    "subitem", "supplement", "appendix", "table", "table_row", "text",
+    "preamble",
+    "chapter",
+    "section",
+    "subsection",
+    "article",
+    "paragraph",
+    "item",
+    "subitem",
+    "supplement",
+    "appendix",
+    "table",
+    "table_row",
+    "text",
 ]
 Level = Literal["error", "warning", "info"]
 RefKind = Literal["absolute", "relative", "appendix", "external"]
