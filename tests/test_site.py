@@ -335,6 +335,13 @@ def test_restricted_database_needs_login(kb: Path) -> None:
         plugins_dir=str(SITE / "plugins"),
     )
     assert asyncio.run(private.client.get("/-/yakkan/doc/toreru-camera")).status_code == 404
+    for url in (  # the versions and semantic pages are closed to anonymous visitors too
+        "/-/yakkan/diff?old=toreru-camera@2023-12-01&new=toreru-camera@2024-10-01",
+        "/-/yakkan/asof?doc=toreru-camera&date=2024-01-01",
+        "/-/yakkan/history?doc=toreru-camera&clause=art_20",
+    ):
+        page = asyncio.run(private.client.get(url))
+        assert page.status_code == 404 and "当社による解約" not in page.text, url
     assert asyncio.run(private.client.get("/yakkan/nodes")).status_code == 403
     cookies = {"ds_actor": private.sign({"a": {"id": "legal"}}, "actor")}
     page = asyncio.run(private.client.get("/-/yakkan/doc/toreru-camera", cookies=cookies))

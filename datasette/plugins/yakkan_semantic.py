@@ -25,6 +25,7 @@ from datasette.utils.asgi import Response
 
 from datasette import hookimpl  # type: ignore[attr-defined]
 from versions import embeddings, search, semantic
+from versions.sitedb import knowledge_base
 
 NO_MATCH = '""'
 _lock = threading.Lock()
@@ -161,18 +162,8 @@ def canned_queries(datasette: Any, database: str) -> Any:
 # --- the page ----------------------------------------------------------------------------------
 
 
-async def _database(datasette: Any, request: Any) -> Any:
-    actor = getattr(request, "actor", None)
-    for name, db in datasette.databases.items():
-        if name == "_internal" or "nodes" not in await db.table_names():
-            continue
-        if await datasette.permission_allowed(actor, "view-database", name, default=True):
-            return db
-    return None
-
-
 async def hybrid_page(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette, request)
+    db = await knowledge_base(datasette, request)
     q = (request.args.get("q") or "").strip()
     doc = request.args.get("doc") or None
     mode = "semantic" if request.args.get("mode") == "semantic" else "hybrid"

@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from datasette import hookimpl  # type: ignore[attr-defined]
 from versions import schema, search
+from versions.sitedb import knowledge_base
 
 KINDS = (
     "article",
@@ -123,17 +124,6 @@ def canned_queries(datasette: Any, database: str) -> dict[str, Any] | None:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-async def _database(datasette: Any, request: Any) -> Any:
-    """The first database holding the knowledge base (a ``nodes`` table) the actor may view."""
-    actor = getattr(request, "actor", None)
-    for name, db in datasette.databases.items():
-        if name == "_internal" or "nodes" not in await db.table_names():
-            continue
-        if await datasette.permission_allowed(actor, "view-database", name, default=True):
-            return db
-    return None
-
-
 async def _rows(db: Any, sql: str, params: dict[str, Any] | list[Any] | None = None) -> list[Any]:
     return list((await db.execute(sql, params or {})).rows)
 
@@ -170,7 +160,7 @@ def _subtree_sql(where: str) -> str:
 
 
 async def home(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette, request)
+    db = await knowledge_base(datasette, request)
     if db is None:
         return await _not_found(datasette, request, NO_DATABASE)
     documents = await _rows(db, "select * from documents order by kind desc, id")
@@ -214,7 +204,7 @@ async def resolve_version(db: Any, spec: str) -> tuple[Any, str | None]:
 
 
 async def document(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette, request)
+    db = await knowledge_base(datasette, request)
     if db is None:
         return await _not_found(datasette, request, NO_DATABASE)
     spec = request.url_vars["spec"]
@@ -345,7 +335,7 @@ def _outline_text(n: Any, earlier: Any, asof: str, note: bool = True) -> str:
 
 
 async def clause(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette, request)
+    db = await knowledge_base(datasette, request)
     if db is None:
         return await _not_found(datasette, request, NO_DATABASE)
     vid, nid = request.url_vars["version"], request.url_vars["node"]
@@ -503,7 +493,7 @@ async def _similar(db: Any, key: str) -> list[Any]:
 
 
 async def search_page(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette, request)
+    db = await knowledge_base(datasette, request)
     if db is None:
         return await _not_found(datasette, request, NO_DATABASE)
     args = request.args

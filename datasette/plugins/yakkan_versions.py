@@ -21,6 +21,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from datasette import hookimpl  # type: ignore[attr-defined]
+from versions.sitedb import knowledge_base
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^[A-Za-z0-9._@-]+$")
@@ -35,13 +36,6 @@ def _mtime(path: str | None) -> float:
         return os.stat(path).st_mtime if path else 0.0
     except OSError:
         return 0.0
-
-
-async def _database(datasette: Any) -> Any:
-    for name, db in datasette.databases.items():
-        if name != "_internal" and "nodes" in await db.table_names():
-            return db
-    return None
 
 
 async def _rows(db: Any, sql: str, params: Any = None) -> list[dict[str, Any]]:
@@ -103,7 +97,7 @@ async def diff_page(datasette: Any, request: Any) -> Response:
     from versions import taiyo
     from versions.diff import compare
 
-    db = await _database(datasette)
+    db = await knowledge_base(datasette, request)
     if db is None:
         return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
     old_id, new_id = request.args.get("old", ""), request.args.get("new", "")
@@ -139,7 +133,7 @@ async def diff_page(datasette: Any, request: Any) -> Response:
 
 
 async def asof_page(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette)
+    db = await knowledge_base(datasette, request)
     if db is None:
         return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
     doc, date = request.args.get("doc", ""), request.args.get("date", "")
@@ -195,7 +189,7 @@ def _document_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def history_page(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette)
+    db = await knowledge_base(datasette, request)
     if db is None:
         return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
     doc, clause = request.args.get("doc", ""), request.args.get("clause", "")

@@ -1,0 +1,16 @@
+"""Which Datasette database holds the knowledge base: shared by the datasette/ plugins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def knowledge_base(datasette: Any, request: Any) -> Any:
+    """The first database with a ``nodes`` table that the request's actor may view, or None."""
+    actor = getattr(request, "actor", None)
+    for name, db in datasette.databases.items():
+        if name == "_internal" or "nodes" not in await db.table_names():
+            continue
+        if await datasette.permission_allowed(actor, "view-database", name, default=True):
+            return db
+    return None
