@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from extract.parse import parse_text  # noqa: E402
-from versions.align import align  # noqa: E402
-from versions.corpus import load_corpus  # noqa: E402
-from versions.diff import compare  # noqa: E402
-from versions.sources import read_document  # noqa: E402
+from versions.history.align import align  # noqa: E402
+from versions.history.diff import compare  # noqa: E402
+from versions.sources.corpus import load_corpus  # noqa: E402
+from versions.sources.files import read_document  # noqa: E402
 
 VARIANTS = ["", "甲", "乙", "丙", "丁", "戊", "己", "庚", "辛", "壬"]
 

@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from versions.build import build
-from versions.corpus import DEFAULT_CORPUS, load_corpus
+from versions.kb.build import build
+from versions.sources.corpus import DEFAULT_CORPUS, load_corpus
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from versions import embeddings, semantic  # noqa: E402
+from versions.kb import embeddings, semantic  # noqa: E402
 
 QUESTIONS = ROOT / "scripts" / "retrieval" / "questions.jsonl"
 

@@ -23,8 +23,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from versions.build import DEFAULT_DB
 from versions.cli.serve_cmd import datasette_args
+from versions.kb.build import DEFAULT_DB
 
 QUERIES = [
     "解約",

@@ -31,8 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from extract.parse import parse_bytes
-from versions.corpus import DEFAULT_CORPUS, load_corpus
-from versions.sources import guess_format
+from versions.sources.corpus import DEFAULT_CORPUS, load_corpus
+from versions.sources.files import guess_format
 
 TARGET_SECONDS = 0.3
 TARGET_MB = 200

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from extract.parse import parse_bytes
 from extract.references import extract_references
-from versions.corpus import load_corpus
+from versions.sources.corpus import load_corpus
 
 
 def main() -> None:

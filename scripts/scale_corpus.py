@@ -16,7 +16,7 @@ import re
 import shutil
 from pathlib import Path
 
-from versions.corpus import DEFAULT_CORPUS, load_corpus
+from versions.sources.corpus import DEFAULT_CORPUS, load_corpus
 
 EDITS = [
     (re.compile(r"(\d+)日"), lambda m: f"{int(m.group(1)) + 7}日"),

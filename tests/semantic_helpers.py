@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from versions import build as kb
-from versions import build_embeddings, embeddings
-from versions.corpus import DEFAULT_CORPUS
+from versions.kb import build as kb
+from versions.kb import build_embeddings, embeddings
+from versions.sources.corpus import DEFAULT_CORPUS
 
 QUESTIONS = kb.ROOT / "scripts" / "retrieval" / "questions.jsonl"
 
@@ -36,7 +36,7 @@ def questions() -> list[dict]:
 def require_vectors(db: Path) -> None:
     import sqlite3
 
-    from versions import semantic
+    from versions.kb import semantic
 
     with sqlite3.connect(db) as conn:
         if not semantic.has_vectors(conn):

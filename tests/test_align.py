@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from extract.model import ParsedDocument
-from versions.align import Alignment, align
-from versions.sources import read_document
+from versions.history.align import Alignment, align
+from versions.sources.files import read_document
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

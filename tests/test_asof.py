@@ -7,9 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from versions.asof import BeforeFirstVersion, as_of
 from versions.cli import main
-from versions.corpus import DEFAULT_CORPUS, load_document
+from versions.history.asof import BeforeFirstVersion, as_of
+from versions.sources.corpus import DEFAULT_CORPUS, load_document
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from versions.build import ROOT, build
 from versions.cli.serve_cmd import datasette_args
-from versions.corpus import DEFAULT_CORPUS
+from versions.kb.build import ROOT, build
+from versions.sources.corpus import DEFAULT_CORPUS
 
 pytestmark = pytest.mark.browser
 

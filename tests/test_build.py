@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from versions import build as kb
-from versions import schema
 from versions.cli import main
-from versions.corpus import DEFAULT_CORPUS, load_corpus
-from versions.sources import read_document
+from versions.kb import build as kb
+from versions.kb import schema
+from versions.sources.corpus import DEFAULT_CORPUS, load_corpus
+from versions.sources.files import read_document
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from versions.baseline import BaselineError, read_baseline
+from versions.check.baseline import BaselineError, read_baseline
 from versions.cli import main
-from versions.corpus import find_version
+from versions.sources.corpus import find_version
 
 pytest.importorskip("extract.parse")
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from versions.checking import LEVELS, at_or_above
+from versions.check.problems import LEVELS, at_or_above
 from versions.cli import main
-from versions.corpus import find_version, load_corpus
+from versions.sources.corpus import find_version, load_corpus
 
 pytest.importorskip("extract.parse")
 

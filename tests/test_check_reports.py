@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from versions.checking import CheckedDocument, Problem, fingerprint
-from versions.reports import Report, render_github, render_junit, render_sarif, render_text
+from versions.check.problems import CheckedDocument, Problem, fingerprint
+from versions.check.reports import Report, render_github, render_junit, render_sarif, render_text
 
 
 def problem(**kw: object) -> Problem:

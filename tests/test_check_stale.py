@@ -1,4 +1,4 @@
-"""Stale references after an amendment, reported by ``yakkan check`` (versions.stale)."""
+"""Stale references after an amendment, reported by ``yakkan check`` (versions.history.stale)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from versions.cli import main
-from versions.corpus import find_version, load_document
-from versions.sources import read_document
+from versions.sources.corpus import find_version, load_document
+from versions.sources.files import read_document
 
-pytest.importorskip("versions.stale")
+pytest.importorskip("versions.history.stale")
 
 NEW = find_version("toreru-camera@2023-12-01")
 

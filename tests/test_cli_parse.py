@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from versions.cli import main
-from versions.corpus import VersionEntry, find_version, load_corpus
+from versions.sources.corpus import VersionEntry, find_version, load_corpus
 
 pytest.importorskip("extract.parse")
 

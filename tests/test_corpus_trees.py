@@ -14,7 +14,7 @@ import pytest
 
 from extract.model import Node, ParsedDocument
 from extract.parse import lossless_problems, parse_bytes
-from versions.corpus import load_corpus
+from versions.sources.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 TREES = Path(__file__).parent / "fixtures" / "trees"

@@ -8,7 +8,7 @@ import pytest
 
 from extract.decode import decode
 from extract.errors import InputError
-from versions.corpus import load_corpus
+from versions.sources.corpus import load_corpus
 
 VERSIONS = [v for doc in load_corpus() for v in doc.versions]
 IDS = [v.key for v in VERSIONS]

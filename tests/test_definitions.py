@@ -9,8 +9,8 @@ import pytest
 
 from extract.definitions import compact, key
 from extract.model import Definition, ParsedDocument
-from versions.corpus import find_version
-from versions.sources import read_document
+from versions.sources.corpus import find_version
+from versions.sources.files import read_document
 
 pytest.importorskip("extract.parse")
 

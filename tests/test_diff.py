@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from versions.cli import main
-from versions.diff import inline_diff
+from versions.history.diff import inline_diff
 
 PAIR = ["toreru-camera@2023-12-01", "toreru-camera@2024-10-01"]
 

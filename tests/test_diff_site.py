@@ -11,8 +11,8 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from versions.build import ROOT, build
-from versions.corpus import DEFAULT_CORPUS, load_corpus
+from versions.kb.build import ROOT, build
+from versions.sources.corpus import DEFAULT_CORPUS, load_corpus
 
 SITE = ROOT / "datasette"
 

@@ -1,11 +1,11 @@
-"""Embedding backends behind one encode() interface (versions/embeddings.py)."""
+"""Embedding backends behind one encode() interface (versions/kb/embeddings.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from versions import embeddings
+from versions.kb import embeddings
 
 QUESTION = "料金を払い忘れたらどうなる？"
 CLAUSES = [

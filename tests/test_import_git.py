@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from versions.cli import main
-from versions.corpus import load_document
+from versions.sources.corpus import load_document
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 VERSIONS = ["2021-03-01.txt", "2021-05-11.txt", "2023-12-01.txt"]
@@ -83,7 +83,7 @@ def test_not_a_repository(tmp_path: Path) -> None:
 def test_build_keeps_commit_metadata_and_aligns(repo: Path, tmp_path: Path) -> None:
     import sqlite3
 
-    from versions.build import build
+    from versions.kb.build import build
 
     corpus = tmp_path / "corpus"
     args = ["import-git", str(repo), "terms/kiyaku.txt", "--doc", "kiyaku", "--corpus", str(corpus)]

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from extract.errors import InputError
 from extract.model import ParsedDocument
-from versions.corpus import load_corpus
-from versions.sources import guess_format
+from versions.sources.corpus import load_corpus
+from versions.sources.files import guess_format
 
 parse_bytes = pytest.importorskip("extract.parse").parse_bytes
 VERSIONS = [v for doc in load_corpus() for v in doc.versions]

@@ -14,8 +14,8 @@ import pytest
 
 from extract.model import ParsedDocument
 from extract.parse import parse_bytes
-from versions.corpus import VersionEntry, load_corpus
-from versions.crossdoc import resolve_across
+from versions.check.crossdoc import resolve_across
+from versions.sources.corpus import VersionEntry, load_corpus
 
 PROBLEMS = {"broken", "caption_mismatch", "ambiguous", "out_of_range"}
 TOREKU_44 = (

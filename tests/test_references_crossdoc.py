@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from extract.parse import parse_bytes
-from versions.crossdoc import resolve_across, title_key
+from versions.check.crossdoc import resolve_across, title_key
 
 CITED = """第1条（目的）
 本規約は、サービスの提供条件を定めます。

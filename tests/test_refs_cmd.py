@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from versions.cli import main
-from versions.corpus import find_version
-from versions.sources import read_document
+from versions.sources.corpus import find_version
+from versions.sources.files import read_document
 
 pytest.importorskip("extract.parse")
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from versions import search
-from versions.build import build
-from versions.corpus import DEFAULT_CORPUS
+from versions.kb import search
+from versions.kb.build import build
+from versions.sources.corpus import DEFAULT_CORPUS
 
 
 @pytest.fixture(scope="session")

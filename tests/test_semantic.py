@@ -1,4 +1,4 @@
-"""Semantic and hybrid search on the corpus knowledge base (versions/semantic.py, build step)."""
+"""Semantic and hybrid search on the corpus knowledge base (versions/kb/semantic.py, build step)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from semantic_helpers import build_kb, questions, require_vectors
 
-from versions import build_embeddings, embeddings, semantic
+from versions.kb import build_embeddings, embeddings, semantic
 
 # Benchmark questions (scripts/retrieval/questions.jsonl) the default model answers in its top 5.
 ANSWERED = ["toreru-08", "merec-01", "giga-04", "itk-02", "vec-01", "shohi-03", "kojin-03"]

@@ -13,7 +13,7 @@ import yaml
 from datasette.app import Datasette
 from semantic_helpers import build_kb, require_vectors
 
-from versions.build import ROOT
+from versions.kb.build import ROOT
 
 SITE = ROOT / "datasette"
 META = yaml.safe_load((SITE / "metadata.yml").read_text(encoding="utf-8"))

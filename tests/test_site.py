@@ -12,9 +12,9 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from versions import search
-from versions.build import ROOT, build
-from versions.corpus import DEFAULT_CORPUS, load_corpus
+from versions.kb import search
+from versions.kb.build import ROOT, build
+from versions.sources.corpus import DEFAULT_CORPUS, load_corpus
 
 SITE = ROOT / "datasette"
 META = yaml.safe_load((SITE / "metadata.yml").read_text(encoding="utf-8"))

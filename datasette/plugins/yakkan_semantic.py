@@ -24,8 +24,8 @@ import numpy as np
 from datasette.utils.asgi import Response
 
 from datasette import hookimpl  # type: ignore[attr-defined]
-from versions import embeddings, search, semantic
-from versions.sitedb import knowledge_base
+from versions.kb import embeddings, search, semantic
+from versions.kb.sitedb import knowledge_base
 
 NO_MATCH = '""'
 _lock = threading.Lock()

@@ -6,10 +6,10 @@ Loaded with ``--plugins-dir datasette/plugins`` (``yakkan serve`` does that). Pa
     /-/yakkan/doc/DOC                      outline of the latest version (tree with anchors)
     /-/yakkan/doc/DOC@DATE                 the version in force on DATE (or DOC@file-stem)
     /-/yakkan/clause/VERSION_ID/NODE_ID    a clause: text, references both ways, terms, events
-    /-/yakkan/search?q=…&doc=…&kind=…      full-text search (versions/search.py)
+    /-/yakkan/search?q=…&doc=…&kind=…      full-text search (versions/kb/search.py)
 
 Every value from documents goes through Jinja autoescape; only search snippets are markup, built
-by ``versions.search.marked_html`` which escapes first.
+by ``versions.kb.search.marked_html`` which escapes first.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from datasette import hookimpl  # type: ignore[attr-defined]
-from versions import schema, search
-from versions.sitedb import knowledge_base
+from versions.kb import schema, search
+from versions.kb.sitedb import knowledge_base
 
 KINDS = (
     "article",
@@ -86,7 +86,7 @@ def render_cell(value: Any) -> Any:
 
 @hookimpl
 def get_metadata(datasette: Any, database: str | None) -> dict[str, Any]:
-    """Column descriptions from versions/schema.py for every database holding the schema."""
+    """Column descriptions from versions/kb/schema.py for every database holding the schema."""
     names = [database] if database else [n for n in datasette.databases if n != "_internal"]
     tables = {**_step_tables(), **schema.datasette_tables()}
     return {"databases": {n: {"tables": tables} for n in names}}
@@ -94,7 +94,7 @@ def get_metadata(datasette: Any, database: str | None) -> dict[str, Any]:
 
 def _step_tables() -> dict[str, Any]:
     """Descriptions of the tables other build steps add (their module's ``TABLES`` dict)."""
-    from versions import build
+    from versions.kb import build
 
     out: dict[str, Any] = {}
     for step in build.STEPS:

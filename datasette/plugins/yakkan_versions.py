@@ -6,8 +6,9 @@
 
 The diff page rebuilds both versions' clause trees from the ``nodes`` table and runs the same
 alignment and diff as ``yakkan diff``; the other pages read ``clause_validity``,
-``clause_alignments`` and ``clause_changes`` (versions/build_versions.py). Everything from
-documents is escaped (Jinja autoescape; the table HTML comes from versions.taiyo, which escapes).
+``clause_alignments`` and ``clause_changes`` (versions/kb/build_versions.py). Everything from
+documents is escaped (Jinja autoescape; the table HTML comes from versions.history.taiyo,
+which escapes).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from datasette import hookimpl  # type: ignore[attr-defined]
-from versions.sitedb import knowledge_base
+from versions.kb.sitedb import knowledge_base
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^[A-Za-z0-9._@-]+$")
@@ -94,8 +95,8 @@ async def _load(db: Any, version_id: str) -> Any:
 
 
 async def diff_page(datasette: Any, request: Any) -> Response:
-    from versions import taiyo
-    from versions.diff import compare
+    from versions.history import taiyo
+    from versions.history.diff import compare
 
     db = await knowledge_base(datasette, request)
     if db is None:
@@ -287,7 +288,7 @@ async def _change(
 
 
 # Canned queries of this plugin (kept here, not in metadata.yml, so the site's own query tests
-# stay with their owner); they read the tables of versions/build_versions.py.
+# stay with their owner); they read the tables of versions/kb/build_versions.py.
 CANNED_QUERIES: dict[str, dict[str, str]] = {
     "version_changes": {
         "title": "新旧対照表 rows between two versions",

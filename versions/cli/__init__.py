@@ -7,7 +7,7 @@ import importlib.util
 
 import click
 
-# name -> "module:attribute"; a module that does not exist yet is simply not listed.
+# name -> "module:attribute"; every command module must exist (tests/test_cli_parse.py lists them).
 COMMANDS: dict[str, str] = {
     "parse": "versions.cli.parse_cmd:parse",
     "check": "versions.cli.check_cmd:check",
@@ -19,7 +19,6 @@ COMMANDS: dict[str, str] = {
     "asof": "versions.cli.asof_cmd:asof",
     "history": "versions.cli.history_cmd:history",
     "import-git": "versions.cli.import_git_cmd:import_git",
-    "corpus": "versions.cli.corpus_cmd:corpus",
 }
 
 

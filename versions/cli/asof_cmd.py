@@ -10,7 +10,7 @@ import click
 
 from extract.errors import InputError
 from versions.cli.options import corpus_option
-from versions.corpus import CorpusError
+from versions.sources.corpus import CorpusError
 
 EXIT_NOT_IN_FORCE = 1
 EXIT_BAD_INPUT = 2
@@ -37,8 +37,8 @@ def asof(doc: str, date: str, clause: str | None, fmt: str, corpus: Path) -> Non
         yakkan asof toreru-camera 2024-12-01 --clause 第43条 --format json
         yakkan asof kojin-joho-hogo-ho 2016-01-01
     """
-    from versions.asof import BeforeFirstVersion, as_of
-    from versions.corpus import load_document
+    from versions.history.asof import BeforeFirstVersion, as_of
+    from versions.sources.corpus import load_document
 
     if not _is_date(date):
         click.echo(f"yakkan: {date!r} is not a date (use YYYY-MM-DD)", err=True)

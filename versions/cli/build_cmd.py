@@ -13,9 +13,9 @@ from typing import Any
 import click
 
 from extract.errors import InputError
-from versions import build as kb
-from versions.build import DEFAULT_DB, BuildError, BuildResult
-from versions.corpus import DEFAULT_CORPUS, CorpusError
+from versions.kb import build as kb
+from versions.kb.build import DEFAULT_DB, BuildError, BuildResult
+from versions.sources.corpus import DEFAULT_CORPUS, CorpusError
 
 
 @contextlib.contextmanager

@@ -13,9 +13,17 @@ import click
 
 from extract.errors import InputError
 from extract.model import ParsedDocument
-from versions.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
-from versions.checking import LEVELS, CheckedDocument, Problem, collect_problems, stale_problems
-from versions.corpus import (
+from versions.check.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
+from versions.check.crossdoc import resolve_across
+from versions.check.problems import (
+    LEVELS,
+    CheckedDocument,
+    Problem,
+    collect_problems,
+    stale_problems,
+)
+from versions.check.reports import FORMATS, Report, render
+from versions.sources.corpus import (
     DEFAULT_CORPUS,
     CorpusError,
     VersionEntry,
@@ -23,9 +31,7 @@ from versions.corpus import (
     load_corpus,
     load_document,
 )
-from versions.crossdoc import resolve_across
-from versions.reports import FORMATS, Report, render
-from versions.sources import read_document
+from versions.sources.files import read_document
 
 EXIT_BAD_INPUT = 2
 

@@ -10,7 +10,7 @@ import click
 
 from extract.errors import InputError
 from versions.cli.options import corpus_option
-from versions.corpus import CorpusError
+from versions.sources.corpus import CorpusError
 
 EXIT_BAD_INPUT = 2
 BINARY = ("xlsx", "docx")
@@ -48,9 +48,9 @@ def diff(old: str, new: str, fmt: str, output: str | None, old_first: bool, corp
         yakkan diff gigaraku-wifi-ap@2025-10-31 gigaraku-wifi-ap -f xlsx -o taiyo.xlsx
         yakkan diff a.txt b.txt --format html --old-first > taiyo.html
     """
-    from versions import taiyo
-    from versions.asof import open_version
-    from versions.diff import compare
+    from versions.history import taiyo
+    from versions.history.diff import compare
+    from versions.sources.loaded import open_version
 
     try:
         a, b = open_version(old, corpus), open_version(new, corpus)

@@ -10,7 +10,7 @@ import click
 
 from extract.errors import InputError
 from versions.cli.options import corpus_option
-from versions.corpus import CorpusError
+from versions.sources.corpus import CorpusError
 
 
 @click.command("history")
@@ -34,8 +34,8 @@ def history(doc: str, clause: str, at: str | None, fmt: str, corpus: Path) -> No
         yakkan history toreru-camera art_20 --format json
         yakkan history toreru-camera art_44 --at 2021-05-11
     """
-    from versions.corpus import load_document
-    from versions.history import clause_history
+    from versions.history.timeline import clause_history
+    from versions.sources.corpus import load_document
 
     try:
         if not (corpus / doc / "document.toml").is_file():

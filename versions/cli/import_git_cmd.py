@@ -10,7 +10,7 @@ import click
 
 from extract.errors import InputError
 from versions.cli.options import corpus_option
-from versions.corpus import CorpusError
+from versions.sources.corpus import CorpusError
 
 
 @click.command("import-git")
@@ -38,7 +38,7 @@ def import_git(
         yakkan import-git . docs/kiyaku.txt --doc kiyaku --corpus /tmp/corpus
         yakkan import-git ~/terms-repo terms/service.md --doc my-service --format json
     """
-    from versions.gitsource import import_versions
+    from versions.sources.git_history import import_versions
 
     try:
         result = import_versions(

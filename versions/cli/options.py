@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from versions.corpus import DEFAULT_CORPUS
+from versions.sources.corpus import DEFAULT_CORPUS
 
 
 def corpus_option(

@@ -14,8 +14,8 @@ import click
 from extract.errors import InputError
 from extract.model import Node, ParsedDocument
 from versions.cli.options import corpus_option
-from versions.corpus import DEFAULT_CORPUS, CorpusError, find_version
-from versions.sources import FORMATS, read_document, read_stream
+from versions.sources.corpus import DEFAULT_CORPUS, CorpusError, find_version
+from versions.sources.files import FORMATS, read_document, read_stream
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1

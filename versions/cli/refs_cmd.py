@@ -20,7 +20,7 @@ from versions.cli.check_cmd import (
     resolve_cross_document,
     shown_path,
 )
-from versions.corpus import DEFAULT_CORPUS, CorpusError, find_version, load_corpus
+from versions.sources.corpus import DEFAULT_CORPUS, CorpusError, find_version, load_corpus
 
 EXIT_BAD_INPUT = 2
 

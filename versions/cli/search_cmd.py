@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from versions import embeddings, semantic
-from versions import search as fts
-from versions.build import DEFAULT_DB
+from versions.kb import embeddings, semantic
+from versions.kb import search as fts
+from versions.kb.build import DEFAULT_DB
 
 MARK = ("【", "】")
 

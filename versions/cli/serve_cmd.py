@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from versions.build import DEFAULT_DB, ROOT
 from versions.cli.build_cmd import describe, run_build
-from versions.corpus import DEFAULT_CORPUS
+from versions.kb.build import DEFAULT_DB, ROOT
+from versions.sources.corpus import DEFAULT_CORPUS
 
 SITE = ROOT / "datasette"
 

@@ -1,7 +1,7 @@
 """Baselines: accept today's known problems, fail only on new ones.
 
 A baseline file is JSON: ``{"tool": "yakkan check", "version": 1, "problems": [...]}``; each
-entry holds the problem's fingerprint (see versions/checking.py) plus readable fields for
+entry holds the problem's fingerprint (see versions/check/problems.py) plus readable fields for
 reviewers (document, source, text, status, message). The same fingerprint may appear several
 times (one citation printed twice in a clause); each baseline entry accepts one occurrence.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from versions.checking import Problem
+from versions.check.problems import Problem
 
 FORMAT_VERSION = 1
 

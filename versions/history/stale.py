@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from extract.model import ParsedDocument, Reference
-from versions.align import Alignment, align
+from versions.history.align import Alignment, align
 
 STALE_KINDS = ("absolute", "appendix")
 

@@ -9,79 +9,16 @@ so a renumbered provision is still found).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-from extract.errors import InputError
 from extract.model import Node, ParsedDocument
 from extract.supplements import clause_effective_dates, effective_date_of
-from versions.align import Alignment, align
-from versions.corpus import (
-    DEFAULT_CORPUS,
-    CorpusError,
-    DocumentEntry,
-    VersionEntry,
-    find_version,
-    load_document,
-)
-from versions.sources import read_document
+from versions.history.align import Alignment, align
+from versions.sources.corpus import CorpusError, DocumentEntry, VersionEntry
+from versions.sources.loaded import parse_entry
 
 
 class BeforeFirstVersion(CorpusError):
     """The date is before the first known version of the document."""
-
-
-@dataclass
-class LoadedVersion:
-    key: str  # DOC@DATE for corpus versions, the path for files
-    parsed: ParsedDocument
-    entry: VersionEntry | None = None
-
-    @property
-    def effective(self) -> str | None:
-        if self.entry and self.entry.effective:
-            return self.entry.effective
-        return effective_date_of(self.parsed.supplements)
-
-    def meta(self) -> dict[str, object]:
-        e = self.entry
-        return {
-            "id": self.key,
-            "doc": e.doc_id if e else None,
-            "file": str(e.file if e else self.parsed.source.path),
-            "effective": self.effective,
-            "label": e.label if e else None,
-            "constructed": e.constructed if e else False,
-            "title": self.parsed.title,
-        }
-
-
-@lru_cache(maxsize=64)
-def _parse(path: str, fmt: str | None, mtime: float) -> ParsedDocument:
-    return read_document(Path(path), fmt)
-
-
-def parse_entry(v: VersionEntry) -> ParsedDocument:
-    fmt = v.format if v.format in ("text", "markdown", "md", "pdf-text") else None
-    return _parse(str(v.file), fmt, v.file.stat().st_mtime)
-
-
-def open_version(spec: str, corpus: Path = DEFAULT_CORPUS) -> LoadedVersion:
-    """A file path, ``DOC`` (latest), ``DOC@DATE`` (in force on DATE) or ``DOC@file-stem``."""
-    path = Path(spec)
-    if path.is_file():
-        return LoadedVersion(spec, _parse(str(path), None, path.stat().st_mtime))
-    doc_id = spec.partition("@")[0]
-    if not (corpus / doc_id / "document.toml").is_file():
-        if path.is_dir():
-            raise InputError(spec, "is a directory, not a document file")
-        if path.exists() or "/" in spec or "." in Path(spec).name:
-            raise InputError(spec, "no such file")
-        raise CorpusError(f"{spec}: no such file, and no document {doc_id!r} in {corpus}")
-    doc = load_document(corpus / doc_id)
-    exact = next((v for v in doc.versions if v.key == spec), None)
-    entry = exact or find_version(spec, corpus)
-    return LoadedVersion(entry.key, parse_entry(entry), entry)
 
 
 # --- as of a date ------------------------------------------------------------------------------
@@ -175,7 +112,7 @@ def resolve_clause(parsed: ParsedDocument, clause: str) -> str:
     """A node id (art_20__para_2) or a printed label (第20条, 第20条第2項) → node id."""
     if parsed.node(clause):
         return clause
-    from versions.diff import display_label
+    from versions.history.diff import display_label
 
     want = "".join(clause.split())
     for n in parsed.nodes:

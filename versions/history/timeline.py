@@ -1,8 +1,9 @@
 """A clause's timeline across the versions of a document, following renumbering.
 
-Consecutive versions are aligned (versions.align); the clause is followed backwards and forwards
-from the version where its id is looked up, so 個人情報保護法 第十五条 (2015) is the same clause as
-第十七条 (2025). Each step records how the clause changed and the 附則 that came with the version.
+Consecutive versions are aligned (versions.history.align); the clause is followed backwards and
+forwards from the version where its id is looked up, so 個人情報保護法 第十五条 (2015) is the
+same clause as 第十七条 (2025). Each step records how the clause changed and the 附則 that came
+with the version.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import Any
 
 from extract.model import ParsedDocument
 from extract.supplements import clause_effective_dates
-from versions.asof import alignment_between, parse_entry, resolve_clause
-from versions.corpus import CorpusError, DocumentEntry, VersionEntry, check_date
-from versions.diff import Edit, heading, inline_diff, subtree_text
+from versions.history.asof import alignment_between, resolve_clause
+from versions.history.diff import Edit, heading, inline_diff, subtree_text
+from versions.sources.corpus import CorpusError, DocumentEntry, VersionEntry, check_date
+from versions.sources.loaded import parse_entry
 
 
 @dataclass

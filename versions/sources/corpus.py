@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 class CorpusError(Exception):

@@ -1,6 +1,7 @@
-"""Build step: clause embeddings and precomputed "similar clauses" (see versions/semantic.py).
+"""Build step: clause embeddings and precomputed "similar clauses" (see versions/kb/semantic.py).
 
-``step_embeddings`` (listed in versions/build.py ``STEPS``) embeds every node of the latest version
+``step_embeddings`` (listed in versions/kb/build.py ``STEPS``) embeds every node of the latest
+version
 of each document — heading path, caption and text, see ``semantic.passage_text`` — with the model
 of ``embeddings.model_name()`` and writes:
 
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from versions import embeddings, semantic
+from versions.kb import embeddings, semantic
 
 TOP = 5
 BATCH = 32
@@ -47,7 +48,7 @@ TABLES = {
     "embedding_meta": {
         "description": "The embedding model the vectors were made with.",
         "columns": {
-            "model": "Backend name or sentence-transformers model (versions/embeddings.py).",
+            "model": "Backend name or sentence-transformers model (versions/kb/embeddings.py).",
             "dim": "Vector length.",
             "count": "Number of clauses embedded.",
             "seconds": "Time spent embedding in this build.",

@@ -5,7 +5,7 @@
 PDF line break inside a word or 「第 20条」/「第20条」 spacing is never reported as a change; the
 edits keep the original text of both sides, so rendering shows what was printed.
 
-``compare`` aligns two ParsedDocuments (versions.align) and turns the alignment into the
+``compare`` aligns two ParsedDocuments (versions.history.align) and turns the alignment into the
 changes a 新旧対照表 lists: every clause that is not unchanged, without the clauses implied by
 an ancestor (the paragraphs of an added article are part of that article's change).
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from extract.model import Node, ParsedDocument
-from versions.align import STRUCTURAL, Alignment, Match, align
+from versions.history.align import STRUCTURAL, Alignment, Match, align
 
 Op = Literal["equal", "insert", "delete", "replace"]
 

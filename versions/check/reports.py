@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from versions.checking import (
+from versions.check.problems import (
     STATUS_HELP,
     CheckedDocument,
     Problem,

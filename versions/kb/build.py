@@ -26,8 +26,8 @@ import os
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,35 +45,19 @@ from extract.model import (
     Source,
     Supplement,
 )
-from versions import schema, search
-from versions.corpus import DEFAULT_CORPUS, CorpusError, DocumentEntry, VersionEntry, load_corpus
+from versions.kb import build_embeddings, build_versions, schema, search
+from versions.kb.context import BuildContext, BuildError, Progress
+from versions.sources.corpus import (
+    DEFAULT_CORPUS,
+    CorpusError,
+    DocumentEntry,
+    VersionEntry,
+    load_corpus,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = ROOT / "yakkan.db"
 T = TypeVar("T")
-Progress = Callable[[Sequence[Any], str], contextlib.AbstractContextManager[Iterable[Any]]]
-
-
-class BuildError(Exception):
-    """A build that could not complete; the message names the file (and line) that failed."""
-
-
-@dataclass
-class BuildContext:
-    corpus: Path
-    db: sqlite_utils.Database
-    documents: list[DocumentEntry]
-    hashes: dict[str, str]  # version id -> sha256 of the source bytes
-    parser: str  # parser_version() at the start of the build
-    has_previous: bool = False
-    parsed: dict[str, ParsedDocument] = field(default_factory=dict)
-    changed: set[str] = field(default_factory=set)
-    progress: Progress = lambda items, label: contextlib.nullcontext(items)
-    stats: dict[str, Any] = field(default_factory=dict)
-    seq: int = 0  # last nodes.seq handed out
-
-    def versions(self) -> list[VersionEntry]:
-        return [v for d in self.documents for v in d.versions]
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -86,7 +70,10 @@ def _relative(path: Path, root: Path) -> str:
 def parser_version() -> str:
     """Hash of the parser's code: a parser change invalidates the parse cache."""
     h = hashlib.sha256()
-    for path in [*sorted((ROOT / "extract").glob("*.py")), ROOT / "versions" / "sources.py"]:
+    for path in [
+        *sorted((ROOT / "extract").glob("*.py")),
+        ROOT / "versions" / "sources" / "files.py",
+    ]:
         if path.is_file():
             h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
@@ -179,7 +166,7 @@ def _blob(parsed: ParsedDocument) -> bytes:
 
 def parse_version(v: VersionEntry) -> ParsedDocument:
     """Parse one version file; InputError (file, line) for unusable input."""
-    from versions.sources import read_document
+    from versions.sources.files import read_document
 
     fmt = v.format if v.format in (None, "text", "markdown", "md", "pdf-text") else None
     return read_document(v.file, fmt)
@@ -503,8 +490,8 @@ STEPS: list[Callable[[BuildContext], None]] = [
     step_parse,
     step_link_references,
     step_search_index,
-    importlib.import_module("versions.build_versions").step_versions,  # versions over time (H6)
-    importlib.import_module("versions.build_embeddings").step_embeddings,  # semantic search (H7)
+    build_versions.step_versions,  # versions over time (H6)
+    build_embeddings.step_embeddings,  # semantic search (H7)
     step_meta,
 ]
 

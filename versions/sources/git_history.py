@@ -18,7 +18,7 @@ from pathlib import Path
 from extract.errors import InputError
 from extract.parse import parse_bytes
 from extract.supplements import effective_date_of
-from versions.corpus import CorpusError
+from versions.sources.corpus import CorpusError
 
 
 @dataclass(frozen=True)

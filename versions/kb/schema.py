@@ -11,7 +11,8 @@ Keys
 - ``references`` is an SQL keyword: quote the table as ``[references]`` or ``"references"``.
 
 Other engineers add their own tables (clause alignments, embeddings, ``clause_similar``) from their
-own build step (see versions/build.py ``STEPS``); they key them on ``nodes.key`` / ``versions.id``.
+own build step (see versions/kb/build.py ``STEPS``); they key them on ``nodes.key`` /
+``versions.id``.
 """
 
 from __future__ import annotations
@@ -276,8 +277,8 @@ TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE)
 
 # Full-text tables (FTS5), rowid = nodes.seq.
 #   nodes_words (contentless, unicode61): columns caption, text = SudachiPy normalized-form word
-#     tokens (versions/search.py index_words) — words of any length, 表記ゆれ and widths folded;
-#     column tags = filter tokens (latest, doc…, ver…, kind…, chp…: versions/search.py tags) so
+#     tokens (versions/kb/search.py index_words) — words of any length, 表記ゆれ and widths folded;
+#     column tags = filter tokens (latest, doc…, ver…, kind…, chp…: versions/kb/search.py tags) so
 #     filters are part of the MATCH and ``ORDER BY rank LIMIT n`` stays a top-n query.
 #   nodes_trigram (external content = nodes, trigram): substrings of 3+ characters.
 FTS_WORDS = "nodes_words"

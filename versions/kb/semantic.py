@@ -1,6 +1,6 @@
 """Semantic and hybrid search over clauses: kNN with numpy over the vectors stored in the database.
 
-Tables (written by versions/build_embeddings.py):
+Tables (written by versions/kb/build_embeddings.py):
 
     embeddings      key (nodes.key), doc_id, text_hash, vector (float32 blob, unit length)
     embedding_meta  model, dim, count (one row: the model the vectors were made with)
@@ -11,7 +11,7 @@ cosine similarity; ``hybrid`` fuses those ranks with full-text ranks (reciprocal
 The full-text side of ``hybrid`` is ``keyword_search``: the query's content words (SudachiPy,
 as indexed in ``nodes_words``) ORed and ranked by bm25, so a question in the staff's own words
 (「料金を払い忘れたらどうなる？」) still finds clauses sharing some of its words.
-Results are ``versions.search.Hit`` objects, like ``versions.search.fulltext``.
+Results are ``versions.kb.search.Hit`` objects, like ``versions.kb.search.fulltext``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from extract.japanese import tokenize
-from versions import embeddings, search
+from versions.kb import embeddings, search
 
 RRF_K = 10  # reciprocal rank fusion constant (60 in Cormack et al.; 10 measured better here)
 VECTOR_WEIGHT = (

@@ -7,7 +7,7 @@ references are not problems.
 
 Each problem carries a *fingerprint* that survives line shifts (document, citing node, reference
 text without whitespace, status), so a baseline accepted today still matches after unrelated
-edits move the text around (see versions/baseline.py).
+edits move the text around (see versions/check/baseline.py).
 """
 
 from __future__ import annotations
@@ -131,15 +131,15 @@ def diagnostic_problem(diag: Diagnostic, path: str, document: str) -> Problem:
 def stale_problems(
     old: ParsedDocument, new: ParsedDocument, path: str, document: str, since: str
 ) -> list[Problem]:
-    """References of ``new`` left on ``old``'s numbering by an amendment (versions.stale).
+    """References of ``new`` left on ``old``'s numbering by an amendment (versions.history.stale).
 
     Only citations whose own clause the amendment did not touch count: when the citing text
     was edited, its numbers were revisited (statutes renumber and update every citation at
     once), and the same words may rightly cite a different clause now. Citations inside a 附則
     never count: a 附則 speaks of the numbering in force when it was enacted.
     """
-    from versions.align import align
-    from versions.stale import find_stale_references
+    from versions.history.align import align
+    from versions.history.stale import find_stale_references
 
     alignment = align(old, new)
     out: list[Problem] = []

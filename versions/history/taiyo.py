@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from versions.diff import Change, Comparison
+from versions.history.diff import Change, Comparison
 
 NEW_HEAD, OLD_HEAD = "改正後", "改正前"
 OMITTED = "（略）"

@@ -2,9 +2,9 @@
 
 For every pair of consecutive versions of a document this writes
 
-- ``clause_alignments``: every match of versions.align (unchanged included), with type and
+- ``clause_alignments``: every match of versions.history.align (unchanged included), with type and
   confidence, keyed on nodes.key of both sides;
-- ``clause_changes``: the rows of the 新旧対照表 (versions.diff), with the word-level edits;
+- ``clause_changes``: the rows of the 新旧対照表 (versions.history.diff), with the word-level edits;
 - ``clause_validity``: for every node of every version, the dates its text was in force
   (``valid_from`` honours per-clause 附則 dates; ``valid_to`` is when the next text took over),
   which makes "a clause as of a date" one indexed query;
@@ -24,18 +24,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from extract.supplements import clause_effective_dates
-from versions import align as align_mod
-from versions import diff as diff_mod
-from versions.align import Alignment, align
-from versions.diff import changes_of
+from versions.history import align as align_mod
+from versions.history import diff as diff_mod
+from versions.history.align import Alignment, align
+from versions.history.diff import changes_of
 
 if TYPE_CHECKING:
-    from versions.build import BuildContext
-    from versions.corpus import DocumentEntry, VersionEntry
+    from versions.kb.context import BuildContext
+    from versions.sources.corpus import DocumentEntry, VersionEntry
 
 TABLES: dict[str, dict[str, Any]] = {
     "clause_alignments": {
-        "description": "Clause alignment between consecutive versions (versions.align).",
+        "description": "Clause alignment between consecutive versions (versions.history.align).",
         "columns": {
             "id": (int, "Row id."),
             "doc_id": (str, "The document (documents.id)."),
@@ -109,7 +109,7 @@ def create_tables(db: Any) -> None:
 
 
 def step_versions(ctx: BuildContext) -> None:
-    """The build step (versions.build STEPS)."""
+    """The build step (versions.kb.build STEPS)."""
     db = ctx.db
     create_tables(db)
     _commit_metadata(ctx)

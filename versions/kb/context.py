@@ -1,0 +1,38 @@
+"""The state one build passes from step to step (``BuildContext``) and the build's error."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from extract.model import ParsedDocument
+from versions.sources.corpus import DocumentEntry, VersionEntry
+
+Progress = Callable[[Sequence[Any], str], contextlib.AbstractContextManager[Iterable[Any]]]
+
+
+class BuildError(Exception):
+    """A build that could not complete; the message names the file (and line) that failed."""
+
+
+@dataclass
+class BuildContext:
+    corpus: Path
+    db: sqlite_utils.Database
+    documents: list[DocumentEntry]
+    hashes: dict[str, str]  # version id -> sha256 of the source bytes
+    parser: str  # parser_version() at the start of the build
+    has_previous: bool = False
+    parsed: dict[str, ParsedDocument] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+    progress: Progress = lambda items, label: contextlib.nullcontext(items)
+    stats: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0  # last nodes.seq handed out
+
+    def versions(self) -> list[VersionEntry]:
+        return [v for d in self.documents for v in d.versions]

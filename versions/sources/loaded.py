@@ -1,0 +1,76 @@
+"""A version ready to use: ``DOC@DATE``, ``DOC``, ``DOC@file-stem`` or a file path → parsed text.
+
+Parsed versions are cached by path and modification time, so the CLI and the site can ask for
+the same version repeatedly without parsing it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from extract.errors import InputError
+from extract.model import ParsedDocument
+from extract.supplements import effective_date_of
+from versions.sources.corpus import (
+    DEFAULT_CORPUS,
+    CorpusError,
+    VersionEntry,
+    find_version,
+    load_document,
+)
+from versions.sources.files import read_document
+
+
+@dataclass
+class LoadedVersion:
+    key: str  # DOC@DATE for corpus versions, the path for files
+    parsed: ParsedDocument
+    entry: VersionEntry | None = None
+
+    @property
+    def effective(self) -> str | None:
+        if self.entry and self.entry.effective:
+            return self.entry.effective
+        return effective_date_of(self.parsed.supplements)
+
+    def meta(self) -> dict[str, object]:
+        e = self.entry
+        return {
+            "id": self.key,
+            "doc": e.doc_id if e else None,
+            "file": str(e.file if e else self.parsed.source.path),
+            "effective": self.effective,
+            "label": e.label if e else None,
+            "constructed": e.constructed if e else False,
+            "title": self.parsed.title,
+        }
+
+
+@lru_cache(maxsize=64)
+def _parse(path: str, fmt: str | None, mtime: float) -> ParsedDocument:
+    return read_document(Path(path), fmt)
+
+
+def parse_entry(v: VersionEntry) -> ParsedDocument:
+    fmt = v.format if v.format in ("text", "markdown", "md", "pdf-text") else None
+    return _parse(str(v.file), fmt, v.file.stat().st_mtime)
+
+
+def open_version(spec: str, corpus: Path = DEFAULT_CORPUS) -> LoadedVersion:
+    """A file path, ``DOC`` (latest), ``DOC@DATE`` (in force on DATE) or ``DOC@file-stem``."""
+    path = Path(spec)
+    if path.is_file():
+        return LoadedVersion(spec, _parse(str(path), None, path.stat().st_mtime))
+    doc_id = spec.partition("@")[0]
+    if not (corpus / doc_id / "document.toml").is_file():
+        if path.is_dir():
+            raise InputError(spec, "is a directory, not a document file")
+        if path.exists() or "/" in spec or "." in Path(spec).name:
+            raise InputError(spec, "no such file")
+        raise CorpusError(f"{spec}: no such file, and no document {doc_id!r} in {corpus}")
+    doc = load_document(corpus / doc_id)
+    exact = next((v for v in doc.versions if v.key == spec), None)
+    entry = exact or find_version(spec, corpus)
+    return LoadedVersion(entry.key, parse_entry(entry), entry)
