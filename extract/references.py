@@ -1,5 +1,7 @@
 """Cross-references in clause text: recognition (this module) and resolution (resolve.py).
 
+Recognised references are ``extract.citation.Citation``s; resolve.py never imports this module.
+
 Recognition works on a *normalised view* of each node's text: whitespace removed (PDF text
 prints 「第 19条」 and breaks references across lines), full-width digits and brackets made
 ASCII / full-width respectively. Every normalised character keeps its offset in ``Node.text``,
@@ -16,7 +18,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from extract.citation import Citation, kanji_to_int, position
 from extract.model import Diagnostic, Node, Reference
+from extract.resolve import Resolver
 
 _MAP = dict(zip("０１２３４５６７８９［］()", "0123456789[]（）", strict=True))
 _NEEDS_MAP = re.compile("[０-９［］()]")
@@ -25,10 +29,6 @@ _SPACE_RE = re.compile(f"[{_SPACE_CHARS}]")
 _OPEN_Q = re.compile("[「『]")
 _CLOSE_Q = re.compile("[」』]")
 _RUN = re.compile(f"[^{_SPACE_CHARS}]+")
-
-_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-                 "八": 8, "九": 9}  # fmt: skip
-_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 NUM = r"(?:\d+|[〇一二三四五六七八九十百千]+)"
 _ART = rf"第(?P<a>{NUM})条(?P<ab>(?:の{NUM})*)(?![件約例文理])"
@@ -83,20 +83,6 @@ _CAPTION_NOT = re.compile(
 )
 
 
-def kanji_to_int(text: str) -> int:
-    """「二十四」→24, 「百二」→102, 「24」→24."""
-    if text.isdigit():
-        return int(text)
-    total, digit = 0, 0
-    for ch in text:
-        if ch in _KANJI_DIGITS:
-            digit = digit * 10 + _KANJI_DIGITS[ch] if digit else _KANJI_DIGITS[ch]
-        else:
-            total += (digit or 1) * _KANJI_UNITS[ch]
-            digit = 0
-    return total + digit
-
-
 def _num(text: str | None) -> str | None:
     return None if text is None else str(kanji_to_int(text))
 
@@ -104,43 +90,6 @@ def _num(text: str | None) -> str | None:
 def _branch(text: str) -> str:
     """「の二の三」→ "-2-3"."""
     return "".join(f"-{kanji_to_int(p)}" for p in text.split("の") if p)
-
-
-@dataclass
-class Citation:
-    """One recognised reference, before resolution."""
-
-    source: str
-    start: int  # offsets in Node.text
-    end: int
-    text: str  # as printed (whitespace kept)
-    art: str | None = None  # "27-2"
-    art_rel: str | None = None  # 前条, 次条, 本条, 同条, 前3条 …
-    para: str | None = None
-    para_rel: str | None = None
-    item: str | None = None
-    item_rel: str | None = None
-    sub: str | None = None  # イ, ロ … under an item
-    supplement: bool = False  # 附則第N条
-    caption: str | None = None
-    appendix: str | None = None  # 別紙 / 別表 / 別記 / 様式
-    appendix_num: str | None = None
-    appendix_table: str | None = None
-    external: str | None = None  # the law / document named before it
-    historical: bool = False  # 「改正前の…法」「旧…法」: another time's text
-    amendment: bool = False  # 「第20条の改正規定」
-    inherited: bool = False  # higher levels taken from the group before
-    range_end: bool = False  # second end of 「AからBまで」
-
-    @property
-    def kind(self) -> str:
-        if self.external:
-            return "external"
-        if self.appendix:
-            return "appendix"
-        if self.art_rel or (self.art is None and (self.para_rel or self.item_rel)):
-            return "relative"
-        return "absolute"
 
 
 @dataclass
@@ -380,20 +329,6 @@ def _walk_gap(
     return prev, joined, joined and tail.removeprefix("まで") in ("から", "乃至", "ないし")
 
 
-def position(node: Node, offset: int) -> tuple[int, int]:
-    """Source line and 1-based column of ``offset`` in ``node.text``."""
-    # segments are in text order: the last one starting at or before ``offset``
-    k = bisect_right(node.segments, offset, key=_seg_start)
-    if k == 0:
-        return node.line, offset + 1
-    best = node.segments[k - 1]
-    return best[1], best[2] + offset - best[0]
-
-
-def _seg_start(seg: tuple[int, int, int]) -> int:
-    return seg[0]
-
-
 def _may_cite(text: str) -> bool:
     return bool(text) and ("第" in text or "条" in text or "項" in text or "号" in text
                            or "別" in text)  # fmt: skip
@@ -423,8 +358,6 @@ def extract_references(nodes: list[Node]) -> tuple[list[Reference], list[Diagnos
     Diagnostics are only for reference-like text that cannot be read (「第条」); broken or
     mismatched references are returned as references with their status, for ``yakkan check``.
     """
-    from extract.resolve import Resolver
-
     resolver = Resolver(nodes)
     refs: list[Reference] = []
     diags: list[Diagnostic] = []

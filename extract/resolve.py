@@ -23,8 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from extract.citation import Citation, kanji_to_int, position
 from extract.model import Node, Reference, RefStatus
-from extract.references import Citation, kanji_to_int, position
 
 _APPENDIX_PREFIX = {"別紙": "bessi", "別表": "beppyo", "別記": "bekki", "様式": "yoshiki"}
 _SPACE_RE = re.compile(r"[\s\u3000]+")

@@ -14,8 +14,9 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from extract.citation import position
 from extract.model import ParsedDocument, Reference
-from extract.references import find_citations, position
+from extract.references import find_citations
 from extract.resolve import Resolver
 
 _DROP = re.compile(r"[\s「」『』\"“”'’・]|に関する|の")
