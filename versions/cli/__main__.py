@@ -2,4 +2,5 @@
 
 from versions.cli import main
 
-main()
+if __name__ == "__main__":  # guarded: Dask worker processes import this module too
+    main()
