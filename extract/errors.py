@@ -12,3 +12,7 @@ class InputError(Exception):
         self.message = message
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, int | None]]:
+        # picklable with its fields, so a task on another process can raise it to the build
+        return (InputError, (self.path, self.message, self.line))

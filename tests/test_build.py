@@ -127,8 +127,8 @@ def test_noop_rebuild_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     first = kb.build(corpus, db)
     assert first.summary["parsed"] == 2
     calls: list[str] = []
-    real = kb.parse_version
-    monkeypatch.setattr(kb, "parse_version", lambda v: calls.append(v.key) or real(v))
+    real = kb.parse_task
+    monkeypatch.setattr(kb, "parse_task", lambda job: calls.append(job[0].name) or real(job))
     before = digest(db)
     again = kb.build(corpus, db)
     assert again.up_to_date and calls == [] and digest(db) == before
@@ -144,12 +144,12 @@ def test_changed_file_is_the_only_one_parsed(
     db = tmp_path / "kb.db"
     kb.build(corpus, db)
     calls: list[str] = []
-    real = kb.parse_version
-    monkeypatch.setattr(kb, "parse_version", lambda v: calls.append(v.key) or real(v))
+    real = kb.parse_task
+    monkeypatch.setattr(kb, "parse_task", lambda job: calls.append(job[0].name) or real(job))
     target = next((corpus / "vectant-closed-ip-smart").glob("*.md"))
     target.write_text(target.read_text(encoding="utf-8") + "\n追加の一文です。\n", encoding="utf-8")
     result = kb.build(corpus, db)
-    assert calls == ["vectant-closed-ip-smart@2017-07-17"]
+    assert calls == [target.name]
     assert result.summary["parsed"] == 1 and result.summary["reused"] == 1
     conn = sqlite3.connect(db)
     assert (

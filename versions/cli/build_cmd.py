@@ -24,10 +24,23 @@ def _bar(items: Sequence[Any], label: str) -> Iterator[Any]:
         yield bar
 
 
-def run_build(corpus: Path, db: Path, force: bool = False, quiet: bool = False) -> BuildResult:
+def run_build(
+    corpus: Path,
+    db: Path,
+    force: bool = False,
+    quiet: bool = False,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> BuildResult:
     """Build, turning every user-facing error into a message and exit code 1."""
+    from versions.kb.executor import executor_for
+
+    executor = None
     try:
-        return kb.build(corpus, db, force=force, progress=None if quiet else _bar)
+        executor = executor_for(scheduler, workers)
+        if executor.name != "local" and not quiet:
+            click.echo(f"yakkan build: tasks run on {executor.name}", err=True)
+        return kb.build(corpus, db, force=force, progress=None if quiet else _bar, executor=executor)
     except (BuildError, InputError, CorpusError) as exc:
         click.echo(f"yakkan build: {exc}", err=True)
         click.echo(f"yakkan build: failed; {db} was left unchanged", err=True)
@@ -35,6 +48,9 @@ def run_build(corpus: Path, db: Path, force: bool = False, quiet: bool = False) 
     except (OSError, sqlite3.Error) as exc:
         click.echo(f"yakkan build: {db}: {exc}", err=True)
         raise SystemExit(1) from None
+    finally:
+        if executor is not None:
+            executor.close()
 
 
 def problems(result: BuildResult) -> int:
@@ -79,7 +95,25 @@ def describe(result: BuildResult) -> str:
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def build_cmd(corpus: Path, db: Path, force: bool, fmt: str, quiet: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 512),
+    help="Run parsing, alignment and embedding on a local Dask cluster of N processes.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run them on an existing Dask cluster (tcp://HOST:8786); see docs/scaling.md.",
+)
+def build_cmd(
+    corpus: Path,
+    db: Path,
+    force: bool,
+    fmt: str,
+    quiet: bool,
+    workers: int | None,
+    scheduler: str | None,
+) -> None:
     """Build the knowledge base (SQLite) from the corpus.
 
     Atomic: the new database is written beside the old one and swapped in when complete; a
@@ -91,8 +125,13 @@ def build_cmd(corpus: Path, db: Path, force: bool, fmt: str, quiet: bool) -> Non
         yakkan build
         yakkan build --corpus corpus --db /tmp/kb.db --format json
         yakkan build --force -q
+        yakkan build --workers 2                       # a local Dask cluster
+        yakkan build --scheduler tcp://scheduler:8786  # an existing one
     """
-    result = run_build(corpus, db, force=force, quiet=quiet or fmt == "json")
+    if workers and scheduler:
+        raise click.UsageError("give --workers or --scheduler, not both")
+    quiet = quiet or fmt == "json"
+    result = run_build(corpus, db, force, quiet, scheduler=scheduler, workers=workers)
     if fmt == "json":
         out = {
             "db": str(result.db),

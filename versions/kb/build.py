@@ -164,12 +164,13 @@ def _blob(parsed: ParsedDocument) -> bytes:
     return zlib.compress(json.dumps(parsed, default=vars, ensure_ascii=False).encode(), 6)
 
 
+def _parse_format(v: VersionEntry) -> str | None:
+    return v.format if v.format in (None, "text", "markdown", "md", "pdf-text") else None
+
+
 def parse_version(v: VersionEntry) -> ParsedDocument:
     """Parse one version file; InputError (file, line) for unusable input."""
-    from versions.sources.files import read_document
-
-    fmt = v.format if v.format in (None, "text", "markdown", "md", "pdf-text") else None
-    return read_document(v.file, fmt)
+    return parse_task((v.file, _parse_format(v)))[0]
 
 
 # --- steps -------------------------------------------------------------------------------------
@@ -205,26 +206,37 @@ def step_documents(ctx: BuildContext) -> None:
 
 
 def step_parse(ctx: BuildContext) -> None:
-    """Parse (or take from the parse cache) every version and insert its rows."""
-    with ctx.progress(ctx.versions(), "Parsing") as versions:
-        for v in versions:
-            sha = ctx.hashes[v.key]
-            key = _cache_key(v, sha, ctx.parser)
-            cached = _cached(ctx, key)
-            if cached is None:
-                try:
-                    parsed = parse_version(v)
-                except InputError:
-                    raise
-                except Exception as exc:  # a parser bug must still name the file
-                    raise BuildError(f"{v.file}: the parser failed: {exc!r}") from exc
+    """Parse (or take from the parse cache) every version and insert its rows; the parses
+    run on the build's executor (a Dask cluster with ``--workers``/``--scheduler``)."""
+    versions = ctx.versions()
+    keys = [_cache_key(v, ctx.hashes[v.key], ctx.parser) for v in versions]
+    cached = [_cached(ctx, key) for key in keys]
+    todo = [v for v, c in zip(versions, cached, strict=True) if c is None]
+    fresh = iter(ctx.map(parse_task, [(v.file, _parse_format(v)) for v in todo]))
+    with ctx.progress(versions, "Parsing") as bar:
+        for v, key, hit in zip(bar, keys, cached, strict=True):
+            if hit is None:
                 ctx.changed.add(v.key)
-                blob = _blob(parsed)
+                parsed, blob = next(fresh)
             else:
-                parsed, blob = cached
+                parsed, blob = hit
             ctx.db.execute("insert or replace into parse_cache values (?, ?)", [key, blob])
             ctx.parsed[v.key] = parsed
             _insert_version(ctx, v, parsed)
+
+
+def parse_task(job: tuple[Path, str | None]) -> tuple[ParsedDocument, bytes]:
+    """One version file → (its parse, the parse-cache blob): a task that may run on a worker."""
+    path, fmt = job
+    from versions.sources.files import read_document
+
+    try:
+        parsed = read_document(path, fmt)
+    except InputError:
+        raise
+    except Exception as exc:  # a parser bug must still name the file
+        raise BuildError(f"{path}: the parser failed: {exc!r}") from exc
+    return parsed, _blob(parsed)
 
 
 def _insert_version(ctx: BuildContext, v: VersionEntry, p: ParsedDocument) -> None:
@@ -535,8 +547,12 @@ def build(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    executor: Any = None,
 ) -> BuildResult:
-    """Build ``db_path`` from ``corpus``; BuildError / InputError / CorpusError on failure."""
+    """Build ``db_path`` from ``corpus``; BuildError / InputError / CorpusError on failure.
+
+    ``executor`` (versions.kb.executor) runs the parse, alignment and embedding tasks, e.g. on
+    a Dask cluster; this process stays the only writer of the database."""
     started = time.perf_counter()
     corpus, db_path = corpus.resolve(), db_path.resolve()
     documents = load_corpus(corpus)
@@ -558,6 +574,7 @@ def build(
     ctx = BuildContext(corpus, sqlite_utils.Database(tmp), documents, hashes, parser)
     if progress:
         ctx.progress = progress
+    ctx.executor = executor
     try:
         _run(ctx, db_path, previous, fp)
         result = summary(ctx.db)

@@ -134,11 +134,18 @@ def _encode(ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str]) -> dict
     items = list(todo.items())
     batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
     out: dict[str, bytes] = {}
+    jobs = [(embeddings.model_name(), [p for _, p in batch]) for batch in batches]
     with ctx.progress(batches, "Embedding") as bar:
-        for batch in bar:
-            vectors = encoder.encode([p for _, p in batch])
+        for batch, vectors in zip(bar, ctx.map(embed_task, jobs), strict=True):
             out.update((h, embeddings.to_blob(v)) for (h, _), v in zip(batch, vectors, strict=True))
     return out
+
+
+def embed_task(job: tuple[str, list[str]]) -> np.ndarray:
+    """One batch of passages → vectors with the named model: a task that may run on a worker
+    (each worker process loads the model once)."""
+    name, passages = job
+    return embeddings.load(name).encode(passages)
 
 
 def step_embeddings(ctx: Any) -> None:

@@ -23,11 +23,12 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from extract.model import ParsedDocument
 from extract.supplements import clause_effective_dates
 from versions.history import align as align_mod
 from versions.history import diff as diff_mod
 from versions.history.align import Alignment, align
-from versions.history.diff import changes_of
+from versions.history.diff import Change, changes_of
 
 if TYPE_CHECKING:
     from versions.kb.context import BuildContext
@@ -119,11 +120,11 @@ def step_versions(ctx: BuildContext) -> None:
         for d in ctx.documents
         for i in range(len(d.versions) - 1)
     ]
-    with ctx.progress(pairs, "Aligning") as items:
-        for doc, old, new in items:
-            if not _copy_previous(ctx, old, new, algo):
-                al = align(ctx.parsed[old.key], ctx.parsed[new.key])
-                _insert_pair(ctx, doc, old, new, al)
+    todo = [p for p in pairs if not _copy_previous(ctx, p[1], p[2], algo)]
+    jobs = [(ctx.parsed[old.key], ctx.parsed[new.key]) for _, old, new in todo]
+    with ctx.progress(todo, "Aligning") as items:
+        for (doc, old, new), (al, changes) in zip(items, ctx.map(align_task, jobs), strict=True):
+            _insert_pair(ctx, doc, old, new, al, changes)
     for doc in ctx.documents:
         _validity(ctx, doc)
     db["build_meta"].insert(  # type: ignore[union-attr]
@@ -153,8 +154,19 @@ def _copy_previous(ctx: BuildContext, old: VersionEntry, new: VersionEntry, algo
     return True
 
 
+def align_task(pair: tuple[ParsedDocument, ParsedDocument]) -> tuple[Alignment, list[Change]]:
+    """Align two parsed versions and list their changes: a task that may run on a worker."""
+    al = align(*pair)
+    return al, changes_of(al)
+
+
 def _insert_pair(
-    ctx: BuildContext, doc: DocumentEntry, old: VersionEntry, new: VersionEntry, al: Alignment
+    ctx: BuildContext,
+    doc: DocumentEntry,
+    old: VersionEntry,
+    new: VersionEntry,
+    al: Alignment,
+    changes: list[Change],
 ) -> None:
     base = {"doc_id": doc.id, "old_version": old.key, "new_version": new.key}
 
@@ -197,7 +209,7 @@ def _insert_pair(
                 "edits": json.dumps([e.to_json() for e in c.edits], ensure_ascii=False),
                 "confidence": round(c.confidence, 4),
             }
-            for i, c in enumerate(changes_of(al))
+            for i, c in enumerate(changes)
         ),
         batch_size=500,
     )

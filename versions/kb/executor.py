@@ -1,0 +1,98 @@
+"""Where a build's heavy tasks run: in this process, or as tasks on a Dask cluster.
+
+The build stays the single writer of the SQLite file: an executor only computes. ``map`` yields
+results in the order of its items as soon as each (and every one before it) is ready, so rows
+are written in the same order, and therefore with the same values, whichever executor ran them.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from versions.kb.context import BuildError
+
+
+class LocalExecutor:
+    """Runs every task here, one after the other (the default)."""
+
+    name = "local"
+    workers = 1
+
+    def map(self, fn: Callable[..., Any], items: Iterable[Any]) -> Iterator[Any]:
+        for item in items:
+            yield fn(item)
+
+    def close(self) -> None:
+        pass
+
+
+class DaskExecutor:
+    """Runs tasks on a ``dask.distributed`` cluster: an existing scheduler (``tcp://HOST:8786``)
+    or a LocalCluster of ``workers`` processes started for this build.
+
+    A worker that dies mid-build has its tasks rerun elsewhere by the scheduler; a lost
+    scheduler ends the build with a BuildError (the previous database stays untouched)."""
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise BuildError(
+                "a distributed build needs Dask: pip install 'yakkan[distributed]'"
+            ) from None
+        self.cluster: Any = None
+        self.address = scheduler or ""
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout="10s")
+            else:
+                self.cluster = LocalCluster(
+                    n_workers=workers or 2,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs="error",
+                )
+                self.client = Client(self.cluster)
+                self.address = self.cluster.scheduler_address
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            raise BuildError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        self.name = f"dask {self.address}"
+
+    @property
+    def workers(self) -> int:
+        return len(self.client.scheduler_info().get("workers", {}))
+
+    def map(self, fn: Callable[..., Any], items: Iterable[Any]) -> Iterator[Any]:
+        futures = self.client.map(fn, list(items), pure=False)
+        try:
+            for future in futures:
+                yield future.result()
+        except (OSError, TimeoutError, concurrent.futures.CancelledError) as exc:
+            raise BuildError(f"lost the Dask scheduler {self.address}: {exc!r}") from None
+        except Exception as exc:
+            if type(exc).__module__.startswith(("distributed", "tornado")):
+                raise BuildError(f"lost the Dask scheduler {self.address}: {exc!r}") from None
+            raise
+        finally:
+            for future in futures:
+                future.release()
+
+    def close(self) -> None:
+        for part in ("client", "cluster"):
+            obj = getattr(self, part, None)
+            if obj is not None:
+                try:
+                    obj.close()
+                except Exception:  # closing after a lost scheduler may fail again: ignore
+                    pass
+
+
+def executor_for(scheduler: str | None = None, workers: int | None = None) -> Any:
+    """The executor the CLI options ask for: none → local, else Dask."""
+    if not scheduler and not workers:
+        return LocalExecutor()
+    return DaskExecutor(scheduler, workers)
