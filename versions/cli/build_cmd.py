@@ -40,7 +40,8 @@ def run_build(
         executor = executor_for(scheduler, workers)
         if executor.name != "local" and not quiet:
             click.echo(f"yakkan build: tasks run on {executor.name}", err=True)
-        return kb.build(corpus, db, force=force, progress=None if quiet else _bar, executor=executor)
+        bar = None if quiet else _bar
+        return kb.build(corpus, db, force=force, progress=bar, executor=executor)
     except (BuildError, InputError, CorpusError) as exc:
         click.echo(f"yakkan build: {exc}", err=True)
         click.echo(f"yakkan build: failed; {db} was left unchanged", err=True)

@@ -237,7 +237,9 @@ class GramIndex:
                 for o in posting:
                     shared[o.id] += 1
                     units[o.id] = o
-        return [units[i] for i in sorted(shared, key=lambda i: -shared[i])[:k]]
+        # ties go to document order: never to set iteration order, which hash() salts per process
+        best = sorted(shared, key=lambda i: (-shared[i], units[i].order))
+        return [units[i] for i in best[:k]]
 
 
 class _Level:

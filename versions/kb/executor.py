@@ -8,6 +8,8 @@ are written in the same order, and therefore with the same values, whichever exe
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -53,13 +55,14 @@ class DaskExecutor:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
-                    silence_logs="error",
+                    silence_logs=logging.ERROR,
                 )
                 self.client = Client(self.cluster)
                 self.address = self.cluster.scheduler_address
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # unreachable scheduler, workers that cannot start
             self.close()
-            raise BuildError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+            where = f"the Dask scheduler {scheduler}" if scheduler else "a local Dask cluster"
+            raise BuildError(f"cannot start or reach {where}: {exc}") from None
         self.name = f"dask {self.address}"
 
     @property
@@ -85,10 +88,8 @@ class DaskExecutor:
         for part in ("client", "cluster"):
             obj = getattr(self, part, None)
             if obj is not None:
-                try:
+                with contextlib.suppress(Exception):  # after a lost scheduler, close may fail too
                     obj.close()
-                except Exception:  # closing after a lost scheduler may fail again: ignore
-                    pass
 
 
 def executor_for(scheduler: str | None = None, workers: int | None = None) -> Any:
