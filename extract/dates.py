@@ -5,15 +5,16 @@ Spaces (ASCII, full-width, line breaks) may appear anywhere inside a date, as in
 (「令和 3年 3月 18 日」, 「2023 年 12月 1日」).
 
 Relative dates of statutes (「公布の日から起算して六月を経過した日」, 「政令で定める日」) are
-found by ``find_relative_dates`` and kept as text: only the bare 「公布の日」 can be resolved,
-and only when the promulgation date is known (``resolve_relative``).
+found by ``find_relative_dates``. With a known promulgation date, 「公布の日」 and 「公布の日から
+起算して…を経過した日」 resolve to a date (``resolve_relative``); for 「…を超えない範囲内において
+政令で定める日」 only the last possible day is known (``latest_relative``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 ERAS: dict[str, date] = {  # first day of each era
@@ -149,8 +150,59 @@ def find_relative_dates(text: str) -> list[RelativeDate]:
     return out
 
 
+_PERIOD_PART_RE = re.compile(rf"(?P<n>{_NUM}){_SP}(?P<unit>年|箇月|か月|ヶ月|ケ月|月|日)")
+
+
+def _period(text: str) -> tuple[int, int] | None:
+    """(months, days) of 「一年六月」, 「二十日」 in ``text``; None when there is no period."""
+    months = days = 0
+    found = False
+    for m in _PERIOD_PART_RE.finditer(text.partition("を")[0]):
+        n = kanji_to_int(m["n"])
+        if n is None:
+            return None
+        found = True
+        if m["unit"] == "年":
+            months += 12 * n
+        elif m["unit"] == "日":
+            days += n
+        else:
+            months += n
+    return (months, days) if found else None
+
+
+def elapsed_day(start: str, months: int, days: int = 0) -> str:
+    """The day 「START から起算して MONTHS 月 DAYS 日を経過した日」.
+
+    The start day counts (起算), so the period ends the day before the corresponding day
+    (民法第143条第2項) and the day it has elapsed is that corresponding day; when the last month
+    has no such day the period ends on its last day, and the elapsed day is the 1st of the next.
+    """
+    first = date.fromisoformat(start)
+    total = first.month - 1 + months
+    year, month = first.year + total // 12, total % 12 + 1
+    try:
+        day = date(year, month, first.day)
+    except ValueError:  # 8月31日 + 6月: no 2月31日
+        day = date(year + month // 12, month % 12 + 1, 1)
+    return (day + timedelta(days=days)).isoformat()
+
+
 def resolve_relative(rel: RelativeDate, promulgated: str | None) -> str | None:
-    """ISO date of a relative date when determined: only 「公布の日」 with a known date."""
-    if rel.kind == "promulgation" and promulgated:
+    """ISO date of a relative date when determined by the promulgation date: 「公布の日」 and
+    「公布の日から起算して六月を経過した日」 (None for cabinet orders and other events)."""
+    if not promulgated:
+        return None
+    if rel.kind == "promulgation":
         return promulgated
-    return None
+    period = _period(rel.text) if rel.kind == "elapsed" else None
+    return elapsed_day(promulgated, *period) if period else None
+
+
+def latest_relative(rel: RelativeDate, promulgated: str | None) -> str | None:
+    """The last day a 「公布の日から起算して一年を超えない範囲内において政令で定める日」 can be."""
+    period = _period(rel.text) if rel.kind == "not_exceeding" and promulgated else None
+    if not period or not promulgated:
+        return None
+    last = date.fromisoformat(elapsed_day(promulgated, *period)) - timedelta(days=1)
+    return last.isoformat()

@@ -91,6 +91,8 @@ class Supplement:
     transitional: bool = False
     transitional_text: str | None = None
     line: int = 0
+    effective_text: str | None = None  # the effective date as printed when not a calendar date
+    effective_by: str | None = None  # latest possible date (「一年を超えない範囲内」), if known
 
 
 @dataclass

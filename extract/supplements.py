@@ -5,7 +5,9 @@ A ``supplement`` node's ``caption`` holds the bracketed heading text
 the body, where the effective date is stated (「この規約は、2019 年 12月23日から実施します。」,
 「この法律は、公布の日から施行する。」, 「2017年7月17日施行」) and later dates for named
 provisions (「第 20 条の改正規定は…から実施します。」).
-Event-relative dates of statutes are not turned into dates: they are reported as unresolved.
+Event-relative dates of statutes become dates when the promulgation date (heading) fixes
+them (公布の日, 公布の日から起算して六月を経過した日); the others (政令で定める日, another
+law's 施行の日) are reported as unresolved and kept as printed in ``effective_text``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from extract.dates import find_dates, find_relative_dates, kanji_to_int
+from extract.dates import (
+    RelativeDate,
+    find_dates,
+    find_relative_dates,
+    kanji_to_int,
+    latest_relative,
+    resolve_relative,
+)
 from extract.model import Diagnostic, Node, PartialEffective, Supplement
 
 _SP = r"[ \u3000\t\r\n]*"
@@ -171,15 +180,24 @@ def find_statements(text: str) -> list[Statement]:
 
 
 def resolve_when(when: str, enacted: str | None) -> str | None:
-    """ISO date of a WHEN text: an absolute date, or 「公布の日」 with a known promulgation date."""
+    """ISO date of a WHEN text: an absolute date, or 「公布の日」 / 「公布の日から起算して六月を
+    経過した日」 with a known promulgation date (``enacted``, from the heading)."""
     dates = [d for d in find_dates(when) if d.iso]
     if dates:
         return dates[0].iso
+    rel = _only_relative(when)
+    return resolve_relative(rel, enacted) if rel else None
+
+
+def latest_when(when: str, enacted: str | None) -> str | None:
+    """The last day an unresolved WHEN can be (「公布の日から起算して一年を超えない範囲内」)."""
+    rel = _only_relative(when)
+    return latest_relative(rel, enacted) if rel else None
+
+
+def _only_relative(when: str) -> RelativeDate | None:
     rel = find_relative_dates(when)
-    promulgation = len(rel) == 1 and rel[0].kind == "promulgation"
-    if enacted and promulgation and _squash(when) in ("公布の日", "この法律の公布の日"):
-        return enacted
-    return None
+    return rel[0] if len(rel) == 1 and _squash(rel[0].text) == _squash(when) else None
 
 
 def _descendants(nodes: list[Node], index: int) -> list[Node]:
@@ -235,6 +253,8 @@ def _apply_statement(event: _Event, st: Statement, part: Node, known: set[str]) 
         if supp.effective is None and event.unresolved is None:
             supp.effective = iso
             event.unresolved = None if iso else st.when
+            supp.effective_text = event.unresolved
+            supp.effective_by = latest_when(st.when, supp.enacted) if not iso else None
         return
     if iso is None:
         return

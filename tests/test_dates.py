@@ -14,6 +14,7 @@ from extract.dates import (
     find_dates,
     find_relative_dates,
     kanji_to_int,
+    latest_relative,
     parse_date,
     resolve_relative,
 )
@@ -47,8 +48,38 @@ def test_relative_dates_are_text_not_dates() -> None:
     text = "この法律は、公布の日から起算して六月を経過した日から施行する。"
     (rel,) = find_relative_dates(text)
     assert (rel.kind, rel.text) == ("elapsed", "公布の日から起算して六月を経過した日")
-    assert resolve_relative(rel, "2012-08-22") is None
+    assert resolve_relative(rel, None) is None
     assert parse_date(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "promulgated", "elapsed"),
+    [
+        ("公布の日から起算して六月を経過した日", "2012-08-22", "2013-02-22"),
+        ("この法律の公布の日から起算して一年を経過した日", "2016-06-03", "2017-06-03"),
+        ("公布の日から起算して二十日を経過した日", "2022-12-16", "2023-01-05"),
+        ("公布の日から起算して一年六月を経過した日", "2023-05-17", "2024-11-17"),
+        # no 2月31日: the period ends on 2月28日 (民法第143条第2項), so it has elapsed on 3月1日
+        ("公布の日から起算して六月を経過した日", "2012-08-31", "2013-03-01"),
+        ("公布の日から起算して三月を経過した日", "2023-11-30", "2024-03-01"),
+    ],
+)
+def test_elapsed_dates_are_computed_from_the_promulgation(
+    text: str, promulgated: str, elapsed: str
+) -> None:
+    (rel,) = find_relative_dates(text)
+    assert rel.kind == "elapsed"
+    assert resolve_relative(rel, promulgated) == elapsed
+
+
+def test_not_exceeding_gives_the_last_possible_day() -> None:
+    text = "公布の日から起算して六月を超えない範囲内において政令で定める日"
+    (rel,) = find_relative_dates(text)
+    assert resolve_relative(rel, "2012-08-22") is None
+    assert latest_relative(rel, "2012-08-22") == "2013-02-21"
+    assert latest_relative(rel, None) is None
+    (order,) = find_relative_dates("政令で定める日")
+    assert latest_relative(order, "2012-08-22") is None
 
 
 def test_relative_kinds() -> None:

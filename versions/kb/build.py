@@ -340,6 +340,8 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
                 "transitional": int(s.transitional),
                 "transitional_text": s.transitional_text,
                 "line": s.line,
+                "effective_text": s.effective_text,
+                "effective_by": s.effective_by,
             }
         )
         targets += [

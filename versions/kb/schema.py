@@ -136,6 +136,13 @@ AMENDMENTS = TableDef(
         "transitional": C(int, "1 when it has transitional measures (経過措置)."),
         "transitional_text": C(str, "The transitional text, when any."),
         "line": C(int, "1-based source line of the heading."),
+        "effective_text": C(
+            str,
+            "The effective date as printed when not a calendar date (政令で定める日), else null.",
+        ),
+        "effective_by": C(
+            str, "The last day an unresolved effective date can be (…を超えない範囲内), else null."
+        ),
     },
     pk="key",
     foreign_keys=[("version_id", "versions", "id"), ("doc_id", "documents", "id")],
