@@ -371,3 +371,17 @@ def extract_references(nodes: list[Node]) -> tuple[list[Reference], list[Diagnos
                 continue
             refs.append(resolver.resolve(cit, node))
     return refs, diags
+
+
+def clause_id(nodes: list[Node], label: str) -> str | None:
+    """The node a printed label names (第20条, 第二十条, 第12条の2, 第二十七条第一項第二号,
+    附則第1条, 別紙4), read and resolved as a reference from nowhere; a node id is itself."""
+    if any(n.id == label for n in nodes):
+        return label
+    text = "".join(label.split())
+    query = Node("__label__", "paragraph", None, "", None, text, None, 0, 0)
+    found = find_citations(query)
+    if len(found) != 1 or found[0].start != 0 or found[0].end != len(text):
+        return None
+    ref = Resolver(nodes).resolve(found[0], query)
+    return ref.target if ref.status in ("ok", "caption_mismatch") else None

@@ -64,3 +64,46 @@ def test_bad_input() -> None:
     assert run("no-such-doc", "2020-01-01")[0] == 2
     code, out = run("toreru-camera", "2024-01-01", "--clause", "art_999")
     assert code == 2 and "no clause" in out
+
+
+def test_text_output_in_document_order_with_printed_labels() -> None:
+    code, out = run("toreru-camera", "2021-05-14")
+    assert code == 0
+    lines = out.splitlines()
+    assert not [line for line in lines[1:] if line.startswith(("art_", "chp_", "para"))]
+    at = {k: next(i for i, x in enumerate(lines) if x.startswith(k)) for k in
+          ("第19条（", "第20条（", "第21条（", "別紙10")}  # fmt: skip
+    # 第20条 (its older text, the amendment waits for 2021-05-17) stays between 第19条 and 第21条
+    assert at["第19条（"] < at["第20条（"] < at["第21条（"] < at["別紙10"]
+    assert "第20条（契約者による解約）第1項 契約者は" in out
+    data = json.loads(run("toreru-camera", "2021-05-14", "--clause", "第二十条", "-f", "json")[1])
+    assert [n["display_label"] for n in data["nodes"]][:2] == [
+        "第20条（契約者による解約）",
+        "第20条（契約者による解約）第1項",
+    ]
+    assert data["uncertain"] is None
+
+
+@pytest.mark.parametrize("doc", ["shohisha-keiyaku-ho", "kojin-joho-hogo-ho"])
+def test_unknown_switch_date_is_said_not_hidden(doc: str) -> None:
+    # 2015 → 2025 came with amendments effective 「政令で定める日」 or 「…の施行の日」
+    code, out = run(doc, "2020-01-01", "--clause", "第4条", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    uncertain = data["uncertain"]
+    assert uncertain["older"] == f"{doc}@2015-12-01" and uncertain["newer"] == f"{doc}@2025-06-01"
+    start, end = uncertain["window"]
+    assert "2015-12-01" < start <= "2020-01-01" < end == "2025-06-01"
+    assert "cannot know" in uncertain["reason"] and "「" in uncertain["reason"]
+    text = run(doc, "2020-01-01", "--clause", "第4条")[1]
+    assert f"UNCERTAIN between {start} and {end}" in text
+
+
+def test_dates_before_any_new_amendment_are_certain() -> None:
+    # after the 2015 text: 平成28年法律第61号 takes effect on a computed date (2017-06-03); the
+    # first with an unknown date (民法改正法の施行の日) was promulgated on 2017-06-02
+    doc = load_document(DEFAULT_CORPUS / "shohisha-keiyaku-ho")
+    for day in ("2016-01-01", "2017-06-01"):
+        result = as_of(doc, day, "第1条")
+        assert result.uncertain is None and result.version.key == "shohisha-keiyaku-ho@2015-12-01"
+    assert as_of(doc, "2017-06-02", "第1条").uncertain is not None

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from extract.errors import InputError
+from extract.model import Node
 from versions.cli.options import corpus_option
 from versions.sources.corpus import CorpusError
 
@@ -54,6 +55,12 @@ def asof(doc: str, date: str, clause: str | None, fmt: str, corpus: Path) -> Non
         click.echo(f"yakkan: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     v = result.version
+    from versions.history.diff import heading
+    from versions.sources.loaded import parse_entry
+
+    shown = {key: parse_entry(e) for e in load_document(corpus / doc).versions if (key := e.key)}
+    labels = [_printed(heading(shown[s.from_version], s.node.id), s.node) for s in result.clauses]
+    uncertain = result.uncertain.to_json() if result.uncertain else None
     if fmt == "json":
         data = {
             "doc": doc,
@@ -65,34 +72,46 @@ def asof(doc: str, date: str, clause: str | None, fmt: str, corpus: Path) -> Non
                 "constructed": v.constructed,
             },
             "clause": clause,
+            "uncertain": uncertain,
             "pending": [{"target": t, "effective": d} for t, d in result.pending.items()],
             "nodes": [
                 {
                     "id": s.node.id,
                     "kind": s.node.kind,
+                    "display_label": label,
                     "label": s.node.label,
                     "caption": s.node.caption,
                     "text": s.node.text,
                     "from_version": s.from_version,
                     "pending_until": s.pending,
                 }
-                for s in result.clauses
+                for s, label in zip(result.clauses, labels, strict=True)
             ],
         }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     made = " (constructed example)" if v.constructed else ""
     click.echo(f"{doc} on {date}: version {v.key} (effective {v.effective}){made}")
+    if result.uncertain:
+        frm, to = result.uncertain.window
+        click.echo(f"  UNCERTAIN between {frm} and {to}: {result.uncertain.reason}")
     for target, when in result.pending.items():
         click.echo(f"  note: the amendment of {target} takes effect only on {when}")
-    for s in result.clauses:
+    for s, head in zip(result.clauses, labels, strict=True):
         n = s.node
-        head = "".join(n.label.split()) + (f"（{n.caption}）" if n.caption else "")
         src = f"  [text of {s.from_version}, amended text from {s.pending}]" if s.pending else ""
         if s.pending and s.from_version == v.key:
             src = f"  [amended text takes effect on {s.pending}]"
         line = " ".join(x for x in (head, n.text.strip()) if x)
         click.echo(f"{line}{src}")
+
+
+def _printed(label: str, node: Node) -> str:
+    """The label legal reads; chapters and sections: 第一章 総則."""
+    if label != node.id:
+        return label
+    own = "".join(node.label.split())
+    return " ".join(x for x in (own, node.caption or "") if x) or node.id
 
 
 def _is_date(text: str) -> bool:

@@ -13,6 +13,7 @@ import click
 
 from extract.errors import InputError
 from extract.model import Node, ParsedDocument, Reference
+from extract.references import clause_id
 from versions.cli.check_cmd import (
     Target,
     corpus_latest,
@@ -49,7 +50,13 @@ class Loaded:
 
 
 @click.command("refs")
-@click.option("--to", "target", required=True, metavar="ID", help="Node id cited, e.g. art_19.")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="ID",
+    help="The clause cited: a label as printed (第19条, 第十九条第2項) or a node id (art_19).",
+)
 @click.option(
     "--doc",
     "doc_spec",
@@ -90,6 +97,7 @@ def refs(
     \b
     Examples:
         yakkan refs --to art_19 --doc toreru-camera
+        yakkan refs --to 第20条 --doc toreru-camera
         yakkan refs --to art_27 --doc kojin-joho-hogo-ho@2015-12-01 --format json
         yakkan refs --to bessi_4 --doc corpus/dokodemo-merec/2023-09-19.txt
         yakkan refs --to art_2        # every corpus document that has an art_2
@@ -100,16 +108,20 @@ def refs(
         targets, others = _load(doc_spec, corpus_dir)
     except (InputError, CorpusError) as exc:
         _fail(str(exc))
-    results = [(t, citations(t, others, target)) for t in targets if t.doc.node(target)]
+    results = []
+    for t in targets:  # 第20条 / 第二十条 name art_20 in each document that has one
+        node_id = clause_id(t.doc.nodes, target)
+        if node_id:
+            results.append((t, citations(t, others, node_id), node_id))
     if not results:
         where = targets[0].path if len(targets) == 1 else "any corpus document"
         _fail(f"{where}: no clause {target!r} (ids look like art_19, art_19__para_2, bessi_4)")
     if output == "json":
-        data = [_json(t, target, cites) for t, cites in results]
+        data = [_json(t, nid, cites) for t, cites, nid in results]
         click.echo(json.dumps(data[0] if doc_spec else data, ensure_ascii=False, indent=2))
         return
-    for t, cites in results:
-        click.echo("\n".join(_text(t, target, cites)))
+    for t, cites, nid in results:
+        click.echo("\n".join(_text(t, nid, cites)))
 
 
 def _fail(message: str) -> NoReturn:

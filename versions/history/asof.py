@@ -9,8 +9,10 @@ so a renumbered provision is still found).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date as _date
+from datetime import timedelta
 
-from extract.model import Node, ParsedDocument
+from extract.model import Node, ParsedDocument, Supplement
 from extract.supplements import clause_effective_dates, effective_date_of
 from versions.history.align import Alignment, align
 from versions.sources.corpus import CorpusError, DocumentEntry, VersionEntry
@@ -32,12 +34,28 @@ class ClauseState:
 
 
 @dataclass
+class Uncertain:
+    """The date falls where the text is not known: amendments between two versions whose
+    effective dates are unresolved (「政令で定める日」) or differ from one another."""
+
+    reason: str
+    window: tuple[str, str]  # [from, to): from ``to`` on the newer version is certainly in force
+    older: str  # version keys
+    newer: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"reason": self.reason, "window": list(self.window), "older": self.older,
+                "newer": self.newer}  # fmt: skip
+
+
+@dataclass
 class AsOfResult:
     doc: DocumentEntry
     date: str
     version: VersionEntry
     clauses: list[ClauseState]
     pending: dict[str, str] = field(default_factory=dict)  # node id -> later effective date
+    uncertain: Uncertain | None = None
 
 
 def effective_of(v: VersionEntry) -> str | None:
@@ -77,9 +95,79 @@ def alignment_between(old: VersionEntry, new: VersionEntry) -> Alignment:
     return _ALIGNED[key]
 
 
+def amendment_key(s: Supplement) -> str:
+    """One amending 附則 across versions: its law number and date (the heading may gain 抄)."""
+    if s.number and s.enacted:
+        return f"{s.enacted}/{''.join(s.number.split())}"
+    return "".join(s.heading.split()).removesuffix("抄")
+
+
+def new_amendments(older: list[Supplement], newer: list[Supplement]) -> list[Supplement]:
+    """The 附則 of ``newer`` that ``older`` does not have: the amendments between them."""
+    seen = {amendment_key(s) for s in older}
+    return [s for s in newer if amendment_key(s) not in seen]
+
+
+def switch_window(
+    older_effective: str, newer_effective: str, amendments: list[Supplement]
+) -> tuple[str, str] | None:
+    """[from, to): before ``from`` the older text is in force, from ``to`` the newer one.
+
+    Each amendment takes effect on its date; an unresolved one somewhere between its promulgation
+    (or the day after the older version) and its last possible day (or the newer version).
+    None when there are no amendments to date the change (the newer version's date is used).
+    """
+    if not amendments:
+        return None
+    floor = (_date.fromisoformat(older_effective) + timedelta(days=1)).isoformat()
+    earliest, latest = [], []
+    for s in amendments:
+        lo = s.effective or max(floor, s.enacted or floor)
+        hi = s.effective or min(s.effective_by or newer_effective, newer_effective)
+        earliest.append(min(max(lo, floor), newer_effective))
+        latest.append(min(max(hi, floor), newer_effective))
+    return min(earliest), max(latest)
+
+
+def uncertainty(
+    date: str, older: VersionEntry, newer: VersionEntry, amendments: list[Supplement]
+) -> tuple[Uncertain | None, bool]:
+    """(why the text on ``date`` is not known, whether the newer text is certainly in force)."""
+    oe, ne = older.effective or "", newer.effective or ""
+    window = switch_window(oe, ne, amendments) if oe and ne else None
+    if window is None or not (oe <= date < ne):
+        return None, False
+    start, end = window
+    if date < start:
+        return None, False
+    if date >= end:
+        return None, True
+    unknown = [s for s in amendments if s.effective is None and (s.enacted or "") <= date]
+    in_force = [s for s in amendments if s.effective and s.effective <= date]
+    later = [s for s in amendments if s.effective and s.effective > date]
+    parts = [f"between {older.key} and {newer.key} the text changed by {len(amendments)} 附則"]
+    if unknown:
+        printed = "、".join(f"「{s.effective_text or '?'}」" for s in unknown[:3])
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        parts.append(f"{len(unknown)} take effect on a date yakkan cannot know ({printed}{more})")
+    if in_force and (later or unknown):
+        parts.append(f"{len(in_force)} were in force on {date}, {len(later)} not yet")
+    reason = "; ".join(parts) + f": the text of {older.key} is shown, it may no longer apply"
+    return Uncertain(reason, (start, end), older.key, newer.key), False
+
+
 def as_of(doc: DocumentEntry, date: str, clause: str | None = None) -> AsOfResult:
     """The version in force on ``date`` and each clause's text as it stood (or one clause)."""
     version = version_on(doc, date)
+    uncertain = None
+    newer = _next(doc, version)
+    if newer is not None:
+        amendments = new_amendments(
+            parse_entry(version).supplements, parse_entry(newer).supplements
+        )
+        uncertain, switched = uncertainty(date, version, newer, amendments)
+        if switched:  # every amendment is in force before the newer version's listed date
+            version = newer
     parsed = parse_entry(version)
     dates = clause_effective_dates(parsed.supplements)
     pending = {t: d for t, d in dates.items() if d > date}
@@ -100,7 +188,12 @@ def as_of(doc: DocumentEntry, date: str, clause: str | None = None) -> AsOfResul
         if old_node is None:  # the clause is new in this version: not yet in force
             continue
         states.append(ClauseState(old_node, previous.key, pending[target]))
-    return AsOfResult(doc, date, version, states, pending)
+    return AsOfResult(doc, date, version, states, pending, uncertain)
+
+
+def _next(doc: DocumentEntry, version: VersionEntry) -> VersionEntry | None:
+    i = doc.versions.index(version)
+    return doc.versions[i + 1] if i + 1 < len(doc.versions) else None
 
 
 def _previous(doc: DocumentEntry, version: VersionEntry) -> VersionEntry | None:
@@ -109,13 +202,18 @@ def _previous(doc: DocumentEntry, version: VersionEntry) -> VersionEntry | None:
 
 
 def resolve_clause(parsed: ParsedDocument, clause: str) -> str:
-    """A node id (art_20__para_2) or a printed label (第20条, 第20条第2項) → node id."""
-    if parsed.node(clause):
-        return clause
+    """A node id (art_20__para_2) or a label as printed (第20条, 第二十条第2項) → node id."""
+    from extract.references import clause_id
     from versions.history.diff import display_label
 
-    want = "".join(clause.split())
+    found = clause_id(parsed.nodes, clause)
+    if found:
+        return found
+    want = "".join(clause.split())  # labels the citation reader does not know (章, 節)
     for n in parsed.nodes:
         if display_label(parsed, n.id) == want:
             return n.id
-    raise CorpusError(f"{parsed.source.path}: no clause {clause!r} (use an id such as art_20)")
+    raise CorpusError(
+        f"{parsed.source.path}: no clause {clause!r} (use a label such as 第20条 or 第20条第2項, "
+        "or an id such as art_20)"
+    )
