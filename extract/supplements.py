@@ -8,6 +8,9 @@ provisions (「第 20 条の改正規定は…から実施します。」).
 Event-relative dates of statutes become dates when the promulgation date (heading) fixes
 them (公布の日, 公布の日から起算して六月を経過した日); the others (政令で定める日, another
 law's 施行の日) are reported as unresolved and kept as printed in ``effective_text``.
+Every wording of a commencement clause is read: から/より/以降/以後/をもって, 「これを」施行する,
+実施/施行/適用/発効/効力を生ずる, and 「施行日は…とする」
+(fixture: tests/fixtures/supplements/commencement.tsv).
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ from extract.model import Diagnostic, Node, PartialEffective, Supplement
 _SP = r"[ \u3000\t\r\n]*"
 _NUM = r"(?:[0-9０-９]+|[〇一二三四五六七八九十百千]+)"
 _LAW_NUMBER_RE = re.compile(rf"(?:法律|政令|内閣府令|省令|規則|条例|告示){_SP}第{_SP}{_NUM}{_SP}号")
-_VERB = r"(?:実施|施行|適用|効力を(?:生|発))"
-_FROM = r"(?:から|より)"
+_VERB = r"(?:実施|施行|適用|発効|効力を(?:生|発))"
+# 「から施行する」「よりこれを施行する」「から、これを施行する」「をもって施行」「以降適用」
+_FROM = r"(?:(?:から|より|以降|以後|をもって|をもつて|を以て)[ \u3000、]*(?:これを)?)"
 _DOC_WORD = (
-    r"(?:規約|約款|規定|規程|法律|改正|附則|付則|特約|条件|細則|要綱|要領|ポリシー|ガイドライン)"
+    r"(?:規約|約款|規定|規程|法律|政令|省令|府令|規則|条例|告示|命令|訓令|会則|定款|内規|基準"
+    r"|改正|附則|付則|特約|条件|細則|要綱|要領|ポリシー|ガイドライン)"
 )
-_MAIN_SUBJECT = (
-    rf"(?:この|本)[^、。はがを「」]{{0,12}}?{_DOC_WORD}"  # この規約, この改正規定, この法律
+_MAIN_SUBJECT = (  # この規約, この改正規定, この法律, 変更後の本規約
+    rf"(?:(?:改正|変更|改定)後の)?(?:この|本)[^、。はがを「」]{{0,12}}?{_DOC_WORD}"
 )
 _NAMED_SUBJECT = (  # 第 20 条の改正規定, 附則第五条の規定, 別紙4の改正規定, 第20条
     rf"(?:附則)?第(?:(?!この)[^、。「」]){{1,60}}?の(?:改正)?規定"
@@ -43,11 +48,16 @@ _NAMED_SUBJECT = (  # 第 20 条の改正規定, 附則第五条の規定, 別�
     rf"|第(?:(?!この)[^、。「」は]){{1,40}}?[条項号](?:{_SP}の{_SP}{_NUM})?"
     rf"|(?:別紙|別表第?|別記){_SP}{_NUM}"
 )
-_WHEN = r"(?:[^。（]|（[^）]*）)*?"  # up to から/より, brackets may hold 。
+_WHEN = r"(?:[^。（(]|（[^）]*）|\([^)]*\))*?"  # up to から/より, brackets may hold 。
 _STATEMENT_RE = re.compile(
     rf"(?P<subj>{_MAIN_SUBJECT}|{_NAMED_SUBJECT}){_SP}(?:について|に関して)?は{_SP}、?{_SP}"
     rf"(?P<when>{_WHEN}){_SP}{_FROM}{_SP}{_VERB}"
 )
+_DAY_IS_RE = re.compile(  # 「この規約の施行日は、2024年4月1日とする」
+    rf"(?:(?:{_MAIN_SUBJECT})の)?(?:施行期日|施行日|実施日|適用日|適用開始日|効力発生日){_SP}は{_SP}、?"
+    rf"{_SP}(?P<when>{_WHEN}){_SP}(?:とする|とします|です|である)"
+)
+_BRACKETED_RE = re.compile(r"（[^（）]*）|\([^()]*\)")
 _LEAD_RE = re.compile(r"[ \u3000]*(?:[0-9０-９]+[.．]?)?[ \u3000]*")  # before 「2017年7月17日施行」
 _BARE_RE = re.compile(rf"{_SP}{_FROM}?{_SP}{_VERB}(?!前|後|の|日)")
 _ARTICLE_RE = re.compile(
@@ -150,6 +160,9 @@ def _article_ids(subject: str, suppl_id: str, statute: bool) -> list[str]:
     return ids
 
 
+_MAIN_PREFIXES = ("この", "本", "改正後", "変更後", "改定後")
+
+
 @dataclass(frozen=True)
 class Statement:
     """「SUBJECT は WHEN から実施/施行」 found in a 附則 body."""
@@ -161,7 +174,7 @@ class Statement:
 
     @property
     def is_main(self) -> bool:
-        return not self.subject or self.subject.startswith(("この", "本"))
+        return not self.subject or self.subject.startswith(_MAIN_PREFIXES)
 
 
 def find_statements(text: str) -> list[Statement]:
@@ -169,6 +182,11 @@ def find_statements(text: str) -> list[Statement]:
     found = [
         Statement(m["subj"].strip(), m["when"].strip(" \u3000、"), m.start(), m.end())
         for m in _STATEMENT_RE.finditer(text)
+    ]
+    found += [
+        Statement("", m["when"].strip(" \u3000、"), m.start(), m.end())
+        for m in _DAY_IS_RE.finditer(text)
+        if not any(f.start <= m.start() < f.end for f in found)
     ]
     if found:
         return found
@@ -196,6 +214,7 @@ def latest_when(when: str, enacted: str | None) -> str | None:
 
 
 def _only_relative(when: str) -> RelativeDate | None:
+    when = _BRACKETED_RE.sub("", when)  # 「公布の日（以下「施行日」という。）」
     rel = find_relative_dates(when)
     return rel[0] if len(rel) == 1 and _squash(rel[0].text) == _squash(when) else None
 
