@@ -90,7 +90,7 @@ class Resolver:
     def _index_table_headings(self, nodes: list[Node]) -> None:
         """Lines such as 「別紙 3 表１（コース別料金表）」 inside an appendix head its tables."""
         for n in nodes:
-            if "表" not in n.text:
+            if "表" not in n.text or not n.segments:  # no segments: a tree read back from a DB
                 continue
             appendix = self._ancestor(n, "appendix")
             if appendix is None:

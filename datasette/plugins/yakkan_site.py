@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import itertools
 import json
 import re
 import sys
@@ -379,16 +380,14 @@ async def clause(datasette: Any, request: Any) -> Response:
            order by t.effective""",
         {**params, "art": node["article_id"], "chp": node["chapter_id"]},
     )
-    version_events = await _rows(
-        db,
-        "select * from amendments where version_id = ? order by effective desc, line desc limit 3",
-        [vid],
-    )
     history = await _history(db, node)
     changes = await _changes(db, keys)
     validity = None
     if "clause_validity" in await db.table_names():
         validity = await _one(db, "select * from clause_validity where key = ?", [node["key"]])
+    since = await _text_since(db, node, validity)
+    events = await _clause_events(db, history, events)
+    previous = _previous_step(history, vid)
     similar = await _similar(db, node["key"])
     return await _render(
         datasette,
@@ -403,11 +402,13 @@ async def clause(datasette: Any, request: Any) -> Response:
             "refs_to": refs_to,
             "terms": terms,
             "events": events,
-            "version_events": version_events,
             "history": history,
             "similar": similar,
             "changes": changes,
             "validity": validity,
+            "since": since,
+            "previous": previous,
+            "anchor": await _diff_anchor(db, node),
             "ancestors": ancestors,
             "database": db.name,
         },
@@ -452,6 +453,114 @@ async def _history(db: Any, node: Any) -> list[dict[str, Any]]:
         }
         for v in rows
     ]
+
+
+_SUBTREE = "(%s = :n or substr(%s, 1, length(:n) + 2) = :n || '__')"
+
+
+async def _changed(db: Any, old: str, new: str, old_id: str | None, new_id: str | None) -> bool:
+    """Whether the 新旧対照表 old → new has a row for the clause or anything inside it."""
+    for column, nid in (("new_node", new_id), ("old_node", old_id)):
+        if nid and await _one(
+            db,
+            "select 1 from clause_changes where old_version = :o and new_version = :v and "
+            + _SUBTREE % (column, column)
+            + " limit 1",
+            {"o": old, "v": new, "n": nid},
+        ):
+            return True
+    return False
+
+
+async def _text_since(db: Any, node: Any, validity: Any) -> str | None:
+    """The date this clause's text took effect: back through the versions while unchanged."""
+    since = validity["valid_from"] if validity else None
+    tables = await db.table_names()
+    if since is None or "clause_alignments" not in tables or "clause_changes" not in tables:
+        return since
+    key, nid = node["key"], node["node_id"]
+    while True:
+        step = await _one(
+            db,
+            "select old_key, old_node, old_version, new_version, type from clause_alignments "
+            "where new_key = ? and old_key is not null limit 1",
+            [key],
+        )
+        if step is None or step["type"] != "unchanged":
+            return since
+        if await _changed(db, step["old_version"], step["new_version"], step["old_node"], nid):
+            return since
+        older = await _one(db, "select valid_from from clause_validity where key = ?", [step[0]])
+        if older is None or not older["valid_from"]:
+            return since
+        since, key, nid = older["valid_from"], step["old_key"], step["old_node"]
+
+
+async def _clause_events(
+    db: Any, history: list[dict[str, Any]], targets: list[Any]
+) -> list[dict[str, Any]]:
+    """The 附則 that concern the clause, oldest first: those naming it (amendment_targets) and
+    those that came with each version in which its text changed."""
+    from versions.history.asof import new_amendments, supplements_from_rows
+
+    named = {e["heading"] for e in targets}  # their own date says more than the version's
+    out = [
+        {
+            "heading": e["heading"],
+            "effective": e["target_effective"],
+            "target": e["target"],
+            "version": e["version_id"],
+            "effective_text": None,
+        }
+        for e in targets
+    ]
+    sql = "select * from amendments where version_id = ? order by line"
+    for prev, cur in itertools.pairwise(history):
+        if not cur["node_id"] or not (
+            prev["node_id"] is None
+            or await _changed(
+                db, prev["version_id"], cur["version_id"], prev["node_id"], cur["node_id"]
+            )
+        ):
+            continue
+        older = supplements_from_rows(await _rows(db, sql, [prev["version_id"]]))
+        newer = supplements_from_rows(await _rows(db, sql, [cur["version_id"]]))
+        out += [
+            {
+                "heading": s.heading,
+                "effective": s.effective,
+                "target": None,
+                "version": cur["version_id"],
+                "effective_text": s.effective_text,
+            }
+            for s in new_amendments(older, newer)
+            if s.heading not in named
+        ]
+    return sorted(out, key=lambda e: e["effective"] or e["version"].partition("@")[2])
+
+
+def _previous_step(history: list[dict[str, Any]], vid: str) -> dict[str, Any] | None:
+    """The clause in the version before ``vid`` (for 「compare with the previous version」)."""
+    ids = [h["version_id"] for h in history]
+    i = ids.index(vid) if vid in ids else 0
+    return history[i - 1] if i > 0 and history[i - 1]["node_id"] else None
+
+
+async def _diff_anchor(db: Any, node: Any) -> str:
+    """Fragment that lands on the clause's row of the 新旧対照表: the article's id, and a text
+    fragment (:~:text=, followed by browsers) with the article's heading as the table prints it."""
+    from urllib.parse import quote
+
+    article = node["article_id"] or node["node_id"]
+    row = await _one(
+        db,
+        "select label, caption from nodes where version_id = ? and node_id = ?",
+        [node["version_id"], article],
+    )
+    if row is None or not row["label"]:
+        return article
+    text = "".join(row["label"].split()) + (f"（{row['caption']}）" if row["caption"] else "")
+    return f"{article}:~:text={quote(text)}"
 
 
 async def _changes(db: Any, keys: list[str]) -> list[dict[str, Any]]:

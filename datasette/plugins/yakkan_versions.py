@@ -138,55 +138,111 @@ async def asof_page(datasette: Any, request: Any) -> Response:
     if db is None:
         return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
     doc, date = request.args.get("doc", ""), request.args.get("date", "")
-    clause = request.args.get("clause", "")
+    clause = request.args.get("clause", "").strip()
     docs = await _rows(db, "select id, title from documents order by id")
     ctx: dict[str, Any] = {"docs": docs, "doc": doc, "date": date, "clause": clause}
     if not doc or not date:
         return await _page(datasette, request, "asof.html", ctx)
-    if not _DATE.match(date) or not _ID.match(doc) or (clause and not _ID.match(clause)):
-        return await _error(datasette, request, "Use doc=DOC&date=YYYY-MM-DD[&clause=art_20].")
-    first = await _rows(
-        db, "select min(effective) as first from versions where doc_id = :doc", {"doc": doc}
+    if not _DATE.match(date) or not _ID.match(doc):
+        return await _error(datasette, request, "Use doc=DOC&date=YYYY-MM-DD[&clause=第20条].")
+    versions = await _rows(
+        db, "select * from versions where doc_id = :doc order by ord", {"doc": doc}
     )
-    if not first or first[0]["first"] is None:
+    dated = [v for v in versions if v["effective"]]
+    if not dated:
         return await _error(datasette, request, f"No document {doc}.", 404)
-    ctx["first"] = first[0]["first"]
-    if date < first[0]["first"]:
+    ctx["first"] = dated[0]["effective"]
+    if date < ctx["first"]:
         ctx["before_first"] = True
         return await _page(datasette, request, "asof.html", ctx)
+    version = [v for v in dated if v["effective"] <= date][-1]
+    ctx["version"] = version
+    parsed = await _load(db, version["id"])
+    node_id = ""
+    if clause:
+        from extract.references import clause_id
+
+        node_id = clause_id(parsed.nodes, clause) or ""
+        if not node_id:
+            ctx["no_clause"] = True
+            return await _page(datasette, request, "asof.html", ctx)
     rows = await _rows(
         db,
         """select n.version_id, n.node_id, n.kind, n.label, n.caption, n.text, n.depth,
-                  c.valid_from, c.valid_to, c.pending, v.effective as version_effective
+                  c.valid_from, c.valid_to, c.pending
            from clause_validity c join nodes n on n.key = c.key
-           join versions v on v.id = c.version_id
            where c.doc_id = :doc and c.valid_from <= :date
              and (c.valid_to is null or c.valid_to > :date)
              and (:clause = '' or n.node_id = :clause
-                  or substr(n.node_id, 1, length(:clause) + 2) = :clause || '__')
-           order by v.ord desc, n.ord""",
-        {"doc": doc, "date": date, "clause": clause},
+                  or substr(n.node_id, 1, length(:clause) + 2) = :clause || '__')""",
+        {"doc": doc, "date": date, "clause": node_id},
     )
-    ctx["rows"] = _document_order(rows)
-    in_force = await _rows(
-        db,
-        "select id, effective, constructed from versions where doc_id = :doc "
-        "and effective <= :date order by effective desc limit 1",
-        {"doc": doc, "date": date},
-    )
-    ctx["version"] = in_force[0] if in_force else None
+    ctx["rows"] = await _document_order(db, rows, version["id"], parsed)
+    ctx["uncertain"] = await _uncertain(db, date, version, versions)
     return await _page(datasette, request, "asof.html", ctx)
 
 
-def _document_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows of the in-force version first in its order; older texts (pending) slotted by id."""
+async def _document_order(
+    db: Any, rows: list[dict[str, Any]], version_id: str, parsed: Any
+) -> list[dict[str, Any]]:
+    """Rows in the order of the version in force; an older text still in force (a provision a
+    附則 dates later) takes the place of its successor; every row gets its printed label."""
+    from versions.history.diff import heading
+
+    place = {n.id: i for i, n in enumerate(parsed.nodes)}
+    docs = {version_id: parsed}
+    successor: dict[tuple[str, str], str] = {}
+    for old in {r["version_id"] for r in rows} - {version_id}:
+        docs[old] = await _load(db, old)
+        for a in await _rows(
+            db,
+            "select old_node, new_node from clause_alignments where old_version = :o "
+            "and new_version = :n and old_node is not null and new_node is not null",
+            {"o": old, "n": version_id},
+        ):
+            successor[(old, a["old_node"])] = a["new_node"]
     seen: set[str] = set()
     out = []
     for r in rows:
-        if r["node_id"] not in seen:
-            seen.add(r["node_id"])
-            out.append(r)
-    return out
+        own = r["version_id"] == version_id
+        target = r["node_id"] if own else successor.get((r["version_id"], r["node_id"]))
+        if not own and r["node_id"] in seen:
+            continue
+        seen.add(r["node_id"])
+        r["place"] = place.get(target or "", len(place))
+        label = heading(docs[r["version_id"]], r["node_id"])
+        own_label = " ".join(x for x in (r["label"], r["caption"]) if x) or r["node_id"]
+        r["display"] = label if label != r["node_id"] else own_label
+        out.append(r)
+    return sorted(out, key=lambda r: (r["place"], r["version_id"] == version_id))
+
+
+async def _uncertain(
+    db: Any, date: str, version: dict[str, Any], versions: list[dict[str, Any]]
+) -> Any:
+    """Why the text on ``date`` is not known (versions.history.asof.uncertainty), or None."""
+    from types import SimpleNamespace
+
+    from versions.history.asof import new_amendments, supplements_from_rows, uncertainty
+
+    later = [v for v in versions if v["ord"] > version["ord"]]
+    if not later:
+        return None
+    newer = later[0]
+    sups = {
+        vid: supplements_from_rows(
+            await _rows(
+                db, "select * from amendments where version_id = :v order by line", {"v": vid}
+            )
+        )
+        for vid in (version["id"], newer["id"])
+    }
+    amendments = new_amendments(sups[version["id"]], sups[newer["id"]])
+    older = SimpleNamespace(key=version["id"], effective=version["effective"])
+    found, _ = uncertainty(
+        date, older, SimpleNamespace(key=newer["id"], effective=newer["effective"]), amendments
+    )
+    return found
 
 
 async def history_page(datasette: Any, request: Any) -> Response:
@@ -199,8 +255,8 @@ async def history_page(datasette: Any, request: Any) -> Response:
     ctx: dict[str, Any] = {"docs": docs, "doc": doc, "clause": clause, "version": version}
     if not doc or not clause:
         return await _page(datasette, request, "history.html", ctx)
-    if not (_ID.match(doc) and _ID.match(clause) and (not version or _ID.match(version))):
-        return await _error(datasette, request, "Use doc=DOC&clause=art_20[&version=DOC@DATE].")
+    if not (_ID.match(doc) and (not version or _ID.match(version))):
+        return await _error(datasette, request, "Use doc=DOC&clause=第20条[&version=DOC@DATE].")
     versions = await _rows(
         db,
         "select id, effective, constructed from versions where doc_id = :doc order by ord",
@@ -209,19 +265,24 @@ async def history_page(datasette: Any, request: Any) -> Response:
     if not versions:
         return await _error(datasette, request, f"No document {doc}.", 404)
     ids = [v["id"] for v in versions]
-    start = version if version in ids else None
-    if start is None:
-        present = await _rows(
-            db,
-            "select version_id from nodes where doc_id = :doc and node_id = :clause",
-            {"doc": doc, "clause": clause},
-        )
-        have = {r["version_id"] for r in present}
-        start = next((i for i in reversed(ids) if i in have), None)
-    if start is None:
+    start, node_id = await _clause_in(db, [version] if version in ids else ids[::-1], clause)
+    if start is None or node_id is None:
         return await _error(datasette, request, f"No clause {clause} in {doc}.", 404)
-    ctx["steps"] = await _timeline(db, ids, ids.index(start), clause)
+    ctx["steps"] = await _timeline(db, ids, ids.index(start), node_id)
     return await _page(datasette, request, "history.html", ctx)
+
+
+async def _clause_in(db: Any, versions: list[str], clause: str) -> tuple[str | None, str | None]:
+    """The first of ``versions`` that has ``clause`` (a node id or a label as printed, 第20条)
+    and its node id there (extract.references.clause_id, as in the CLI)."""
+    from extract.references import clause_id
+
+    for vid in versions:
+        parsed = await _load(db, vid)
+        node_id = clause_id(parsed.nodes, clause) if parsed is not None else None
+        if node_id:
+            return vid, node_id
+    return None, None
 
 
 async def _timeline(db: Any, ids: list[str], start: int, clause: str) -> list[dict[str, Any]]:

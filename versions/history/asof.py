@@ -8,9 +8,11 @@ so a renumbered provision is still found).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date as _date
 from datetime import timedelta
+from typing import Any, Protocol
 
 from extract.model import Node, ParsedDocument, Supplement
 from extract.supplements import clause_effective_dates, effective_date_of
@@ -102,6 +104,23 @@ def amendment_key(s: Supplement) -> str:
     return "".join(s.heading.split()).removesuffix("抄")
 
 
+def supplements_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Supplement]:
+    """Supplements from rows of the knowledge base's ``amendments`` table."""
+    return [
+        Supplement(
+            r["suppl_id"],
+            r["heading"],
+            r["enacted"],
+            r["number"],
+            r["effective"],
+            line=r["line"] or 0,
+            effective_text=r["effective_text"],
+            effective_by=r["effective_by"],
+        )
+        for r in rows
+    ]
+
+
 def new_amendments(older: list[Supplement], newer: list[Supplement]) -> list[Supplement]:
     """The 附則 of ``newer`` that ``older`` does not have: the amendments between them."""
     seen = {amendment_key(s) for s in older}
@@ -129,8 +148,17 @@ def switch_window(
     return min(earliest), max(latest)
 
 
+class Dated(Protocol):
+    """A version as the corpus (VersionEntry) or the knowledge base (a versions row) has it."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def effective(self) -> str | None: ...
+
+
 def uncertainty(
-    date: str, older: VersionEntry, newer: VersionEntry, amendments: list[Supplement]
+    date: str, older: Dated, newer: Dated, amendments: list[Supplement]
 ) -> tuple[Uncertain | None, bool]:
     """(why the text on ``date`` is not known, whether the newer text is certainly in force)."""
     oe, ne = older.effective or "", newer.effective or ""

@@ -211,15 +211,17 @@ def heading(doc: ParsedDocument, node_id: str) -> str:
     return label
 
 
-_INDEX_CACHE: dict[int, dict[str, Node]] = {}
+_INDEX_CACHE: dict[int, tuple[ParsedDocument, dict[str, Node]]] = {}
 
 
 def _index(doc: ParsedDocument) -> dict[str, Node]:
-    key = id(doc)
+    key = id(doc)  # the document is kept with its index: a freed id may be reused by another
     cached = _INDEX_CACHE.get(key)
-    if cached is None or len(cached) != len(doc.nodes):
-        cached = _INDEX_CACHE[key] = {n.id: n for n in doc.nodes}
-    return cached
+    if cached is None or cached[0] is not doc or len(cached[1]) != len(doc.nodes):
+        if len(_INDEX_CACHE) > 64:
+            _INDEX_CACHE.clear()
+        cached = _INDEX_CACHE[key] = (doc, {n.id: n for n in doc.nodes})
+    return cached[1]
 
 
 # --- changes between two documents -------------------------------------------------------------
