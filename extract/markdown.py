@@ -7,6 +7,8 @@ their line and column. Markup characters (``#``, bullets) become ``blank_marker`
 
 from __future__ import annotations
 
+import re
+
 from markdown_it import MarkdownIt
 
 from extract.model import Artefact
@@ -16,11 +18,21 @@ _MD = MarkdownIt("commonmark")
 _CONTAINERS = {"bullet_list_open", "ordered_list_open"}
 
 
+_TABLE_DELIMITER_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+
+
 def looks_like_markdown(text: str) -> bool:
-    """True when markdown-it finds ATX headings in the first part of the text."""
-    candidates = [ln for ln in split_lines(text)[:400] if ln.lstrip(" ").startswith("#")]
-    tokens = _MD.parse("\n\n".join(candidates[:50]))
-    return sum(t.type == "heading_open" for t in tokens) >= 2
+    """True when markdown-it reads Markdown in the first part of the text, whatever the file
+    is called: ATX headings (two, or one with other markup), links, ``**strong**``, a pipe
+    table. Numbered lines and ``- `` bullets alone are not evidence: plain text has them too.
+    """
+    head = split_lines(text)[:400]
+    tokens = _MD.parse("\n".join(head))
+    headings = sum(t.type == "heading_open" and t.markup.startswith("#") for t in tokens)
+    inline = [c.type for t in tokens if t.type == "inline" for c in t.children or []]
+    markup = inline.count("link_open") + inline.count("strong_open")
+    tables = sum(bool(_TABLE_DELIMITER_RE.match(ln)) for ln in head)
+    return headings >= 2 or (headings >= 1 and markup >= 1) or markup >= 3 or tables >= 1
 
 
 def _find(source: list[str], start: int, stop: int, piece: str) -> tuple[int, int]:

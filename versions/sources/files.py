@@ -67,11 +67,14 @@ def read_stream(stream: BinaryIO, name: str = "<stdin>", limit: int = MAX_BYTES)
 
 
 def read_document(path: Path, fmt: str | None = None) -> ParsedDocument:
-    """Parse the document at ``path``; ``fmt`` is ``text``/``markdown`` (default: by suffix)."""
+    """Parse the document at ``path``; ``fmt`` is ``text``/``markdown`` (default: by suffix,
+    else by content, so a Markdown document saved as ``.txt`` is read as Markdown)."""
     from extract.parse import parse_bytes  # imported late: keeps this module importable alone
 
     data = read_bytes(path)
-    return parse_bytes(data, path=str(path), fmt=guess_format(path, fmt))
+    known = fmt or path.suffix.lower() in _MARKDOWN_SUFFIXES
+    # no declared format and no Markdown suffix: the parser tells Markdown by its content
+    return parse_bytes(data, path=str(path), fmt=guess_format(path, fmt) if known else None)
 
 
 def _mb(size: int) -> str:
