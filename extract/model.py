@@ -123,7 +123,7 @@ class Source:
     path: str
     sha256: str
     encoding: str  # "utf-8", "utf-8-sig", "cp932", "euc-jp"
-    format: Literal["text", "markdown"]
+    format: Literal["text", "markdown", "lawtext"]
 
 
 @dataclass

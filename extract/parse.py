@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from typing import Literal
 
@@ -17,12 +18,32 @@ from extract.model import Artefact, ParsedDocument, Source
 from extract.normalize import clean, source_lines
 from extract.structure import build, check_toc
 
-Format = Literal["text", "markdown"]
+Format = Literal["text", "markdown", "lawtext"]
+_DECLARED: dict[str, Format] = {"text": "text", "markdown": "markdown", "lawtext": "lawtext"}
+
+# Lawtext (github.com/yamachig/Lawtext, the plain-text exchange format of Japanese law) indents
+# with ASCII spaces: 「      第一章　総則」, 「      附　則」, 「  （目的）」, 「  一　…」.
+_LAWTEXT_HEADING_RE = re.compile(
+    r"^ {2,}(?:附\u3000?則|第[一二三四五六七八九十百]+[編章節款目]\u3000)", re.M
+)
+_LAWTEXT_ARTICLE_RE = re.compile(
+    r"^第[一二三四五六七八九十百千]+条(?:の[一二三四五六七八九十]+)*\u3000", re.M
+)
+
+
+def looks_like_lawtext(text: str) -> bool:
+    """Headings indented with ASCII spaces above articles at the margin: Lawtext's layout."""
+    head = text[:200_000]
+    return bool(_LAWTEXT_HEADING_RE.search(head) and _LAWTEXT_ARTICLE_RE.search(head))
 
 
 def detect_format(text: str, path: str) -> Format:
-    """Markdown for a ``.md`` name or ATX headings (read by markdown-it-py); else plain text."""
-    if path.lower().endswith((".md", ".markdown")):
+    """Lawtext for a ``.law.txt`` name or its layout; Markdown for a ``.md`` name or Markdown
+    content (read by markdown-it-py); else plain text."""
+    name = path.lower()
+    if name.endswith(".law.txt") or (not name.endswith(".md") and looks_like_lawtext(text)):
+        return "lawtext"
+    if name.endswith((".md", ".markdown")):
         return "markdown"
     return "markdown" if looks_like_markdown(text) else "text"
 
@@ -37,13 +58,13 @@ def parse_bytes(data: bytes, path: str = "<bytes>", fmt: str | None = None) -> P
 
 
 def parse_text(text: str, path: str = "<text>", fmt: str | None = None) -> ParsedDocument:
-    """Parse already-decoded text (``fmt``: "text", "markdown" or None to detect)."""
+    """Parse already-decoded text (``fmt``: "text", "markdown", "lawtext" or None to detect)."""
     text = text.lstrip("\ufeff")
-    form: Format = (
-        "markdown" if fmt == "markdown" else "text" if fmt == "text" else detect_format(text, path)
-    )
+    form = _DECLARED.get(fmt or "") or detect_format(text, path)
     artefacts: list[Artefact] = []
-    raw = markdown_lines(text, artefacts) if form == "markdown" else source_lines(text)
+    # Lawtext's 「# 別表第一」 headings and 「* - 」 table rows are Markdown syntax: the Markdown
+    # reader takes them as heading and list markup, the rest is the statute layout
+    raw = markdown_lines(text, artefacts) if form != "text" else source_lines(text)
     title, lines = clean(raw, artefacts)
     nodes, diagnostics = build(lines)
     diagnostics += check_toc(nodes, [(a.text, a.line) for a in artefacts if a.kind == "toc"])

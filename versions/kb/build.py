@@ -165,7 +165,7 @@ def _blob(parsed: ParsedDocument) -> bytes:
 
 
 def _parse_format(v: VersionEntry) -> str | None:
-    return v.format if v.format in (None, "text", "markdown", "md", "pdf-text") else None
+    return v.format if v.format in (None, "text", "markdown", "md", "pdf-text", "lawtext") else None
 
 
 def parse_version(v: VersionEntry) -> ParsedDocument:

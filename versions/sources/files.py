@@ -18,9 +18,15 @@ from extract.model import ParsedDocument
 # is refused before it is read, with a message instead of a long wait.
 MAX_BYTES = 20 * 1024 * 1024
 
-FORMATS = ("text", "markdown")
+FORMATS = ("text", "markdown", "lawtext")
 _MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
-_CORPUS_FORMATS = {"markdown": "markdown", "md": "markdown", "text": "text", "pdf-text": "text"}
+_CORPUS_FORMATS = {
+    "markdown": "markdown",
+    "md": "markdown",
+    "text": "text",
+    "pdf-text": "text",
+    "lawtext": "lawtext",
+}
 
 
 def guess_format(path: Path, declared: str | None = None) -> str:
@@ -28,7 +34,9 @@ def guess_format(path: Path, declared: str | None = None) -> str:
     if declared:
         if declared in _CORPUS_FORMATS:
             return _CORPUS_FORMATS[declared]
-        raise InputError(str(path), f"unknown format {declared!r} (use text or markdown)")
+        raise InputError(str(path), f"unknown format {declared!r} (use text, markdown or lawtext)")
+    if path.name.lower().endswith(".law.txt"):
+        return "lawtext"
     return "markdown" if path.suffix.lower() in _MARKDOWN_SUFFIXES else "text"
 
 
@@ -72,7 +80,7 @@ def read_document(path: Path, fmt: str | None = None) -> ParsedDocument:
     from extract.parse import parse_bytes  # imported late: keeps this module importable alone
 
     data = read_bytes(path)
-    known = fmt or path.suffix.lower() in _MARKDOWN_SUFFIXES
+    known = fmt or guess_format(path) != "text"
     # no declared format and no Markdown suffix: the parser tells Markdown by its content
     return parse_bytes(data, path=str(path), fmt=guess_format(path, fmt) if known else None)
 

@@ -54,7 +54,7 @@ def _parse(path: str, fmt: str | None, mtime: float) -> ParsedDocument:
 
 
 def parse_entry(v: VersionEntry) -> ParsedDocument:
-    fmt = v.format if v.format in ("text", "markdown", "md", "pdf-text") else None
+    fmt = v.format if v.format in ("text", "markdown", "md", "pdf-text", "lawtext") else None
     return _parse(str(v.file), fmt, v.file.stat().st_mtime)
 
 
