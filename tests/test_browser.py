@@ -150,3 +150,36 @@ def test_diff_form_pickers_do_not_overlap(server: str, browser: Any) -> None:
     for select in (old, new):  # the whole version id is visible
         assert select.rect["width"] >= 200, select.rect
     shot(browser, "browser-diff-form.png")
+
+
+def test_legal_path_home_document_taiyo_article_history(server: str, browser: Any) -> None:
+    """home → document → 新旧対照表 (the pickers' defaults: previous → latest) → a changed article
+    → its history, by clicking only."""
+    browser.set_window_size(1280, 1600)
+    browser.get(server + "/-/yakkan")
+    browser.find_element(By.LINK_TEXT, "「クラウド型カメラとれ～る」利用規約").click()
+    WebDriverWait(browser, 10).until(lambda d: "/-/yakkan/doc/toreru-camera" in d.current_url)
+    form = browser.find_element(By.CSS_SELECTOR, "form.yk-taiyo")
+    form.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda d: "/-/yakkan/diff" in d.current_url)
+    url = browser.current_url
+    assert "old=toreru-camera%402023-12-01" in url and "new=toreru-camera%402024-10-01" in url
+    assert browser.find_elements(By.CSS_SELECTOR, "table.taiyo tbody tr")
+    shot(browser, "browser-legal-taiyo.png")
+    article = next(
+        a
+        for a in browser.find_elements(By.CSS_SELECTOR, "a.changed-article")
+        if a.text.startswith("第20条")
+    )
+    article.click()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("@2024-10-01/art_20"))
+    assert "".join(browser.find_element(By.TAG_NAME, "h1").text.split()).startswith("第20条")
+    compare = browser.find_element(By.CSS_SELECTOR, "a.compare-previous").get_attribute("href")
+    assert "old=toreru-camera@2023-12-01" in compare
+    browser.find_element(By.CSS_SELECTOR, "a.clause-history").click()
+    WebDriverWait(browser, 10).until(lambda d: "/-/yakkan/history" in d.current_url)
+    rows = browser.find_elements(By.CSS_SELECTOR, "table tbody tr")
+    assert len(rows) == 4  # the four versions of toreru-camera
+    assert all("第20条" in "".join(r.text.split()) for r in rows)
+    assert "modified" in rows[1].text  # 2021-05-11: 書面 → 5営業日前
+    assert shot(browser, "browser-legal-history.png").stat().st_size > 10_000

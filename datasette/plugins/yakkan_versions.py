@@ -126,11 +126,36 @@ async def diff_page(datasette: Any, request: Any) -> Response:
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     ctx.update(
+        articles=_changed_articles(cmp, old_id, new_id),
         table=Markup(taiyo.html_table(cmp, old_first)),
         summary=cmp.summary(),
         changes=len(cmp.changes),
     )
     return await _page(datasette, request, "diff.html", ctx)
+
+
+def _changed_articles(cmp: Any, old_id: str, new_id: str) -> list[dict[str, str]]:
+    """The articles the 新旧対照表 changes, in its order, each with its clause page."""
+    from versions.history.diff import heading
+
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for c in cmp.changes:
+        side, vid, nid = (cmp.new, new_id, c.new) if c.new else (cmp.old, old_id, c.old)
+        node = side.node(nid) if nid else None
+        while node is not None and node.kind not in ("article", "appendix") and node.parent:
+            node = side.node(node.parent)
+        if node is None or node.kind not in ("article", "appendix") or (vid, node.id) in seen:
+            continue
+        seen.add((vid, node.id))
+        out.append(
+            {
+                "label": heading(side, node.id),
+                "url": f"/-/yakkan/clause/{vid}/{node.id}",
+                "type": c.type,
+            }
+        )
+    return out
 
 
 async def asof_page(datasette: Any, request: Any) -> Response:
