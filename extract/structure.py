@@ -129,11 +129,18 @@ class Marker:
     value: int = 0  # position in the style's sequence
     unit: str = ""  # 章 節 款 …; appendix word
     weak: bool = False  # a paragraph number followed by a unit (年, 月, 円 …)
+    also: tuple[str, ...] = ()  # 「第五十五条から第六十三条まで　削除」: the other numbers deleted
 
 
 def _rest_ok(rest: str) -> bool:
     """Text after a heading must not continue a sentence (「…の規定」「に定める」)."""
-    return not _PARTICLE.match(rest.lstrip(" "))
+    body = rest.lstrip(" ")
+    if body.startswith("中") and body != rest and body[1:2] not in _IN_ARTICLE_NEXT:
+        return True  # 「第四条　中学主任は」 is a sentence; 「第四条中「…」を」 is 「in 第四条」
+    return not _PARTICLE.match(body)
+
+
+_IN_ARTICLE_NEXT = ("", "「", "第", "、", "（", "(", "の", "各")
 
 
 @lru_cache(maxsize=4096)  # pure, and a document repeats its numbers
@@ -141,11 +148,51 @@ def _num(main: str, branch: str | None) -> str | None:
     return branch_number(main, split_branches(branch or ""))
 
 
+# 「第五十五条から第六十三条まで　削除」, 「第三十八条から第八十四条まで削除」,
+# 「第五条及び第六条　削除」 (matched at the end of the first article number)
+_DELETED_RANGE_RE = re.compile(
+    rf"{SP}(?P<conj>から|及び|、|・){SP}第{SP}(?P<num>{NUM_RE}){SP}条{_BRANCH}{SP}(?:まで)?"
+    rf"(?P<tail>{SP}削除。?)$"
+)
+
+
+def _deleted_range(first: str, m: re.Match[str]) -> tuple[str, ...]:
+    """The numbers after ``first`` that a one-line 削除 of a range or pair names."""
+    last = _num(m.group("num"), m.group("branch"))
+    if last is None:
+        return ()
+    if m.group("conj") != "から":
+        return (last,)
+    a, b = first.split("-"), last.split("-")
+    if len(a) == len(b) == 1 and int(a[0]) < int(b[0]):  # 第五十五条から第六十三条まで
+        return tuple(str(n) for n in range(int(a[0]) + 1, int(b[0]) + 1))
+    if len(a) == len(b) == 2 and a[0] == b[0] and int(a[1]) < int(b[1]):  # 第十条の二から第十条の五
+        return tuple(f"{a[0]}-{n}" for n in range(int(a[1]) + 1, int(b[1]) + 1))
+    return (last,)
+
+
+def _deleted_articles(text: str, folded: str, m: re.Match[str], num: str) -> Marker | None:
+    rng = _DELETED_RANGE_RE.match(folded, m.end())
+    if rng is None:
+        return None
+    start = rng.start("tail")
+    return Marker(
+        "article", num, text[:start].rstrip(), None, _skip_blanks(text, start),
+        also=_deleted_range(num, rng),
+    )  # fmt: skip
+
+
 def _article(text: str, folded: str) -> Marker | None:
     m = ARTICLE_RE.match(folded)
     if not m:
         return None
     num = _num(m.group("num"), m.group("branch"))
+    if (
+        num is not None
+        and not m.group("cap")
+        and (deleted := _deleted_articles(text, folded, m, num))
+    ):
+        return deleted
     rest = folded[m.end() :]
     if num is None or (rest and rest[0] not in " \t") or not _rest_ok(rest):
         return None
@@ -496,6 +543,8 @@ class Builder:
             self.append_text(self.article, ln, mk.start, False)
         elif rest:
             self.open_paragraph(Marker("paragraph", "1", "", None, mk.start, "digit", 1), ln)
+        for num in mk.also:  # each number of a range deleted in one line is an article: 削除
+            self.open_article(Marker("article", num, "", None, len(ln.text)), ln)
 
     def check_sequence(
         self, seen: list[str], seen_set: set[str], num: str, ln: RawLine, what: str

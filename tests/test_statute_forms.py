@@ -1,0 +1,61 @@
+"""Statute forms the corpus statutes do not show, in the e-Gov plain-text layout
+(tests/fixtures/statutes/): ranges deleted in one line, a 目次 ending in 附則, an article
+whose sentence begins with 中, and references into deleted ranges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extract.parse import parse_bytes
+from extract.structure import classify
+
+FIXTURES = Path(__file__).parent / "fixtures" / "statutes"
+
+
+def _doc():  # type: ignore[no-untyped-def]
+    path = FIXTURES / "deleted-ranges.txt"
+    return parse_bytes(path.read_bytes(), str(path))
+
+
+def test_every_number_of_a_range_deleted_in_one_line_is_an_article() -> None:
+    doc = _doc()
+    main = [n.num for n in doc.nodes if n.kind == "article" and n.id.startswith("art_")]
+    assert main == [str(n) for n in range(1, 15)]  # the 目次 says 第一条―第十四条
+    first = doc.node("art_5")
+    assert first is not None and (first.label, first.text) == ("第五条から第八条まで", "削除")
+    assert [doc.node(f"art_{n}").parent for n in (6, 7, 8)] == ["chp_2"] * 3  # type: ignore[union-attr]
+    suppl = [n.id for n in doc.nodes if n.kind == "article" and n.id.startswith("suppl_1__")]
+    assert suppl == [f"suppl_1__art_{n}" for n in (1, 2, 3, 4)]
+    assert not [d for d in doc.diagnostics if "skipped" in d.code or "toc-" in d.code]
+
+
+def test_references_into_a_deleted_range_resolve() -> None:
+    refs = {(r.text, r.source): r for r in _doc().references}
+    ref = refs[("第七条", "art_13__para_1")]
+    assert (ref.target, ref.status) == ("art_7", "ok")
+
+
+def test_a_toc_ending_in_fusoku_is_not_a_supplement() -> None:
+    doc = _doc()
+    assert [n.line for n in doc.nodes if n.kind == "supplement"] == [45, 52]
+
+
+def test_an_article_beginning_with_naka_is_kept() -> None:
+    doc = _doc()
+    art4 = [n.text for n in doc.nodes if n.parent == "art_4"]
+    assert art4[0].startswith("中学主任は") and len(art4) == 3
+    assert classify("第20条 中途解約の場合は、残余期間の料金を支払う。").kind == "article"
+    assert classify("第四条中「甲」を「乙」に改める。").kind == "text"
+    assert classify("第四条 中「甲」を「乙」に改める。").kind == "text"
+
+
+def test_previous_article_paragraph() -> None:
+    refs = {(r.text, r.source): r for r in _doc().references}
+    assert refs[("前条第三項", "art_10__para_1")].target == "art_9__para_3"
+
+
+def test_the_statute_checks_clean() -> None:
+    doc = _doc()
+    assert [r.text for r in doc.references if r.status != "ok"] == []
+    assert [d.message for d in doc.diagnostics if d.level != "info"] == []
+    assert doc.supplements[1].effective == "2022-06-17"  # 公布の日, from the heading
