@@ -30,6 +30,8 @@ from versions.history import diff as diff_mod
 from versions.history.align import Alignment, align
 from versions.history.diff import Change, changes_of
 
+Parse = tuple[ParsedDocument, bytes]  # a step_parse result: the parse and its cache blob
+
 if TYPE_CHECKING:
     from versions.kb.context import BuildContext
     from versions.sources.corpus import DocumentEntry, VersionEntry
@@ -121,10 +123,11 @@ def step_versions(ctx: BuildContext) -> None:
         for i in range(len(d.versions) - 1)
     ]
     todo = [p for p in pairs if not _copy_previous(ctx, p[1], p[2], algo)]
-    jobs = [(ctx.parsed[old.key], ctx.parsed[new.key]) for _, old, new in todo]
+    jobs = [(ctx.parse_handles[old.key], ctx.parse_handles[new.key]) for _, old, new in todo]
     with ctx.progress(todo, "Aligning") as items:
         for (doc, old, new), (al, changes) in zip(items, ctx.map(align_task, jobs), strict=True):
             _insert_pair(ctx, doc, old, new, al, changes)
+    ctx.parse_handles.clear()  # frees the parses kept on the workers
     for doc in ctx.documents:
         _validity(ctx, doc)
     db["build_meta"].insert(  # type: ignore[union-attr]
@@ -154,9 +157,11 @@ def _copy_previous(ctx: BuildContext, old: VersionEntry, new: VersionEntry, algo
     return True
 
 
-def align_task(pair: tuple[ParsedDocument, ParsedDocument]) -> tuple[Alignment, list[Change]]:
-    """Align two parsed versions and list their changes: a task that may run on a worker."""
-    al = align(*pair)
+def align_task(pair: tuple[Parse, Parse]) -> tuple[Alignment, list[Change]]:
+    """Align two parsed versions (step_parse results) and list their changes: a task that may
+    run on a worker, which then gets the parses from the workers that made them."""
+    (old, _), (new, _) = pair
+    al = align(old, new)
     return al, changes_of(al)
 
 

@@ -33,11 +33,13 @@ class BuildContext:
     progress: Progress = lambda items, label: contextlib.nullcontext(items)
     stats: dict[str, Any] = field(default_factory=dict)
     seq: int = 0  # last nodes.seq handed out
-    executor: Any = None  # a versions.kb.executor: where parse/align/embed tasks run (None: here)
+    executor: Any = None  # a versions.kb.executor: where parse/align/embed tasks run
+    # version id -> its (ParsedDocument, blob) or a handle to it on the executor's workers
+    parse_handles: dict[str, Any] = field(default_factory=dict)
 
     def versions(self) -> list[VersionEntry]:
         return [v for d in self.documents for v in d.versions]
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterable[Any]:
         """``fn`` over ``items`` on the build's executor, results in order (see executor.py)."""
-        return self.executor.map(fn, items) if self.executor else map(fn, items)
+        return self.executor.map(fn, items)

@@ -26,6 +26,10 @@ class LocalExecutor:
         for item in items:
             yield fn(item)
 
+    def handles(self, results: Iterable[Any]) -> list[Any]:
+        """What a later task can take as input in place of each result: here, the result."""
+        return list(results)
+
     def close(self) -> None:
         pass
 
@@ -64,13 +68,17 @@ class DaskExecutor:
             where = f"the Dask scheduler {scheduler}" if scheduler else "a local Dask cluster"
             raise BuildError(f"cannot start or reach {where}: {exc}") from None
         self.name = f"dask {self.address}"
+        self._last: list[Any] = []
 
     @property
     def workers(self) -> int:
         return len(self.client.scheduler_info().get("workers", {}))
 
     def map(self, fn: Callable[..., Any], items: Iterable[Any]) -> Iterator[Any]:
+        """Results in order. Items may hold futures of earlier results (see ``handles``): the
+        workers then pass the data among themselves instead of through this process."""
         futures = self.client.map(fn, list(items), pure=False)
+        self._last = futures
         try:
             for future in futures:
                 yield future.result()
@@ -80,9 +88,11 @@ class DaskExecutor:
             if type(exc).__module__.startswith(("distributed", "tornado")):
                 raise BuildError(f"lost the Dask scheduler {self.address}: {exc!r}") from None
             raise
-        finally:
-            for future in futures:
-                future.release()
+
+    def handles(self, results: Iterable[Any]) -> list[Any]:
+        """The futures of the last ``map``'s results (kept on the workers until released)."""
+        del results
+        return list(self._last)
 
     def close(self) -> None:
         for part in ("client", "cluster"):
