@@ -47,6 +47,7 @@ from extract.model import (
 )
 from versions.kb import build_embeddings, build_versions, schema, search
 from versions.kb.context import BuildContext, BuildError, Progress
+from versions.kb.executor import LocalExecutor
 from versions.sources.corpus import (
     DEFAULT_CORPUS,
     CorpusError,
@@ -212,17 +213,22 @@ def step_parse(ctx: BuildContext) -> None:
     keys = [_cache_key(v, ctx.hashes[v.key], ctx.parser) for v in versions]
     cached = [_cached(ctx, key) for key in keys]
     todo = [v for v, c in zip(versions, cached, strict=True) if c is None]
+    results: list[tuple[ParsedDocument, bytes]] = []
     fresh = iter(ctx.map(parse_task, [(v.file, _parse_format(v)) for v in todo]))
     with ctx.progress(versions, "Parsing") as bar:
         for v, key, hit in zip(bar, keys, cached, strict=True):
             if hit is None:
                 ctx.changed.add(v.key)
-                parsed, blob = next(fresh)
+                results.append(next(fresh))
+                parsed, blob = results[-1]
             else:
                 parsed, blob = hit
+                ctx.parse_handles[v.key] = hit
             ctx.db.execute("insert or replace into parse_cache values (?, ?)", [key, blob])
             ctx.parsed[v.key] = parsed
             _insert_version(ctx, v, parsed)
+    fresh_handles = ctx.executor.handles(results)
+    ctx.parse_handles.update((v.key, h) for v, h in zip(todo, fresh_handles, strict=True))
 
 
 def parse_task(job: tuple[Path, str | None]) -> tuple[ParsedDocument, bytes]:
@@ -576,7 +582,7 @@ def build(
     ctx = BuildContext(corpus, sqlite_utils.Database(tmp), documents, hashes, parser)
     if progress:
         ctx.progress = progress
-    ctx.executor = executor
+    ctx.executor = executor or LocalExecutor()
     try:
         _run(ctx, db_path, previous, fp)
         result = summary(ctx.db)
