@@ -27,9 +27,11 @@ def health(db: Path) -> tuple[int, dict[str, object]]:
 
 def test_health_reports_the_build_it_serves(kb: Path) -> None:
     status, body = health(kb)
-    (fingerprint,) = sqlite3.connect(kb).execute(
-        "select value from build_meta where key = 'fingerprint'"
-    ).fetchone()
+    (fingerprint,) = (
+        sqlite3.connect(kb)
+        .execute("select value from build_meta where key = 'fingerprint'")
+        .fetchone()
+    )
     assert status == 200 and body["status"] == "ok" and body["fingerprint"] == fingerprint
 
 
