@@ -11,6 +11,7 @@ import click
 from extract.errors import InputError
 from versions.cli.options import corpus_option
 from versions.sources.corpus import CorpusError
+from versions.sources.loaded import LoadedVersion
 
 EXIT_BAD_INPUT = 2
 BINARY = ("xlsx", "docx")
@@ -57,6 +58,13 @@ def diff(old: str, new: str, fmt: str, output: str | None, old_first: bool, corp
     except (InputError, CorpusError) as exc:
         click.echo(f"yakkan: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    if a.entry and b.entry and a.entry.doc_id == b.entry.doc_id and _newer(a, b):
+        click.echo(
+            f"yakkan: warning: {old} ({a.effective}) is newer than {new} ({b.effective}); "
+            f"showing {b.key} as 改正前 and {a.key} as 改正後",
+            err=True,
+        )
+        a, b = b, a
     try:
         cmp = compare(a.parsed, b.parsed)
     except Exception as exc:  # an alignment bug must not print a traceback at users
@@ -64,7 +72,7 @@ def diff(old: str, new: str, fmt: str, output: str | None, old_first: bool, corp
             raise
         click.echo(f"yakkan: internal error comparing {old} and {new}: {exc!r}", err=True)
         sys.exit(1)
-    title = f"{a.key} → {b.key}"
+    title = _title(a, b, corpus)
     data = taiyo.render(cmp, fmt, old_first, title, {"old": a.meta(), "new": b.meta()})
     if output:
         try:
@@ -79,3 +87,26 @@ def diff(old: str, new: str, fmt: str, output: str | None, old_first: bool, corp
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+def _newer(a: LoadedVersion, b: LoadedVersion) -> bool:
+    """True when ``a`` took effect after ``b`` (a reversed pair)."""
+    return bool(a.effective and b.effective and a.effective > b.effective)
+
+
+def _title(a: LoadedVersion, b: LoadedVersion, corpus: Path) -> str:
+    """「クラウド型カメラとれ～る」利用規約 2023-12-01 → 2024-10-01, from the corpus metadata."""
+    from versions.sources.corpus import load_document
+
+    if a.entry and b.entry and a.entry.doc_id == b.entry.doc_id:
+        try:
+            name = load_document(corpus / a.entry.doc_id).title
+        except CorpusError:
+            name = a.entry.doc_id
+        return f"{name}　{_when(a)} → {_when(b)}"
+    return f"{a.parsed.title or a.key} → {b.parsed.title or b.key}"
+
+
+def _when(v: LoadedVersion) -> str:
+    label = v.entry.label if v.entry else None
+    return f"{label}（{v.effective}）" if label else f"{v.effective or v.key}"

@@ -1,8 +1,11 @@
 """新旧対照表 rendering: Markdown, HTML, XLSX (openpyxl), DOCX (python-docx) and JSON.
 
-The table legal circulates: two columns, 改正後 | 改正前 (``old_first`` swaps them), one row per
-changed clause with its label, the changed words underlined (傍線), 新設 / 削除 marked, and
-unchanged clauses between rows shown as （略）.
+The table legal circulates, built by versions.history.table: two columns, 改正後 | 改正前
+(``old_first`` swaps them), one row per changed article with its heading as printed, the changed
+paragraphs and items with their numbers, changed words underlined (傍線), （略） where unchanged
+text is left out, （新設） / （削除） opposite added / deleted articles. XLSX and DOCX are set up
+for printing (A4 landscape, the header row repeated on every page); no XLSX cell exceeds Excel's
+32,767 characters (a long row continues on the next sheet row).
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from __future__ import annotations
 import html
 import io
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from versions.history.diff import Change, Comparison
+from versions.history.diff import Comparison
+from versions.history.table import Row, Side, Table
+from versions.history.table import build as build_table
 
 NEW_HEAD, OLD_HEAD = "改正後", "改正前"
 OMITTED = "（略）"
@@ -29,66 +33,43 @@ TYPE_LABEL = {
 }
 
 Segment = tuple[str, bool]  # (text, underlined)
+LEGEND = "（傍線部分は改正部分）"
+XLSX_CELL_MAX = 32_000  # Excel holds at most 32,767 characters in a cell
 
 
-@dataclass
-class Cell:
-    label: str
-    segments: list[Segment]
-
-    def plain(self) -> str:
-        return "".join(t for t, _ in self.segments)
-
-
-def sides(change: Change) -> tuple[Cell, Cell]:
-    """(new cell, old cell) of one row, changed words marked as underlined segments."""
-    new_label, old_label = change.new_label or "", change.old_label or ""
-    if change.type == "added":
-        body = _without_heading(change.new_text, new_label)
-        return Cell(new_label, [(body, True)]), Cell("", [(ADDED_MARK, False)])
-    if change.type == "deleted" and not change.new:
-        body = _without_heading(change.old_text, old_label)
-        return Cell("", [(DELETED_MARK, False)]), Cell(old_label, [(body, True)])
-    if change.type == "deleted":  # 「第18条 削除」 placeholder: the old clause without its heading
-        body = _without_heading(change.old_text, old_label)
-        return Cell(new_label, [(change.new_text, True)]), Cell(old_label, [(body, True)])
-    if not change.edits:  # renumbered or moved with the same words
-        return Cell(new_label, [(change.new_text, False)]), Cell(
-            old_label, [(change.old_text, False)]
-        )
-    new: list[Segment] = []
-    old: list[Segment] = []
-    for e in change.edits:
-        if e.new:
-            new.append((e.new, e.op != "equal"))
-        if e.old:
-            old.append((e.old, e.op != "equal"))
-    return Cell(new_label, new), Cell(old_label, old)
+def table_of(cmp: Comparison) -> Table:
+    """The article-based table of a comparison (built once per comparison)."""
+    cached = getattr(cmp, "_taiyo_table", None)
+    if cached is None:
+        cached = build_table(cmp.alignment)
+        cmp._taiyo_table = cached  # type: ignore[attr-defined]
+    return cached
 
 
-def _without_heading(text: str, label: str) -> str:
-    """A whole added/deleted clause's text without its first line when that is the label."""
-    first, _, rest = text.partition("\n")
-    if "".join(first.split()) == "".join(label.split()):
-        return rest
-    return text
-
-
-def rows(cmp: Comparison, old_first: bool = False) -> list[tuple[Cell, Cell] | None]:
-    """Table rows in order; None stands for a （略） row of unchanged clauses."""
-    out: list[tuple[Cell, Cell] | None] = []
-    for change in cmp.changes:
-        if change.after_unchanged:
-            out.append(None)
-        new, old = sides(change)
-        out.append((old, new) if old_first else (new, old))
-    if cmp.changes and len(cmp.alignment.matches) > len(cmp.changes):
-        out.append(None)
+def block_lines(side: Side) -> list[tuple[int, list[Segment]]]:
+    """(depth, segments) of each printed line of one column; a mark when it holds nothing."""
+    if not side.blocks:
+        return [(0, [(side.mark, False)])] if side.mark else []
+    out: list[tuple[int, list[Segment]]] = []
+    for b in side.blocks:
+        segs: list[Segment] = list(b.label)
+        if b.caption:
+            segs += [("（", False), *b.caption, ("）", False)]
+        if b.text:
+            segs += ([("\u3000", False)] if segs else []) + list(b.text)
+        if b.ellipsis:
+            segs += ([("\u3000", False)] if segs else []) + [(OMITTED, False)]
+        if segs:
+            out.append((b.depth, segs))
     return out
 
 
 def headers(old_first: bool) -> tuple[str, str]:
     return (OLD_HEAD, NEW_HEAD) if old_first else (NEW_HEAD, OLD_HEAD)
+
+
+def _pair(row: Row, old_first: bool) -> tuple[Side, Side]:
+    return (row.old, row.new) if old_first else (row.new, row.old)
 
 
 # --- JSON ----------------------------------------------------------------------------------------
@@ -101,6 +82,7 @@ def to_json(cmp: Comparison, meta: dict[str, Any] | None = None) -> dict[str, An
         "new": meta.get("new") or {"path": cmp.new.source.path, "title": cmp.new.title},
         "summary": cmp.summary(),
         "alignment": cmp.alignment.counts(),
+        "table": table_of(cmp).to_json(),
         "changes": [c.to_json() for c in cmp.changes],
     }
 
@@ -112,46 +94,52 @@ def render_json(cmp: Comparison, meta: dict[str, Any] | None = None) -> str:
 # --- Markdown / HTML -----------------------------------------------------------------------------
 
 
-def _html_segments(cell: Cell) -> str:
+def _html_segments(segs: list[Segment]) -> str:
     parts = []
-    for text, under in cell.segments:
-        t = html.escape(text).replace("\n", "<br>")
+    for text, under in segs:
+        t = html.escape(text).replace("\n", "<br>").replace("\t", "\u3000")
         parts.append(f"<u>{t}</u>" if under and text.strip() else t)
-    body = "".join(parts)
-    if cell.label:
-        head = f"<strong>{html.escape(cell.label)}</strong>"
-        return f"{head}<br>{body}" if body else head
-    return body
+    return "".join(parts)
+
+
+def html_cell(side: Side, md: bool = False) -> str:
+    lines = []
+    for depth, segs in block_lines(side):
+        body = _html_segments(segs)
+        if md:
+            lines.append("\u3000" * depth + body)
+        else:
+            lines.append(f'<div class="d{min(depth, 4)}">{body}</div>')
+    return ("<br>" if md else "").join(lines)
 
 
 def render_markdown(cmp: Comparison, old_first: bool = False, title: str = "") -> str:
     left, right = headers(old_first)
-    lines = [f"# 新旧対照表{(' — ' + title) if title else ''}", ""]
-    lines.append("（傍線部分は改正部分）")
-    lines.append("")
+    lines = [f"# 新旧対照表{(' — ' + title) if title else ''}", "", LEGEND, ""]
     lines += [f"| {left} | {right} |", "|---|---|"]
-    for row in rows(cmp, old_first):
-        if row is None:
-            lines.append(f"| {OMITTED} | {OMITTED} |")
-            continue
-        cells = [_html_segments(c).replace("|", "&#124;") for c in row]
+    table = table_of(cmp)
+    for row in table.rows:
+        cells = [html_cell(c, md=True).replace("|", "&#124;") for c in _pair(row, old_first)]
         lines.append(f"| {cells[0]} | {cells[1]} |")
-    if not cmp.changes:
+    if not table.rows:
         lines.append("| 変更なし | 変更なし |")
     return "\n".join(lines) + "\n"
 
 
-def html_table(cmp: Comparison, old_first: bool = False) -> str:
-    """The table element alone (the Datasette page embeds it)."""
+def html_table(cmp: Comparison, old_first: bool = False, labels: tuple[str, str] = ("", "")) -> str:
+    """The table element alone (the Datasette page embeds it); ``labels`` name the versions."""
     left, right = headers(old_first)
-    out = ['<table class="taiyo">', f"<thead><tr><th>{left}</th><th>{right}</th></tr></thead>"]
+    new_label, old_label = labels
+    left_l, right_l = (old_label, new_label) if old_first else (new_label, old_label)
+    lh = html.escape(left + (f"（{left_l}）" if left_l else ""))
+    rh = html.escape(right + (f"（{right_l}）" if right_l else ""))
+    out = ['<table class="taiyo">', f"<thead><tr><th>{lh}</th><th>{rh}</th></tr></thead>"]
     out.append("<tbody>")
-    for row in rows(cmp, old_first):
-        if row is None:
-            out.append(f'<tr class="omitted"><td>{OMITTED}</td><td>{OMITTED}</td></tr>')
-            continue
-        out.append("<tr>" + "".join(f"<td>{_html_segments(c)}</td>" for c in row) + "</tr>")
-    if not cmp.changes:
+    table = table_of(cmp)
+    for row in table.rows:
+        cells = "".join(f"<td>{html_cell(c)}</td>" for c in _pair(row, old_first))
+        out.append(f'<tr class="{row.kind}" data-title="{html.escape(row.title)}">{cells}</tr>')
+    if not table.rows:
         out.append("<tr><td>変更なし</td><td>変更なし</td></tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
@@ -161,7 +149,8 @@ STYLE = (
     "body{font-family:'Noto Sans CJK JP',sans-serif;margin:2em}"
     "table.taiyo{border-collapse:collapse;width:100%}"
     "table.taiyo td,table.taiyo th{border:1px solid #444;padding:.4em;vertical-align:top;"
-    "width:50%}table.taiyo tr.omitted td{text-align:center;color:#666}"
+    "width:50%}table.taiyo .d1{padding-left:1em}table.taiyo .d2{padding-left:2em}"
+    "table.taiyo .d3{padding-left:3em}table.taiyo .d4{padding-left:4em}"
 )
 
 
@@ -169,7 +158,7 @@ def render_html(cmp: Comparison, old_first: bool = False, title: str = "") -> st
     t = html.escape(f"新旧対照表{(' — ' + title) if title else ''}")
     return (
         f'<!doctype html>\n<html lang="ja"><head><meta charset="utf-8"><title>{t}</title>'
-        f"<style>{STYLE}</style></head><body><h1>{t}</h1><p>（傍線部分は改正部分）</p>\n"
+        f"<style>{STYLE}</style></head><body><h1>{t}</h1><p>{LEGEND}</p>\n"
         f"{html_table(cmp, old_first)}\n</body></html>\n"
     )
 
@@ -177,40 +166,67 @@ def render_html(cmp: Comparison, old_first: bool = False, title: str = "") -> st
 # --- XLSX / DOCX ---------------------------------------------------------------------------------
 
 
-def _cell_text(cell: Cell) -> list[Segment]:
-    segs: list[Segment] = [(cell.label + "\n", False)] if cell.label else []
-    return segs + [s for s in cell.segments if s[0]]
+def _chunks(side: Side, limit: int = XLSX_CELL_MAX) -> list[list[Segment]]:
+    """The column's lines as cell contents of at most ``limit`` characters each."""
+    out: list[list[Segment]] = [[]]
+    size = 0
+    for depth, segs in block_lines(side):
+        line: list[Segment] = [("\u3000" * depth, False), *segs, ("\n", False)]
+        for text, under in line:
+            while text:
+                room = limit - size
+                if room <= 0:
+                    out.append([])
+                    size, room = 0, limit
+                piece, text = text[:room], text[room:]
+                out[-1].append((piece, under))
+                size += len(piece)
+    if out[-1] and out[-1][-1][0] == "\n":
+        out[-1].pop()
+    return [c for c in out if c] or [[]]
 
 
 def render_xlsx(cmp: Comparison, old_first: bool = False, title: str = "") -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Border, Font
+    from openpyxl.styles import Side as Edge
 
     wb = Workbook()
     ws = wb.active
     ws.title = "新旧対照表"
-    ws.append([f"新旧対照表{(' — ' + title) if title else ''}（傍線部分は改正部分）"])
+    ws.append([f"新旧対照表{(' — ' + title) if title else ''}　{LEGEND}"])
     ws.append(list(headers(old_first)))
-    for c in ws[2]:
-        c.font = Font(bold=True)
-    under = InlineFont(u="single")
-    plain = InlineFont()
-    for row in rows(cmp, old_first):
-        if row is None:
-            ws.append([OMITTED, OMITTED])
-            continue
-        values = []
-        for cell in row:
-            rich = CellRichText([TextBlock(under if u else plain, t) for t, u in _cell_text(cell)])
-            values.append(rich)
-        ws.append(values)
-    for col in ("A", "B"):
-        ws.column_dimensions[col].width = 70
+    under, plain = InlineFont(u="single"), InlineFont()
+    for row in table_of(cmp).rows:
+        left, right = (_chunks(c) for c in _pair(row, old_first))
+        for k in range(max(len(left), len(right))):
+            values = []
+            for chunks in (left, right):
+                segs = [s for s in (chunks[k] if k < len(chunks) else []) if s[0]]
+                blocks = [TextBlock(under if u and t.strip() else plain, t) for t, u in segs]
+                values.append(CellRichText(blocks) if blocks else "")
+            ws.append(values)
+    thin = Edge(style="thin")
     for r in ws.iter_rows(min_row=2):
         for c in r:
             c.alignment = Alignment(wrap_text=True, vertical="top")
+            c.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for c in ws[2]:
+        c.font = Font(bold=True)
+        c.alignment = Alignment(horizontal="center", vertical="center")
+    ws["A1"].font = Font(bold=True, size=12)
+    for col in ("A", "B"):
+        ws.column_dimensions[col].width = 80
+    ws.freeze_panes = "A3"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -218,29 +234,37 @@ def render_xlsx(cmp: Comparison, old_first: bool = False, title: str = "") -> by
 
 def render_docx(cmp: Comparison, old_first: bool = False, title: str = "") -> bytes:
     from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
 
     doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    for margin in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, margin, Mm(15))
     doc.add_heading(f"新旧対照表{(' — ' + title) if title else ''}", level=1)
-    doc.add_paragraph("（傍線部分は改正部分）")
+    doc.add_paragraph(LEGEND)
     table = doc.add_table(rows=1, cols=2)
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, headers(old_first), strict=True):
+    head = table.rows[0]
+    for cell, text in zip(head.cells, headers(old_first), strict=True):
         cell.paragraphs[0].add_run(text).bold = True
-    for row in rows(cmp, old_first):
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    head._tr.get_or_add_trPr().append(repeat)
+    for row in table_of(cmp).rows:
         cells = table.add_row().cells
-        if row is None:
-            for c in cells:
-                c.paragraphs[0].add_run(OMITTED)
-            continue
-        for target, cell in zip(cells, row, strict=True):
-            para = target.paragraphs[0]
-            if cell.label:
-                para.add_run(cell.label).bold = True
-                para = target.add_paragraph()
-            for text, under in cell.segments:
-                if text:
-                    run = para.add_run(text)
-                    run.underline = bool(under and text.strip())
+        for target, side in zip(cells, _pair(row, old_first), strict=True):
+            for i, (depth, segs) in enumerate(block_lines(side)):
+                para = target.paragraphs[0] if i == 0 else target.add_paragraph()
+                para.paragraph_format.left_indent = Mm(4 * depth)
+                for text, under in segs:
+                    if text:
+                        run = para.add_run(text)
+                        run.underline = bool(under and text.strip())
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
