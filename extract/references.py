@@ -71,6 +71,8 @@ _JOIN = re.compile(
     r"^(?:まで)?(?:及び|又は|並びに|若しくは|、|，|・|から|乃至|ないし|および|または|もしくは"
     r"|ならびに|,|（)$"
 )
+# the part of a clause a citation may name before a list goes on (本文, ただし書, 前段 …)
+_SENTENCE_PART = re.compile(r"^(?:本文|ただし書|前段|後段|各号列記以外の部分|柱書き?)")
 _SELF_NAMES = frozenset({"本規約", "この規約", "当規約", "本約款", "この約款", "当約款", "この法律",
                          "本法", "本規程", "この規程", "本細則"})  # fmt: skip
 _MALFORMED = re.compile(
@@ -325,6 +327,7 @@ def _walk_gap(
             tail = gap[i + 1 :]
     if gap.endswith("（"):
         return prev, True, False
+    tail = _SENTENCE_PART.sub("", tail, count=1)  # 「第二十二条第二項本文及び第三項」
     joined = bool(_JOIN.match(tail)) if tail else gap == ""
     return prev, joined, joined and tail.removeprefix("まで") in ("から", "乃至", "ないし")
 

@@ -37,7 +37,7 @@ def test_references_into_a_deleted_range_resolve() -> None:
 
 def test_a_toc_ending_in_fusoku_is_not_a_supplement() -> None:
     doc = _doc()
-    assert [n.line for n in doc.nodes if n.kind == "supplement"] == [45, 52]
+    assert [n.line for n in doc.nodes if n.kind == "supplement"] == [46, 53]
 
 
 def test_an_article_beginning_with_naka_is_kept() -> None:
@@ -52,6 +52,8 @@ def test_an_article_beginning_with_naka_is_kept() -> None:
 def test_previous_article_paragraph() -> None:
     refs = {(r.text, r.source): r for r in _doc().references}
     assert refs[("前条第三項", "art_10__para_1")].target == "art_9__para_3"
+    # 「前条第二項本文及び第三項」: 第三項 is still 前条's (行政手続法 第二十五条 prints this)
+    assert refs[("第三項", "art_10__para_3")].target == "art_9__para_3"
 
 
 def test_the_statute_checks_clean() -> None:
