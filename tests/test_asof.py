@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -107,3 +109,32 @@ def test_dates_before_any_new_amendment_are_certain() -> None:
         result = as_of(doc, day, "第1条")
         assert result.uncertain is None and result.version.key == "shohisha-keiyaku-ho@2015-12-01"
     assert as_of(doc, "2017-06-02", "第1条").uncertain is not None
+
+
+def test_missing_intermediate_texts_of_terms_are_said() -> None:
+    # gigaraku-wifi-ap: texts of 2023-06-12 and 2025-10-31 only; the 附則 of the later text date
+    # amendments from 2023-12-01 on, whose texts the corpus does not have
+    doc = load_document(DEFAULT_CORPUS / "gigaraku-wifi-ap")
+    assert as_of(doc, "2023-11-30").uncertain is None
+    uncertain = as_of(doc, "2024-06-01").uncertain
+    assert uncertain is not None and uncertain.window == ("2023-12-01", "2025-10-31")
+    assert "in force on 2024-06-01" in uncertain.reason
+    assert as_of(doc, "2025-10-31").uncertain is None
+
+
+def test_newer_text_once_every_amendment_is_in_force(tmp_path: Path) -> None:
+    # the 2021-05-11 text listed later (2021-06-01) than its 附則 says (実施 2021-05-11)
+    folder = tmp_path / "toreru-camera"
+    folder.mkdir()
+    for name in ("2021-03-01.txt", "2021-05-11.txt"):
+        shutil.copy(DEFAULT_CORPUS / "toreru-camera" / name, folder / name)
+    (folder / "document.toml").write_text(
+        'id = "toreru-camera"\ntitle = "t"\n'
+        '[[versions]]\nfile = "2021-03-01.txt"\neffective = "2021-03-01"\nformat = "pdf-text"\n'
+        '[[versions]]\nfile = "2021-05-11.txt"\neffective = "2021-06-01"\nformat = "pdf-text"\n',
+        encoding="utf-8",
+    )
+    doc = load_document(folder)
+    assert as_of(doc, "2021-05-10").version.file.name == "2021-03-01.txt"
+    later = as_of(doc, "2021-05-12")
+    assert later.version.file.name == "2021-05-11.txt" and later.uncertain is None

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -139,3 +141,29 @@ def test_history_page_takes_printed_labels(ds: Datasette) -> None:
     assert steps[0].endswith("@2012-12-01/art_15") and steps[-1].endswith("@2025-06-01/art_17")
     get(ds, "/-/yakkan/history?doc=toreru-camera&clause=第12条の2")
     get(ds, "/-/yakkan/history?doc=toreru-camera&clause=第99条", 404)
+
+
+def test_asof_page_takes_the_newer_text_once_its_amendments_are_in_force(tmp_path: Path) -> None:
+    # as tests/test_asof.py: the 2021-05-11 text listed for 2021-06-01, its 附則 says 2021-05-11
+    corpus = tmp_path / "corpus"
+    folder = corpus / "toreru-camera"
+    folder.mkdir(parents=True)
+    for name in ("2021-03-01.txt", "2021-05-11.txt"):
+        shutil.copy(DEFAULT_CORPUS / "toreru-camera" / name, folder / name)
+    (folder / "document.toml").write_text(
+        'id = "toreru-camera"\ntitle = "t"\n'
+        '[[versions]]\nfile = "2021-03-01.txt"\neffective = "2021-03-01"\nformat = "pdf-text"\n'
+        '[[versions]]\nfile = "2021-05-11.txt"\neffective = "2021-06-01"\nformat = "pdf-text"\n',
+        encoding="utf-8",
+    )
+    build(corpus, tmp_path / "kb.db")
+    site = Datasette(
+        [str(tmp_path / "kb.db")],
+        template_dir=str(SITE / "templates"),
+        plugins_dir=str(SITE / "plugins"),
+    )
+    page = get(site, "/-/yakkan/asof?doc=toreru-camera&date=2021-05-12&clause=第19条")
+    assert 'Version in force: <a href="/-/yakkan/doc/toreru-camera@2021-06-01">' in page
+    assert "/-/yakkan/clause/toreru-camera@2021-06-01/art_19" in page and "Not known" not in page
+    page = get(site, "/-/yakkan/asof?doc=toreru-camera&date=2021-05-10&clause=第19条")
+    assert "/-/yakkan/clause/toreru-camera@2021-03-01/art_19" in page

@@ -181,6 +181,10 @@ async def asof_page(datasette: Any, request: Any) -> Response:
         ctx["before_first"] = True
         return await _page(datasette, request, "asof.html", ctx)
     version = [v for v in dated if v["effective"] <= date][-1]
+    ctx["uncertain"], newer = await _uncertain(db, date, version, versions)
+    # every amendment is known in force before the newer version's listed date: the newer text
+    when = newer["effective"] if newer else date
+    version = newer or version
     ctx["version"] = version
     parsed = await _load(db, version["id"])
     node_id = ""
@@ -200,10 +204,9 @@ async def asof_page(datasette: Any, request: Any) -> Response:
              and (c.valid_to is null or c.valid_to > :date)
              and (:clause = '' or n.node_id = :clause
                   or substr(n.node_id, 1, length(:clause) + 2) = :clause || '__')""",
-        {"doc": doc, "date": date, "clause": node_id},
+        {"doc": doc, "date": when, "clause": node_id},
     )
     ctx["rows"] = await _document_order(db, rows, version["id"], parsed)
-    ctx["uncertain"] = await _uncertain(db, date, version, versions)
     return await _page(datasette, request, "asof.html", ctx)
 
 
@@ -244,15 +247,16 @@ async def _document_order(
 
 async def _uncertain(
     db: Any, date: str, version: dict[str, Any], versions: list[dict[str, Any]]
-) -> Any:
-    """Why the text on ``date`` is not known (versions.history.asof.uncertainty), or None."""
+) -> tuple[Any, dict[str, Any] | None]:
+    """Why the text on ``date`` is not known (versions.history.asof.uncertainty), or None; and
+    the newer version when its amendments are all known to be in force by ``date``."""
     from types import SimpleNamespace
 
     from versions.history.asof import new_amendments, supplements_from_rows, uncertainty
 
     later = [v for v in versions if v["ord"] > version["ord"]]
     if not later:
-        return None
+        return None, None
     newer = later[0]
     sups = {
         vid: supplements_from_rows(
@@ -264,10 +268,10 @@ async def _uncertain(
     }
     amendments = new_amendments(sups[version["id"]], sups[newer["id"]])
     older = SimpleNamespace(key=version["id"], effective=version["effective"])
-    found, _ = uncertainty(
+    found, switched = uncertainty(
         date, older, SimpleNamespace(key=newer["id"], effective=newer["effective"]), amendments
     )
-    return found
+    return found, newer if switched else None
 
 
 async def history_page(datasette: Any, request: Any) -> Response:
