@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixture_cases import node_outline, read_cases
 
 from extract.model import ParsedDocument
 from extract.parse import lossless_problems, parse_text
@@ -18,42 +19,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "numbering"
 
 
 def outline(doc: ParsedDocument) -> list[str]:
-    out = []
-    for n in doc.nodes:
-        parts = [n.id]
-        if n.num:
-            parts.append(f"num={n.num}")
-        if n.label:
-            parts.append(f"label={n.label}")
-        if n.caption:
-            parts.append(f"cap={n.caption}")
-        if n.text:
-            parts.append("text=" + n.text.replace("\n", "⏎"))
-        out.append(" ".join(parts))
-    out += [f"@{a.kind} {a.text}" for a in doc.artefacts if a.kind != "blank_marker"]
-    return out
-
-
-def read_cases(path: Path) -> list[tuple[str, str, list[str]]]:
-    lines = path.read_text(encoding="utf-8").split("\n")
-    cases, i = [], 0
-    while i < len(lines):
-        if not lines[i].strip() or lines[i].startswith("#"):
-            i += 1
-            continue
-        title = lines[i]
-        i += 1
-        start = i
-        while lines[i] != ".":
-            i += 1
-        text = "\n".join(lines[start:i]) + "\n"
-        i += 1
-        start = i
-        while lines[i] != ".":
-            i += 1
-        cases.append((title, text, lines[start:i]))
-        i += 1
-    return cases
+    return node_outline(doc.nodes) + [
+        f"@{a.kind} {a.text}" for a in doc.artefacts if a.kind != "blank_marker"
+    ]
 
 
 CASES = [
