@@ -27,11 +27,13 @@ from extract.blocks import (
 from extract.blocks import (
     text as plain_text,
 )
-from extract.blocks.lines import BRANCH, NUM_RE, SP, number
+from extract.blocks.lines import BRANCH, NUM_RE, SP, classify, number
 from extract.blocks.ruler import Rule, Ruler
 from extract.model import Diagnostic, Node
 from extract.normalize import RawLine
 from extract.numerals import fold
+
+__all__ = ["RULES", "build", "check_toc", "classify"]  # classify: what a line starts
 
 # Tried in this order; a rule is offered only the lines whose marker kind it names (None: all).
 # Paragraphs, items and rows never end a sentence; headings and captions do when bare.
