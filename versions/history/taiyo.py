@@ -133,7 +133,10 @@ def html_table(cmp: Comparison, old_first: bool = False, labels: tuple[str, str]
     left_l, right_l = (old_label, new_label) if old_first else (new_label, old_label)
     lh = html.escape(left + (f"（{left_l}）" if left_l else ""))
     rh = html.escape(right + (f"（{right_l}）" if right_l else ""))
-    out = ['<table class="taiyo" id="taiyo">', f"<thead><tr><th>{lh}</th><th>{rh}</th></tr></thead>"]
+    out = [
+        '<table class="taiyo" id="taiyo">',
+        f"<thead><tr><th>{lh}</th><th>{rh}</th></tr></thead>",
+    ]
     out.append("<tbody>")
     table = table_of(cmp)
     for row in table.rows:
