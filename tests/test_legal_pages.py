@@ -167,3 +167,16 @@ def test_asof_page_takes_the_newer_text_once_its_amendments_are_in_force(tmp_pat
     assert "/-/yakkan/clause/toreru-camera@2021-06-01/art_19" in page and "Not known" not in page
     page = get(site, "/-/yakkan/asof?doc=toreru-camera&date=2021-05-10&clause=第19条")
     assert "/-/yakkan/clause/toreru-camera@2021-03-01/art_19" in page
+
+
+def test_clause_lookup_by_printed_label(ds: Datasette) -> None:
+    for label, node_id in (("第二十条第2項", "art_20__para_2"), ("第12条の2", "art_12-2")):
+        response = asyncio.run(ds.client.get(f"/-/yakkan/clause/toreru-camera@2024-10-01/{label}"))
+        assert response.status_code == 302
+        assert (
+            response.headers["location"] == f"/-/yakkan/clause/toreru-camera@2024-10-01/{node_id}"
+        )
+    get(ds, "/-/yakkan/clause/toreru-camera@2024-10-01/第99条", 404)
+    statute = "/-/yakkan/clause/kojin-joho-hogo-ho@2025-06-01/第二十七条第一項第二号"
+    response = asyncio.run(ds.client.get(statute))
+    assert response.headers["location"].endswith("/art_27__para_1__item_2")

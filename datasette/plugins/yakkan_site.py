@@ -21,6 +21,7 @@ import json
 import re
 import sys
 from typing import Any
+from urllib.parse import unquote
 
 from datasette.utils.asgi import Response
 from markupsafe import Markup
@@ -339,9 +340,12 @@ async def clause(datasette: Any, request: Any) -> Response:
     db = await knowledge_base(datasette, request)
     if db is None:
         return await _not_found(datasette, request, NO_DATABASE)
-    vid, nid = request.url_vars["version"], request.url_vars["node"]
+    vid, nid = request.url_vars["version"], unquote(request.url_vars["node"])
     node = await _one(db, "select * from nodes where version_id = ? and node_id = ?", [vid, nid])
     if node is None:
+        found = await _clause_by_label(db, vid, nid)
+        if found:  # /-/yakkan/clause/VERSION/第20条 → the clause's own address
+            return Response.redirect(f"/-/yakkan/clause/{vid}/{found}")
         return await _not_found(datasette, request, f"No clause {nid!r} in version {vid!r}.")
     version = await _one(db, "select * from versions where id = ?", [vid])
     doc = await _one(db, "select * from documents where id = ?", [node["doc_id"]])
@@ -470,6 +474,34 @@ async def _changed(db: Any, old: str, new: str, old_id: str | None, new_id: str 
         ):
             return True
     return False
+
+
+async def _clause_by_label(db: Any, vid: str, label: str) -> str | None:
+    """The node id a label as printed (第20条, 第二十条第2項) names in version ``vid``."""
+    from extract.model import Node
+    from extract.references import clause_id
+
+    rows = await _rows(
+        db,
+        "select node_id, kind, num, label, caption, parent_id from nodes "
+        "where version_id = ? order by ord",
+        [vid],
+    )
+    nodes = [
+        Node(
+            r["node_id"],
+            r["kind"],
+            r["num"],
+            r["label"] or "",
+            r["caption"],
+            "",
+            r["parent_id"],
+            0,
+            0,
+        )
+        for r in rows
+    ]
+    return clause_id(nodes, label) if nodes else None
 
 
 async def _text_since(db: Any, node: Any, validity: Any) -> str | None:
@@ -659,6 +691,6 @@ def register_routes() -> list[tuple[str, Any]]:
     return [
         (r"^/-/yakkan/?$", home),
         (r"^/-/yakkan/doc/(?P<spec>[A-Za-z0-9._@-]+)$", document),
-        (r"^/-/yakkan/clause/(?P<version>[A-Za-z0-9._@-]+)/(?P<node>[A-Za-z0-9._-]+)$", clause),
+        (r"^/-/yakkan/clause/(?P<version>[A-Za-z0-9._@-]+)/(?P<node>[^/]+)$", clause),
         (r"^/-/yakkan/search$", search_page),
     ]
