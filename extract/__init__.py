@@ -1,4 +1,4 @@
-"""Text in, clause tree out: pure functions, no I/O.
+"""Text in, clause tree out: pure functions, no I/O. Entry point ``extract.parse.parse_bytes``.
 
-Entry point: ``extract.parse.parse_bytes(data, path=...) -> ParsedDocument``.
+May import only extract/ itself and third-party libraries; nothing from versions/ or datasette/.
 """
