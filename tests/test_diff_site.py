@@ -73,7 +73,9 @@ def test_diff_page(ds: Datasette) -> None:
     swapped = get(
         ds, "/-/yakkan/diff?old=toreru-camera@2023-12-01&new=toreru-camera@2024-10-01&old_first=1"
     )
-    assert swapped.index("<th>改正前</th>") < swapped.index("<th>改正後</th>")
+    assert swapped.index("<th>改正前（2023-12-01）</th>") < swapped.index(
+        "<th>改正後（2024-10-01）</th>"
+    )
     assert "新旧対照表" in get(ds, "/-/yakkan/diff")
     get(ds, "/-/yakkan/diff?old=nosuch@2020-01-01&new=toreru-camera@2024-10-01", 404)
     get(ds, "/-/yakkan/diff?old=<script>&new=x", 400)
@@ -153,3 +155,10 @@ def test_history_form_picks_the_document_from_a_list(ds: Datasette) -> None:
     assert '<option value="kojin-joho-hogo-ho" selected>個人情報の保護に関する法律</option>' in form
     assert form.count("<option ") == len(load_corpus())
     assert '<select name="doc">' in get(ds, "/-/yakkan/history")
+
+
+def test_diff_page_swaps_a_reversed_pair(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/diff?old=toreru-camera@2024-10-01&new=toreru-camera@2023-12-01")
+    assert "is newer than" in html
+    assert "改正後（2024-10-01）" in html and "改正前（2023-12-01）" in html
+    assert "「クラウド型カメラとれ～る」利用規約" in html

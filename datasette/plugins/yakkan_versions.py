@@ -114,6 +114,13 @@ async def diff_page(datasette: Any, request: Any) -> Response:
         return await _page(datasette, request, "diff.html", ctx)
     if not (_ID.match(old_id) and _ID.match(new_id)):
         return await _error(datasette, request, "Version ids look like doc@2024-10-01.")
+    by_id = {v["id"]: v for v in versions}
+    old_v, new_v = by_id.get(old_id) or {}, by_id.get(new_id) or {}
+    if _reversed(old_v, new_v):  # the same document, OLD newer than NEW: compare it the right way
+        ctx["swapped"] = f"{old_id} is newer than {new_id}: showing {new_id} as 改正前."
+        old_id, new_id, old_v, new_v = new_id, old_id, new_v, old_v
+        ctx.update(old=old_id, new=new_id)
+    ctx["doc_title"] = new_v.get("title") if old_v.get("doc_id") == new_v.get("doc_id") else ""
     key = (str(db.path), str(_mtime(db.path)), old_id, new_id)
     cmp = _CACHE.get(key)
     if cmp is None:
@@ -127,11 +134,21 @@ async def diff_page(datasette: Any, request: Any) -> Response:
             _CACHE.popitem(last=False)
     ctx.update(
         articles=_changed_articles(cmp, old_id, new_id),
-        table=Markup(taiyo.html_table(cmp, old_first)),
+        table=Markup(
+            taiyo.html_table(
+                cmp, old_first, (new_v.get("effective") or "", old_v.get("effective") or "")
+            )
+        ),
         summary=cmp.summary(),
         changes=len(cmp.changes),
     )
     return await _page(datasette, request, "diff.html", ctx)
+
+
+def _reversed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Two versions of one document whose OLD took effect after NEW."""
+    same_doc = old.get("doc_id") and old.get("doc_id") == new.get("doc_id")
+    return bool(same_doc and (old.get("effective") or "") > (new.get("effective") or ""))
 
 
 def _changed_articles(cmp: Any, old_id: str, new_id: str) -> list[dict[str, str]]:
