@@ -31,13 +31,23 @@ def test_every_number_of_a_range_deleted_in_one_line_is_an_article() -> None:
 
 def test_references_into_a_deleted_range_resolve() -> None:
     refs = {(r.text, r.source): r for r in _doc().references}
-    ref = refs[("第七条", "art_13__para_1")]
+    ref = refs[("第七条", "art_13__para_1__item_1")]
     assert (ref.target, ref.status) == ("art_7", "ok")
+
+
+def test_items_deleted_in_one_line() -> None:
+    doc = _doc()
+    items = [(n.id[len("art_13__para_1__") :], n.label, n.text) for n in doc.nodes
+             if n.parent == "art_13__para_1"]  # fmt: skip
+    assert [i for i, _, _ in items] == [f"item_{k}" for k in range(1, 8)]
+    assert items[1][1:] == ("二から四まで", "削除") and items[2][1:] == ("", "")
+    assert items[5][1:] == ("六及び七", "削除")
+    assert not [d for d in doc.diagnostics if d.code.startswith("item-")]
 
 
 def test_a_toc_ending_in_fusoku_is_not_a_supplement() -> None:
     doc = _doc()
-    assert [n.line for n in doc.nodes if n.kind == "supplement"] == [46, 53]
+    assert [n.line for n in doc.nodes if n.kind == "supplement"] == [50, 57]
 
 
 def test_an_article_beginning_with_naka_is_kept() -> None:

@@ -221,7 +221,29 @@ def _appendix(text: str, folded: str) -> Marker | None:
     )
 
 
+# 「三から五まで　削除」, 「三及び四　削除」: 号 deleted in one line
+_DELETED_ITEMS_RE = re.compile(
+    r"(?P<first>[一二三四五六七八九十百]+)(?P<conj>から|及び)(?P<last>[一二三四五六七八九十百]+)"
+    r"(?:まで)?(?P<tail>[ ]*削除。?)$"
+)
+
+
+def _deleted_items(text: str, folded: str) -> Marker | None:
+    m = _DELETED_ITEMS_RE.match(folded)
+    first, last = (to_int(m["first"]), to_int(m["last"])) if m else (None, None)
+    if m is None or first is None or last is None or last <= first:
+        return None
+    also = range(first + 1, last + 1) if m["conj"] == "から" else (last,)
+    start = m.start("tail")
+    label = text[:start].rstrip()
+    return Marker("item", str(first), label, None, _skip_blanks(text, start), "kanji", first,
+                  also=tuple(str(n) for n in also))  # fmt: skip
+
+
 def _item(text: str, folded: str) -> Marker | None:
+    deleted = _deleted_items(text, folded)
+    if deleted is not None:
+        return deleted
     for style, rx in ITEM_RES:
         m = rx.match(folded)
         if not m:

@@ -256,6 +256,8 @@ class BlockState:
         self.items.append(Level(mk.style, mk.value, node))
         self.current = node
         self.append_text(node, ln, mk.start, False)
+        for num in mk.also:  # each 号 of a range deleted in one line: 削除
+            self.open_item(Marker("item", num, "", None, len(ln.text), mk.style, int(num)), ln)
 
     def check_item_order(self, previous: Level, mk: Marker, ln: RawLine) -> None:
         if mk.value != previous.value + 1 and not mk.style.startswith("bullet"):
