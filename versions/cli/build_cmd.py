@@ -14,7 +14,7 @@ import click
 
 from extract.errors import InputError
 from versions.kb import build as kb
-from versions.kb.build import DEFAULT_DB, BuildError, BuildResult
+from versions.kb.build import DEFAULT_DB, BuildBusy, BuildError, BuildResult
 from versions.sources.corpus import DEFAULT_CORPUS, CorpusError
 
 
@@ -31,6 +31,7 @@ def run_build(
     quiet: bool = False,
     scheduler: str | None = None,
     workers: int | None = None,
+    wait: float | None = None,
 ) -> BuildResult:
     """Build, turning every user-facing error into a message and exit code 1."""
     from versions.kb.executor import executor_for
@@ -41,7 +42,9 @@ def run_build(
         if executor.name != "local" and not quiet:
             click.echo(f"yakkan build: tasks run on {executor.name}", err=True)
         bar = None if quiet else _bar
-        return kb.build(corpus, db, force=force, progress=bar, executor=executor)
+        return kb.build(corpus, db, force=force, progress=bar, executor=executor, wait=wait)
+    except BuildBusy:
+        raise
     except (BuildError, InputError, CorpusError) as exc:
         click.echo(f"yakkan build: {exc}", err=True)
         click.echo(f"yakkan build: failed; {db} was left unchanged", err=True)
@@ -97,6 +100,9 @@ def describe(result: BuildResult) -> str:
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option(
+    "--no-wait", is_flag=True, help="Fail at once when another build of the database runs."
+)
+@click.option(
     "--workers",
     type=click.IntRange(1, 512),
     help="Run parsing, alignment and embedding on a local Dask cluster of N processes.",
@@ -112,6 +118,7 @@ def build_cmd(
     force: bool,
     fmt: str,
     quiet: bool,
+    no_wait: bool,
     workers: int | None,
     scheduler: str | None,
 ) -> None:
@@ -120,6 +127,8 @@ def build_cmd(
     Atomic: the new database is written beside the old one and swapped in when complete; a
     failed build names the file and line and leaves the old database untouched. Incremental:
     unchanged sources are not parsed again; when nothing changed the build is a no-op.
+    One build per database at a time (lock file DB.lock): a second waits, or fails with
+    --no-wait; a damaged database is rebuilt from the corpus.
 
     \b
     Examples:
@@ -132,7 +141,19 @@ def build_cmd(
     if workers and scheduler:
         raise click.UsageError("give --workers or --scheduler, not both")
     quiet = quiet or fmt == "json"
-    result = run_build(corpus, db, force, quiet, scheduler=scheduler, workers=workers)
+    try:
+        result = run_build(
+            corpus,
+            db,
+            force,
+            quiet,
+            scheduler=scheduler,
+            workers=workers,
+            wait=0 if no_wait else None,
+        )
+    except BuildBusy as exc:
+        click.echo(f"yakkan build: {exc}", err=True)
+        raise SystemExit(1) from None
     if fmt == "json":
         out = {
             "db": str(result.db),

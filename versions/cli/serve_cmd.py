@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from versions.cli.build_cmd import describe, run_build
-from versions.kb.build import DEFAULT_DB, ROOT
+from versions.kb.build import DEFAULT_DB, ROOT, BuildBusy
 from versions.sources.corpus import DEFAULT_CORPUS
 
 SITE = ROOT / "datasette"
@@ -73,8 +73,11 @@ def serve(db: Path, corpus: Path, host: str, port: int, no_build: bool, mutable:
         yakkan serve --db /tmp/kb.db --no-build
     """
     if not no_build:
-        result = run_build(corpus, db)
-        click.echo(describe(result), err=True)
+        try:  # another build running: serve the database it will replace, if there is one
+            result = run_build(corpus, db, wait=0 if db.is_file() else None)
+            click.echo(describe(result), err=True)
+        except BuildBusy as exc:
+            click.echo(f"yakkan serve: {exc}; serving the existing database", err=True)
     elif not db.is_file():
         click.echo(f"yakkan serve: {db}: no such database (run yakkan build)", err=True)
         raise SystemExit(1)

@@ -1,7 +1,8 @@
 """``yakkan build``: corpus/ → one SQLite knowledge base (sqlite-utils), atomic and incremental.
 
 The build is a list of step functions (``STEPS``) run in order on a new database written beside
-the target (``yakkan.db.tmp``); only when every step has succeeded is it moved over the old
+the target (a unique ``.yakkan.db.*.tmp``, under the lock ``yakkan.db.lock``); only when every
+step has succeeded is it fsynced and moved over the old
 database (``os.replace``). A failure removes the temporary file and leaves the old one untouched.
 
 Incremental: a corpus fingerprint (schema, parser code, metadata, source hashes) equal to the one
@@ -19,11 +20,14 @@ ParsedDocument and ``ctx.changed`` holds the ids parsed afresh in this build.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import importlib
 import json
 import os
 import sqlite3
+import sys
+import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -46,7 +50,7 @@ from extract.model import (
     Supplement,
 )
 from versions.kb import build_embeddings, build_versions, schema, search
-from versions.kb.context import BuildContext, BuildError, Progress
+from versions.kb.context import BuildBusy, BuildContext, BuildError, Progress
 from versions.kb.executor import LocalExecutor
 from versions.sources.corpus import (
     DEFAULT_CORPUS,
@@ -556,11 +560,13 @@ def build(
     force: bool = False,
     progress: Progress | None = None,
     executor: Any = None,
+    wait: float | None = None,
 ) -> BuildResult:
     """Build ``db_path`` from ``corpus``; BuildError / InputError / CorpusError on failure.
 
     ``executor`` (versions.kb.executor) runs the parse, alignment and embedding tasks, e.g. on
-    a Dask cluster; this process stays the only writer of the database."""
+    a Dask cluster; this process stays the only writer of the database. Builds of one database
+    exclude each other (``build_lock``); ``wait`` seconds (None: for ever) for another one."""
     started = time.perf_counter()
     corpus, db_path = corpus.resolve(), db_path.resolve()
     documents = load_corpus(corpus)
@@ -569,32 +575,113 @@ def build(
     hashes = {v.key: _sha256(v.file) for d in documents for v in d.versions}
     parser = parser_version()  # once per build: the parser's code may change while we run
     fp = fingerprint(documents, hashes, parser)
-    previous = _previous_meta(db_path)
-    if not force and previous.get("fingerprint") == fp:
-        with contextlib.closing(sqlite_utils.Database(db_path)) as db:
-            result = summary(db)
-        return BuildResult(db_path, True, time.perf_counter() - started, {**result, "parsed": 0})
     if not db_path.parent.is_dir():
         raise BuildError(f"{db_path}: folder {db_path.parent} does not exist")
     _check_replaceable(db_path)
-    tmp = db_path.with_name(db_path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    ctx = BuildContext(corpus, sqlite_utils.Database(tmp), documents, hashes, parser)
-    if progress:
-        ctx.progress = progress
-    ctx.executor = executor or LocalExecutor()
+    with build_lock(db_path, wait):
+        previous = _previous_meta(db_path)
+        if not force and previous.get("fingerprint") == fp and _intact(db_path):
+            with contextlib.closing(sqlite_utils.Database(db_path)) as db:
+                result = summary(db)
+            return BuildResult(
+                db_path, True, time.perf_counter() - started, {**result, "parsed": 0}
+            )
+        ctx = BuildContext(corpus, sqlite_utils.Database(memory=True), documents, hashes, parser)
+        if progress:
+            ctx.progress = progress
+        ctx.executor = executor or LocalExecutor()
+        result = _build_into(ctx, db_path, previous, fp)
+    result.update(parsed=len(ctx.changed), reused=len(hashes) - len(ctx.changed))
+    return BuildResult(db_path, False, time.perf_counter() - started, result)
+
+
+def _build_into(
+    ctx: BuildContext, db_path: Path, previous: dict[str, str], fp: str
+) -> dict[str, Any]:
+    """Run the steps on a unique temporary file beside ``db_path``, fsync it, swap it in."""
+    if db_path.is_file() and db_path.stat().st_size and not _intact(db_path):
+        print(f"yakkan build: {db_path} is damaged; rebuilding from the corpus", file=sys.stderr)
+        previous = {}
+    fd, name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    os.chmod(tmp, db_path.stat().st_mode & 0o777 if db_path.exists() else 0o644)
+    ctx.db = sqlite_utils.Database(tmp)
     try:
         _run(ctx, db_path, previous, fp)
         result = summary(ctx.db)
         ctx.db.conn.commit()
         ctx.db.close()
+        _fsync(tmp)
         os.replace(tmp, db_path)
+        _fsync(db_path.parent)
     except BaseException:
         ctx.db.close()
         tmp.unlink(missing_ok=True)
         raise
-    result.update(parsed=len(ctx.changed), reused=len(hashes) - len(ctx.changed))
-    return BuildResult(db_path, False, time.perf_counter() - started, result)
+    return result
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _intact(db_path: Path) -> bool:
+    """``pragma quick_check`` passes on the existing database."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+            return conn.execute("pragma quick_check").fetchone()[0] == "ok"
+    except sqlite3.Error:
+        return False
+
+
+@contextlib.contextmanager
+def build_lock(db_path: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on ``X.lock`` beside the database ``X`` for one build.
+
+    Waits ``wait`` seconds (None: until the other build ends, with a message); then BuildBusy
+    naming the other build's pid. Temporary files of killed builds are removed once locked."""
+    lock = db_path.with_name(db_path.name + ".lock")
+    with open(lock, "a+") as handle:
+        if not _try_lock(handle):
+            pid = _holder(lock)
+            if wait == 0:
+                raise BuildBusy(f"another build of {db_path} is running (pid {pid})")
+            print(
+                f"yakkan build: waiting for another build of {db_path} (pid {pid})", file=sys.stderr
+            )
+            deadline = None if wait is None else time.monotonic() + wait
+            while not _try_lock(handle):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise BuildBusy(f"another build of {db_path} is running (pid {pid})")
+                time.sleep(0.1)
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        for stale in db_path.parent.glob(f".{db_path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _try_lock(handle: Any) -> bool:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _holder(lock: Path) -> str:
+    with contextlib.suppress(OSError):
+        return lock.read_text().strip() or "?"
+    return "?"
 
 
 def _run(ctx: BuildContext, db_path: Path, previous: dict[str, str], fp: str) -> None:

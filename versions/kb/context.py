@@ -20,6 +20,10 @@ class BuildError(Exception):
     """A build that could not complete; the message names the file (and line) that failed."""
 
 
+class BuildBusy(BuildError):
+    """Another build of the same database holds its lock."""
+
+
 @dataclass
 class BuildContext:
     corpus: Path
