@@ -52,7 +52,7 @@ _VERSION = re.compile(
 )
 _SP = r"[ \u3000]*"
 _HEAD_KEY = re.compile(
-    rf"^第{_SP}({NUM_RE}){_SP}(章|節|款|条)((?:{_SP}の{_SP}(?:{NUM_RE}))*)|^(附|付){_SP}則|"
+    rf"^第{_SP}({NUM_RE}){_SP}(編|章|節|款|条)((?:{_SP}の{_SP}(?:{NUM_RE}))*)|^(附|付){_SP}則|"
     rf"^【?{_SP}(別紙|別表|別記|様式){_SP}(?:第{_SP})?({NUM_RE})?"
 )
 
@@ -110,8 +110,10 @@ def drop_page_numbers(lines: Iterable[RawLine], artefacts: list[Artefact]) -> li
     return out
 
 
-def heading_key(text: str, chapter: str = "") -> str | None:
-    """A key naming the heading a line starts ("chp_1", "1/sec_2", "art_27-2", "suppl"), if any."""
+def heading_key(text: str, chapter: str = "", part: str = "") -> str | None:
+    """A key naming the heading a line starts ("part_1", "chp_1", "chp_1/sec_2", "art_27-2",
+    "suppl"), if any. Chapters restart in each 編 (民法: 第一編第一章, 第二編第一章), so a
+    chapter's key names its ``part`` when there is one; 節 and 款 name their ``chapter``."""
     folded = fold(text[:40])
     m = _HEAD_KEY.match(folded)
     if not m:
@@ -120,10 +122,12 @@ def heading_key(text: str, chapter: str = "") -> str | None:
         return "suppl"
     if m.group(5):
         return f"{m.group(5)}_{m.group(6) or ''}"
-    kind = {"章": "chp", "節": "sec", "款": "subsec", "条": "art"}[m.group(2)]
+    kind = {"編": "part", "章": "chp", "節": "sec", "款": "subsec", "条": "art"}[m.group(2)]
     branches = re.findall(NUM_RE, m.group(3) or "")
     num = "-".join([m.group(1), *branches])
-    return f"{chapter}/{kind}_{num}" if kind in ("sec", "subsec") else f"{kind}_{num}"
+    if kind in ("sec", "subsec"):
+        return f"{chapter}/{kind}_{num}"
+    return f"{part}/{kind}_{num}" if kind == "chp" and part else f"{kind}_{num}"
 
 
 def _is_toc_entry(text: str) -> bool:
@@ -136,19 +140,21 @@ def drop_toc(lines: list[RawLine], artefacts: list[Artefact]) -> list[RawLine]:
     if start is None:
         return lines
     seen: set[str] = set()
-    chapter = ""
+    chapter = part = ""
     end = start + 1
     while end < len(lines):
         text = lines[end].text
-        key = heading_key(text, chapter)
+        key = heading_key(text, chapter, part)
         if key is not None and key in seen and not _TOC_LEADER.search(text):
             break
         if not _is_toc_entry(text):
             break
         if key is not None:
-            if key.startswith("chp_"):
+            if key.startswith("part_"):
+                part, chapter = key, ""
+            elif "chp_" in key and "/sec_" not in key and "/subsec_" not in key:
                 chapter = key
-                key = heading_key(text, chapter)
+                key = heading_key(text, chapter, part)
             seen.add(key or "")
         end += 1
     for ln in lines[start:end]:

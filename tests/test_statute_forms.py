@@ -71,3 +71,14 @@ def test_the_statute_checks_clean() -> None:
     assert [r.text for r in doc.references if r.status != "ok"] == []
     assert [d.message for d in doc.diagnostics if d.level != "info"] == []
     assert doc.supplements[1].effective == "2022-06-17"  # 公布の日, from the heading
+
+
+def test_a_toc_of_parts_whose_chapters_restart_ends_where_the_body_begins() -> None:
+    """民法's layout: 第一編 and 第二編 each have a 第一章; the 目次 ends in 附則."""
+    path = FIXTURES / "toc-with-parts.txt"
+    doc = parse_bytes(path.read_bytes(), str(path))
+    main = [n.num for n in doc.nodes if n.kind == "article" and n.id.startswith("art_")]
+    assert main == ["1", "2", "3", "4", "5"]
+    assert [n.line for n in doc.nodes if n.kind == "supplement"] == [32]
+    assert len([a for a in doc.artefacts if a.kind == "toc"]) == 7
+    assert not [d for d in doc.diagnostics if d.code == "duplicate-id"]
