@@ -180,3 +180,27 @@ def test_clause_lookup_by_printed_label(ds: Datasette) -> None:
     statute = "/-/yakkan/clause/kojin-joho-hogo-ho@2025-06-01/第二十七条第一項第二号"
     response = asyncio.run(ds.client.get(statute))
     assert response.headers["location"].endswith("/art_27__para_1__item_2")
+
+
+@pytest.mark.parametrize(
+    "clause", ["toreru-camera@2024-10-01/art_20", "kojin-joho-hogo-ho@2025-06-01/art_17"]
+)
+def test_compare_link_lands_on_the_article_row(clause: str, ds: Datasette) -> None:
+    from urllib.parse import unquote
+
+    page = get(ds, f"/-/yakkan/clause/{clause}")
+    href = next(h for h, _ in links(page) if h.startswith("/-/yakkan/diff?"))
+    url, _, fragment = href.partition("#")
+    article, _, text = fragment.partition(":~:text=")
+    assert article == clause.split("/")[1]
+    heading = unquote(text)
+    diff = get(ds, url)
+
+    def text_of(pattern: str) -> str:
+        found = re.search(pattern, diff, re.S)
+        assert found, pattern
+        return html.unescape(re.sub(r"<[^>]+>", "", found.group(0)))
+
+    listed = text_of(r'<details class="changed-articles".*?</details>')
+    assert heading in text_of(r'<table class="taiyo".*?</table>') and heading not in listed
+    assert listed.count("第") >= 3

@@ -591,7 +591,9 @@ async def _diff_anchor(db: Any, node: Any) -> str:
     )
     if row is None or not row["label"]:
         return article
-    text = "".join(row["label"].split()) + (f"（{row['caption']}）" if row["caption"] else "")
+    text = row["label"] + (
+        f"（{row['caption']}）" if row["caption"] else ""
+    )  # as the table prints it
     return f"{article}:~:text={quote(text)}"
 
 

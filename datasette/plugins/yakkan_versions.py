@@ -152,8 +152,10 @@ def _reversed(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 def _changed_articles(cmp: Any, old_id: str, new_id: str) -> list[dict[str, str]]:
-    """The articles the 新旧対照表 changes, in its order, each with its clause page."""
-    from versions.history.diff import heading
+    """The articles the 新旧対照表 changes, in its order, each with its clause page. Labelled
+    「第二十条 契約者による解約」, not as the table heads its rows 「第二十条（…）」: a clause
+    page's text fragment (#art_20:~:text=…) then lands on the row, not on this list."""
+    from versions.history.diff import display_label
 
     seen: set[tuple[str, str]] = set()
     out = []
@@ -167,7 +169,7 @@ def _changed_articles(cmp: Any, old_id: str, new_id: str) -> list[dict[str, str]
         seen.add((vid, node.id))
         out.append(
             {
-                "label": heading(side, node.id),
+                "label": " ".join(x for x in (display_label(side, node.id), node.caption) if x),
                 "url": f"/-/yakkan/clause/{vid}/{node.id}",
                 "type": c.type,
             }
