@@ -10,9 +10,11 @@ Scope rules (what a careful reader does):
 - A statute's 附則 speaks of the main provisions as they stood when it was enacted, and an
   excerpted (抄) 附則 omits provisions: what cannot be found there is ``external``, not broken.
 - 同条/同項/同号 repeat the unit named last in the same article.
-- Captions: a cited caption that differs from the target's only in kana (「提供するあたり」 for
-  「提供するにあたり」) is the same caption misquoted: ok, with a message. Any other difference is
-  ``caption_mismatch``, naming the unit that does carry the cited caption when there is one.
+- Captions: a cited caption that differs from the target's only in 送り仮名 (申込み/申し込み,
+  取扱/取扱い: kana added or dropped right after a kanji) is the same caption: ok, with a
+  message. Any other difference, kana-only ones included (「提供するあたり」 for
+  「提供するにあたり」: a particle dropped), is ``caption_mismatch`` showing the difference,
+  naming the unit that does carry the cited caption when there is one.
 - Relative references outside any article (prose inside an appendix) are not checked.
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from extract.citation import Citation, kanji_to_int, position
@@ -31,6 +34,7 @@ _SPACE_RE = re.compile(r"[\s\u3000]+")
 _FW = str.maketrans("０１２３４５６７８９()", "0123456789（）")
 _AMENDING_ACT = re.compile(r"(?:法律|政令|省令|府令)第")
 _KANA = re.compile(r"[\u3041-\u309f]")
+_KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _TABLE_HEADING = re.compile(r"(?:別[紙表記](\d+)の?)?表(\d+)(?:（([^（）]*)）)?")
 _ENTRY_ENDS = ("とき", "場合", "こと", "もの")
 _REL_COUNT = re.compile(r"前(\d+|[〇一二三四五六七八九十百千]+)[条項号]")
@@ -343,9 +347,9 @@ class Resolver:
         if want == have:
             return _Hit(target, "ok")
         msg = f"{label} is captioned 「{have}」, not 「{want}」"
-        if _KANA.sub("", want) == _KANA.sub("", have):
-            # 「提供するあたり」 for 「提供するにあたり」: the same caption, misquoted in its kana
-            return _Hit(target, "ok", msg + " (the captions differ only in kana)")
+        if _okurigana_variant(want, have):
+            return _Hit(target, "ok", msg + " (a 送り仮名 variant)")
+        msg += _kana_note(want, have)
         owner = self._captioned(target, want)
         if owner is not None:
             msg += f" (「{want}」 is {_short_label(owner)})"
@@ -569,10 +573,46 @@ class Resolver:
         want, have = norm_caption(caption or ""), norm_caption(have or "")
         if want and have and want != have:
             msg = f"{label} is headed 「{have}」 (line {line}), cited as 「{want}」"
-            if _KANA.sub("", want) == _KANA.sub("", have):
-                return _Hit(appendix, "ok", msg + " (the captions differ only in kana)")
-            return _Hit(appendix, "caption_mismatch", msg)
+            if _okurigana_variant(want, have):
+                return _Hit(appendix, "ok", msg + " (a 送り仮名 variant)")
+            return _Hit(appendix, "caption_mismatch", msg + _kana_note(want, have))
         return _Hit(appendix, "ok", f"{label} at line {line}")
+
+
+def _kana_edits(want: str, have: str) -> list[tuple[str, str, str]] | None:
+    """(cited, actual, char before) per difference when the captions differ only in kana."""
+    if _KANA.sub("", want) != _KANA.sub("", have):
+        return None
+    edits = []
+    for _op, i1, i2, j1, j2 in SequenceMatcher(None, want, have, autojunk=False).get_opcodes():
+        if _op != "equal":
+            before = have[j1 - 1] if j1 else ""
+            edits.append((want[i1:i2], have[j1:j2], before))
+    return edits
+
+
+def _okurigana_variant(want: str, have: str) -> bool:
+    """申込み/申し込み, 取扱/取扱い: only kana added or dropped, each right after a kanji."""
+    edits = _kana_edits(want, have) or []
+    return bool(edits) and all(
+        not (a and b) and _KANJI.fullmatch(before or "x") is not None for a, b, before in edits
+    )
+
+
+def _kana_note(want: str, have: str) -> str:
+    """「 (cited without 「に」 after 「る」)」 for a kana-only misquotation, else ""."""
+    edits = _kana_edits(want, have)
+    if not edits:
+        return ""
+    parts = []
+    for a, b, before in edits:
+        if not a:
+            parts.append(f"「{b}」 missing after 「{before}」" if before else f"「{b}」 missing")
+        elif not b:
+            parts.append(f"「{a}」 added")
+        else:
+            parts.append(f"「{a}」 for 「{b}」")
+    return " (differs only in kana: " + ", ".join(parts) + ")"
 
 
 def _index(seq: list[Node], node: Node) -> int:
