@@ -168,3 +168,17 @@ def test_directory_argument_is_named_as_such(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["diff", str(tmp_path), PAIR[1]])
     assert result.exit_code == 2
     assert result.stderr == f"yakkan: {tmp_path}: is a directory, not a document file\n"
+
+
+def test_reversed_pair_is_swapped_with_a_warning() -> None:
+    result = CliRunner().invoke(main, ["diff", PAIR[1], PAIR[0], "--format", "json"])
+    assert result.exit_code == 0
+    assert "is newer than" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["old"]["id"] == PAIR[0] and data["new"]["id"] == PAIR[1]
+
+
+def test_title_comes_from_the_corpus_metadata() -> None:
+    result = CliRunner().invoke(main, ["diff", *PAIR])
+    first = result.stdout.splitlines()[0]
+    assert first == "# 新旧対照表 — 「クラウド型カメラとれ～る」利用規約　2023-12-01 → 2024-10-01"
