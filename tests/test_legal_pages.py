@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from datasette.app import Datasette
+from test_site import get, site
 
 from versions.kb.build import ROOT, build
 from versions.sources.corpus import DEFAULT_CORPUS, load_corpus
@@ -24,19 +24,7 @@ SITE = ROOT / "datasette"
 def ds(tmp_path_factory: pytest.TempPathFactory) -> Datasette:
     path = tmp_path_factory.mktemp("legal") / "yakkan.db"
     build(DEFAULT_CORPUS, path)
-    meta = yaml.safe_load((SITE / "metadata.yml").read_text(encoding="utf-8"))
-    return Datasette(
-        [str(path)],
-        metadata=meta,
-        template_dir=str(SITE / "templates"),
-        plugins_dir=str(SITE / "plugins"),
-    )
-
-
-def get(ds: Datasette, url: str, status: int = 200) -> str:
-    response = asyncio.run(ds.client.get(url))
-    assert response.status_code == status, (url, response.text[:500])
-    return str(response.text)
+    return site(path)
 
 
 def links(page: str) -> list[tuple[str, str]]:
