@@ -118,6 +118,13 @@ def test_kojin_2015_2025_keeps_the_old_definitions() -> None:
     table = build(cmp.alignment)
     shown_old = {u for r in table.rows for u in r.old.units()}
     assert {"art_2__para_1", "art_2__para_6"} <= shown_old
+    # …opposite their counterparts in the new 第二条, not in 第十六条's row with the rest
+    new_art2 = next(r for r in table.rows if r.new_ids == ["art_2"])
+    assert {"art_2__para_1", "art_2__para_6"} <= set(new_art2.old.units())
+    assert new_art2.old.blocks[0].label == [("第二条", False)]  # the same number: no 傍線
+    new_art16 = next(r for r in table.rows if r.new_ids == ["art_16"])
+    assert "art_2__para_2" in new_art16.old.units()
+    assert "art_2__para_1" not in new_art16.old.units()
     assert any(r.kind == "toc" for r in table.rows)
     renumbered = next(r for r in table.rows if r.old_ids == ["art_8"])
     assert renumbered.new.blocks[0].label == [("第九条", True)]

@@ -249,11 +249,9 @@ class _Units:
         primary_old = self.old.by_id.get(m.old or "")
         primary_new = self.new.by_id.get(m.new or "")
         text_same = m.type in ("unchanged", "modified", "renumbered") and not m.text_changed
-        if m.type == "moved":  # left one article, entered another: the whole text is the change
-            o_text = [_merge([(own(n), True)]) for n in olds]
-            n_text = [_merge([(own(n), True)]) for n in news]
-        else:
-            o_text, n_text = diff_texts([own(n) for n in olds], [own(n) for n in news])
+        # a unit that moved to another article is shown opposite its counterpart (_old_rows),
+        # so its changed words are underlined as for any other pair
+        o_text, n_text = diff_texts([own(n) for n in olds], [own(n) for n in news])
         for nodes, texts, other, target, old_side in (
             (olds, o_text, primary_new, self.shown_old, True),
             (news, n_text, primary_old, self.shown_new, False),
@@ -295,13 +293,18 @@ class _SideBuilder:
                 mine = below or shown[n.id].state != "same"
                 self.dirty[n.parent] = self.dirty.get(n.parent, False) or mine
 
-    def blocks(self, tops: list[str]) -> list[Block]:
+    def blocks(self, tops: list[str], keep: set[str] | None = None) -> list[Block]:
+        """Blocks of ``tops``; with ``keep``, only those units (a foreign top: its heading)."""
         out: list[Block] = []
         for top in tops:
             open_block: Block | None = None  # the （略） block omitted units join
             open_root: str | None = None  # …when they lie under this unit (None: any unit)
             for nid in self.tree.subtree(top):
                 s, depth = self.shown[nid], self.tree.depth[nid]
+                if keep is not None and nid not in keep:
+                    if nid == top:  # the article its units came from, for context only
+                        out.append(Block(nid, depth, s.label, s.caption, [], True))
+                    continue
                 if s.state == "changed":
                     out.append(Block(nid, depth, s.label, s.caption, s.text))
                     open_block = None
@@ -353,6 +356,35 @@ def _toc_row(old: ParsedDocument, new: ParsedDocument) -> Row | None:
     return Row("toc", "modified", old_side, new_side, TOC_LABEL)
 
 
+def _tops(tree: _Tree) -> dict[str, str]:
+    """The top-level unit (article, 附則, 別紙, heading) each node lies in."""
+    top: dict[str, str] = {}
+    for n in tree.doc.nodes:  # document order: a parent before its children
+        top[n.id] = n.id if tree.depth[n.id] == 0 or not n.parent else top[n.parent]
+    return top
+
+
+def _old_rows(al: Alignment, old: _Tree, new: _Tree, tops: list[Match]) -> dict[str, int]:
+    """The row (index into ``tops``) each old unit is shown in.
+
+    A unit goes to the row of its counterpart's article, so a paragraph that moved to
+    another article (2015 第二条第1項 → 2025 第二条, while the rest of 第二条 became 第十六条)
+    stands opposite its counterpart; a unit without one stays with its parent.
+    """
+    row_of_old = {t: i for i, m in enumerate(tops) for t in m.old_ids}
+    row_of_new = {t: i for i, m in enumerate(tops) for t in m.new_ids}
+    new_top = _tops(new)
+    out: dict[str, int] = {}
+    for n in old.doc.nodes:
+        if old.depth[n.id] == 0 or not n.parent:
+            out[n.id] = row_of_old.get(n.id, -1)
+            continue
+        twin = al.old_to_new.get(n.id)
+        row = row_of_new.get(new_top[twin], -1) if twin in new_top else -1
+        out[n.id] = row if row >= 0 else out[n.parent]
+    return out
+
+
 @dataclass
 class _Builder:
     al: Alignment
@@ -361,11 +393,18 @@ class _Builder:
     units: _Units
     old_sides: _SideBuilder
     new_sides: _SideBuilder
+    tops: list[Match]
+    old_top: dict[str, str]
+    by_row: dict[int, list[str]]  # the old units of each row, in document order
 
     @classmethod
     def of(cls, al: Alignment) -> _Builder:
         old, new = _Tree(al.old), _Tree(al.new)
         units = _Units(al, old, new)
+        tops = [m for m in al.matches if m.level == 0]
+        by_row: dict[int, list[str]] = {}
+        for unit, index in _old_rows(al, old, new, tops).items():
+            by_row.setdefault(index, []).append(unit)
         return cls(
             al,
             old,
@@ -373,11 +412,19 @@ class _Builder:
             units,
             _SideBuilder(old, units.shown_old),
             _SideBuilder(new, units.shown_new),
+            tops,
+            _tops(old),
+            by_row,
         )
 
-    def row(self, m: Match) -> Row | None:
+    def old_units(self, index: int) -> list[str]:
+        """The old units shown in row ``index``, in document order."""
+        return self.by_row.get(index, [])
+
+    def row(self, index: int) -> Row | None:
         """The row of one top-level match, None when every unit in it is the same."""
-        old_units = [i for t in m.old_ids for i in self.old.subtree(t)]
+        m = self.tops[index]
+        old_units = self.old_units(index)
         new_units = [i for t in m.new_ids for i in self.new.subtree(t)]
         states = [self.units.shown_old[i].state for i in old_units]
         states += [self.units.shown_new[i].state for i in new_units]
@@ -385,11 +432,32 @@ class _Builder:
             return None
         first = self.new.by_id.get(m.new or "") or self.old.by_id[m.old or ""]
         structural = first.kind in STRUCTURAL
-        old_side = self._side(m.old_ids, self.old_sides, structural, ADDED_MARK)
+        if structural:
+            old_side = self._side(m.old_ids, self.old_sides, True, ADDED_MARK)
+        else:
+            old_side = self._old_side(m, old_units)
         new_side = self._side(m.new_ids, self.new_sides, structural, DELETED_MARK)
         change = "modified" if m.type == "unchanged" else m.type
         kind: RowKind = "heading" if structural else "article"
         return Row(kind, change, old_side, new_side, _title(first), m.old_ids, m.new_ids)
+
+    def _old_side(self, m: Match, units: list[str]) -> Side:
+        """The old column: the row's own articles, and units that moved in from others."""
+        keep = set(units)
+        tops = list(dict.fromkeys([*m.old_ids, *(self.old_top[u] for u in units)]))
+        if not tops:
+            return Side([], ADDED_MARK)
+        order = {n.id: k for k, n in enumerate(self.old.doc.nodes)}
+        tops.sort(key=order.__getitem__)
+        blocks = self.old_sides.blocks(tops, keep)
+        opposite = self.new.by_id.get(m.new or "")
+        for b in blocks:
+            b.ellipsis = bool(b.omitted) and self.old_sides.ellipsis(b)
+            if b.node in tops and b.node not in m.old_ids:  # heading of a foreign article
+                n = self.old.by_id[b.node]
+                b.label = _merge([(n.label.strip(), not _same_label(n, opposite))])
+                b.caption = _caption(n, opposite, True)
+        return Side(blocks)
 
     def _side(self, tops: list[str], sides: _SideBuilder, structural: bool, mark: str) -> Side:
         if not tops:
@@ -414,12 +482,10 @@ def build(al: Alignment) -> Table:
         rows.append(toc)
     left_old: list[str] = []
     left_new: list[str] = []
-    for m in al.matches:
-        if m.level != 0:
-            continue
-        row = b.row(m)
+    for index, m in enumerate(b.tops):
+        row = b.row(index)
         if row is None:
-            left_old += [i for t in m.old_ids for i in b.old.subtree(t)]
+            left_old += b.old_units(index)
             left_new += [i for t in m.new_ids for i in b.new.subtree(t)]
         else:
             rows.append(row)
