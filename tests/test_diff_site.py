@@ -162,3 +162,17 @@ def test_diff_page_swaps_a_reversed_pair(ds: Datasette) -> None:
     assert "is newer than" in html
     assert "改正後（2024-10-01）" in html and "改正前（2023-12-01）" in html
     assert "「クラウド型カメラとれ～る」利用規約" in html
+
+
+def test_diff_page_shows_a_changed_toc(ds: Datasette, kb: Path) -> None:
+    """The 目次 is stored with its version, so the site's table has the 目次 row as the CLI's."""
+    conn = sqlite3.connect(kb)
+    toc = conn.execute("select toc from versions where id = 'kojin-joho-hogo-ho@2025-06-01'")
+    assert toc.fetchone()[0].splitlines()[:2] == ["目次", "第一章\u3000総則（第一条―第三条）"]
+    html = get(
+        ds, "/-/yakkan/diff?old=kojin-joho-hogo-ho@2015-12-01&new=kojin-joho-hogo-ho@2025-06-01"
+    )
+    row = html.split('<tr class="toc" data-title="目次">', 1)[1].split("</tr>", 1)[0]
+    assert "第二節　国の施策（第八条―第<u>十一</u>条）" in row  # the renumbering underlined
+    html = get(ds, "/-/yakkan/diff?old=toreru-camera@2023-12-01&new=toreru-camera@2024-10-01")
+    assert 'class="toc"' not in html  # those terms have no 目次: no row

@@ -64,7 +64,7 @@ async def _versions(db: Any) -> list[dict[str, Any]]:
 
 
 def _parsed(rows: list[dict[str, Any]], version: dict[str, Any]) -> Any:
-    from extract.model import Node, ParsedDocument, Source
+    from extract.model import Artefact, Node, ParsedDocument, Source
 
     nodes = [
         Node(
@@ -81,7 +81,8 @@ def _parsed(rows: list[dict[str, Any]], version: dict[str, Any]) -> Any:
         for r in rows
     ]
     source = Source(version["file"] or version["id"], version["sha256"] or "", "utf-8", "text")
-    return ParsedDocument(source, version["title"] or version["id"], nodes)
+    toc = [Artefact("toc", line, 0) for line in (version.get("toc") or "").splitlines()]
+    return ParsedDocument(source, version["title"] or version["id"], nodes, artefacts=toc)
 
 
 async def _load(db: Any, version_id: str) -> Any:

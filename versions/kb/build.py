@@ -265,6 +265,7 @@ def _insert_version(ctx: BuildContext, v: VersionEntry, p: ParsedDocument) -> No
             "sha256": ctx.hashes[vid],
             "encoding": p.source.encoding,
             "format": p.source.format,
+            "toc": "\n".join(a.text for a in p.artefacts if a.kind == "toc") or None,
             "constructed": int(v.constructed),
             "origin": v.origin,
             "parser_version": ctx.parser,

@@ -77,6 +77,7 @@ VERSIONS = TableDef(
         "sha256": C(str, "SHA-256 of the source bytes (incremental builds compare it)."),
         "encoding": C(str, "Detected encoding: utf-8, utf-8-sig, cp932 or euc-jp."),
         "format": C(str, "Source format: text or markdown."),
+        "toc": C(str, "The 目次 (table of contents) as printed, one line per entry, or null."),
         "constructed": C(int, "1 for examples written by the yakkan team (not published text)."),
         "origin": C(str, "Where the text came from (document.toml origin)."),
         "parser_version": C(str, "Hash of the parser code that produced the rows."),
