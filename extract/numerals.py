@@ -101,3 +101,42 @@ def kana_index(char: str) -> int | None:
 def num_key(num: str) -> tuple[int, ...]:
     """ "24-2" → (24, 2) for ordering; non-numeric parts sort as 0."""
     return tuple(int(p) if p.isdigit() else 0 for p in num.split("-"))
+
+
+_BIG_UNITS = {"万": 10_000, "億": 100_000_000}
+
+
+def amount_to_int(text: str) -> int | None:
+    """A printed quantity → int: 「1,100」, 「１，１００」, 「一万二千」, 「3万」; else None.
+
+    Digits and kanji may mix with 万 / 億 (「1万5千」 is not a printed form and gives None).
+    """
+    text = fold(text).replace(",", "").replace("，", "").replace(" ", "")
+    if not text:
+        return None
+    total, rest = 0, text
+    for unit in ("億", "万"):
+        head, sep, tail = rest.partition(unit)
+        if sep:
+            part = to_int(head) if head else 1
+            if part is None:
+                return None
+            total += part * _BIG_UNITS[unit]
+            rest = tail
+    if not rest:
+        return total
+    last = to_int(rest)
+    return None if last is None else total + last
+
+
+def decimal_text(text: str) -> str | None:
+    """A printed decimal → ASCII: 「14.5」 → "14.5", 「十四・六」 → "14.6", 「１４．６」 too."""
+    text = fold(text).replace(" ", "")
+    whole, sep, frac = text.replace("・", ".").partition(".")
+    w = amount_to_int(whole)
+    if w is None:
+        return None
+    if not sep:
+        return str(w)
+    digits = "".join(str(KANJI_DIGITS[c]) if c in KANJI_DIGITS else c for c in frac)
+    return f"{w}.{digits}" if digits.isdigit() else None

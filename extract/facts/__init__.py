@@ -1,0 +1,84 @@
+"""Clause facts: what each sentence obliges, forbids, permits or disclaims, and for whom, and
+the periods, deadlines, amounts, rates and dates it states, normalised, with their spans.
+
+    >>> facts = text_facts("art_1", "契約者は、30日前までに通知しなければなりません。")
+    >>> [(f.kind, f.value, f.party) for f in facts]
+    [('obligation', 'なければならない', '契約者'), ('period', 'P30D', '契約者')]
+
+One module per fact kind: ``modality`` (spaCy Matcher on the final predicate), ``parties``
+(who the sentence binds), ``periods``, ``money``; dates come from extract.dates. Pure
+functions; the spaCy pipeline is loaded once (extract.facts.pipeline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from extract.dates import find_dates
+from extract.facts.modality import final_modality
+from extract.facts.model import MODALITIES, QUANTITIES, Fact, FactKind
+from extract.facts.parties import party_of, person_terms, role
+from extract.facts.periods import find_deadlines, find_periods
+from extract.facts.pipeline import parse
+from extract.facts.sentences import sentences
+from extract.model import ParsedDocument
+
+__all__ = ["MODALITIES", "QUANTITIES", "Fact", "document_facts", "role", "text_facts"]
+
+_STIPULATION = "ものとする"  # binds someone only when the sentence names who (modality.py)
+
+
+def _quantities(node: str, text: str) -> list[Fact]:
+    from extract.facts.money import find_amounts, find_rates
+
+    out: list[Fact] = []
+    dates = [d for d in find_dates(text) if d.iso]
+    taken = [(d.start, d.end) for d in dates]
+    found: list[tuple[FactKind, int, int, str, str]] = [
+        ("date", d.start, d.end, d.iso or "", "") for d in dates
+    ]
+    for s, e, v in find_deadlines(text):
+        if any(a < e and s < b for a, b in taken):
+            continue
+        found.append(("deadline", s, e, v, ""))
+        taken.append((s, e))
+    for s, e, v, u in find_periods(text, taken):
+        found.append(("period", s, e, v, u))
+    for s, e, v, u in find_amounts(text):
+        found.append(("amount", s, e, v, u))
+    for s, e, v, u in find_rates(text):
+        found.append(("rate", s, e, v, u))
+    for kind, s, e, v, u in sorted(found, key=lambda f: f[1]):
+        out.append(Fact(node, kind, v, u, "", s, e, text[s:e]))
+    return out
+
+
+def text_facts(node: str, text: str, terms: Iterable[str] = ()) -> list[Fact]:
+    """The facts of one clause text; ``terms`` are the document's defined terms."""
+    if not text.strip():
+        return []
+    people = person_terms(terms)
+    doc = parse(text)
+    quantities = _quantities(node, text)
+    out: list[Fact] = []
+    for s, e in sentences(text):
+        span = doc.char_span(s, e, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        tokens = list(span)
+        modal = final_modality(span)
+        party = party_of(tokens, modal.start if modal else len(tokens), people)
+        if modal and not (modal.value == _STIPULATION and modal.kind == "obligation" and not party):
+            a, b = tokens[modal.start], tokens[modal.end - 1]
+            start, end = a.idx, b.idx + len(b.text)
+            out.append(Fact(node, modal.kind, modal.value, "", party, start, end, text[start:end]))
+        for q in quantities:
+            if s <= q.start < e:
+                out.append(Fact(node, q.kind, q.value, q.unit, party, q.start, q.end, q.surface))
+    return out
+
+
+def document_facts(doc: ParsedDocument) -> list[Fact]:
+    """Every fact of every clause of a parsed document, in document order."""
+    terms = [d.term for d in doc.definitions]
+    return [f for n in doc.nodes for f in text_facts(n.id, n.text, terms)]
