@@ -416,3 +416,46 @@ def test_similar_clauses_from_clause_similar(kb: Path, tmp_path: Path) -> None:
     other_version, other_node = b[0].split("/")
     assert "Similar clauses" in html
     assert f'href="/-/yakkan/clause/{other_version}/{other_node}"' in html and "0.93" in html
+
+
+# --- clause facts (docs/facts.md) ----------------------------------------------------------------
+
+
+def test_query_notice_periods(ds: Datasette) -> None:
+    found = rows(ds, "notice_periods", doc="")
+    gigaraku = [r for r in found if r["doc_id"] == "gigaraku-wifi-ap"]
+    assert any(r["period"] == "P10D" and r["party"] == "契約者" for r in gigaraku)
+    assert "10 日前まで" in {r["surface"] for r in gigaraku}
+    assert {r["doc_id"] for r in rows(ds, "notice_periods", doc="toreru-camera")} <= {
+        "toreru-camera"
+    }
+
+
+def test_query_customer_obligations(ds: Datasette) -> None:
+    found = rows(ds, "customer_obligations", doc="gigaraku-wifi-ap", kind="")
+    assert found and all(r["kind"] == "obligation" for r in found)
+    assert any(r["url"].endswith("/art_24__para_1") for r in found)
+    assert all(r["party"] in ("契約者", "契約者+当社") or "契約者" in r["party"] for r in found)
+    itkeeper = rows(ds, "customer_obligations", doc="itkeeper-remote-network", kind="prohibition")
+    assert itkeeper and {r["party"] for r in itkeeper} <= {"甲", "甲+乙"}
+
+
+def test_query_disclaimers(ds: Datasette) -> None:
+    found = rows(ds, "disclaimers", doc="")
+    assert {"toreru-camera", "itkeeper-remote-network", "vectant-closed-ip-smart"} <= {
+        r["doc_id"] for r in found
+    }
+    assert all("責" in r["surface"] or "保証" in r["surface"] for r in found)
+
+
+def test_query_fees_and_rates(ds: Datasette) -> None:
+    found = rows(ds, "fees_and_rates", doc="vectant-closed-ip-smart")
+    assert {"kind": "rate", "value": "0.145", "unit": "per-year"}.items() <= next(
+        r for r in found if r["kind"] == "rate"
+    ).items()
+
+
+def test_query_fact_history(ds: Datasette) -> None:
+    found = rows(ds, "fact_history", doc="gigaraku-wifi-ap", clause="art_24__para_1", kind="period")
+    assert [r["value"] for r in found] and {r["value"] for r in found} == {"P10D"}
+    assert [r["version_id"] for r in found] == sorted(r["version_id"] for r in found)

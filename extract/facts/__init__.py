@@ -13,6 +13,8 @@ functions; the spaCy pipeline is loaded once (extract.facts.pipeline).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from functools import lru_cache
 
 from extract.dates import find_dates
 from extract.facts.modality import final_modality
@@ -25,7 +27,12 @@ from extract.model import ParsedDocument
 
 __all__ = ["MODALITIES", "QUANTITIES", "Fact", "document_facts", "role", "text_facts"]
 
-_STIPULATION = "ものとする"  # binds someone only when the sentence names who (modality.py)
+# Binds someone only when the sentence names who (modality.py): 「適用されるものとします」
+_STIPULATIONS = frozenset({"ものとする", "ないものとする"})
+
+
+def _binding(value: str, bare: bool, party: str) -> bool:
+    return bool(party) or not (bare or value in _STIPULATIONS)
 
 
 def _quantities(node: str, text: str) -> list[Fact]:
@@ -58,6 +65,12 @@ def text_facts(node: str, text: str, terms: Iterable[str] = ()) -> list[Fact]:
     if not text.strip():
         return []
     people = person_terms(terms)
+    return [replace(f, node=node) for f in _facts(text, people)]
+
+
+@lru_cache(maxsize=65536)  # versions of a document share most clause texts
+def _facts(text: str, people: tuple[str, ...]) -> tuple[Fact, ...]:
+    node = ""
     doc = parse(text)
     quantities = _quantities(node, text)
     out: list[Fact] = []
@@ -68,14 +81,14 @@ def text_facts(node: str, text: str, terms: Iterable[str] = ()) -> list[Fact]:
         tokens = list(span)
         modal = final_modality(span)
         party = party_of(tokens, modal.start if modal else len(tokens), people)
-        if modal and not (modal.value == _STIPULATION and modal.kind == "obligation" and not party):
+        if modal and _binding(modal.value, modal.bare, party):
             a, b = tokens[modal.start], tokens[modal.end - 1]
             start, end = a.idx, b.idx + len(b.text)
             out.append(Fact(node, modal.kind, modal.value, "", party, start, end, text[start:end]))
         for q in quantities:
             if s <= q.start < e:
                 out.append(Fact(node, q.kind, q.value, q.unit, party, q.start, q.end, q.surface))
-    return out
+    return tuple(out)
 
 
 def document_facts(doc: ParsedDocument) -> list[Fact]:

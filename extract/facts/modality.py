@@ -53,7 +53,7 @@ PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
 # Words a final predicate may still hold after its modal phrase.
 _TAIL_LEMMAS = frozenset({"する", "いる", "ある", "もの", "こと", "おる", "いたす", "です", "だ",
                           "れる", "られる", "せる", "と", "は", "で", "ます", "ない", "ぬ", "ず",
-                          "の", "ください", "くださる", "とする"})  # fmt: skip
+                          "の", "ください", "くださる", "とする", "できる", "出来る"})  # fmt: skip
 _TAIL_POS = frozenset({"助動詞", "補助記号", "空白"})
 
 
@@ -61,8 +61,9 @@ _TAIL_POS = frozenset({"助動詞", "補助記号", "空白"})
 class Modal:
     kind: FactKind
     value: str  # the modal phrase's dictionary form: なければならない, ものとする …
-    start: int  # token indices in the sentence's token list
-    end: int
+    start: int  # token indices in the sentence's token list: the modal phrase …
+    end: int  # … to the end of the predicate (the sentence's last word)
+    bare: bool = False  # できない without こと (「設置できません」): a statement, unless a party
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +82,11 @@ def _functional(tok: Any) -> bool:
 
 def _final(tokens: list[Any], end: int) -> bool:
     return all(_functional(t) for t in tokens[end:])
+
+
+def _bare(tokens: list[Any], start: int) -> bool:
+    """できる not after 「ことが」 / 「ことは」."""
+    return not (start >= 2 and tokens[start - 2].lemma_ == "こと")
 
 
 def _negated(tokens: list[Any], end: int) -> bool:
@@ -119,7 +125,10 @@ def final_modality(sent: Any) -> Modal | None:
         if kind is None:
             continue
         value = _VALUE.get((name, kind), _VALUE.get((name, None), name))
-        cand = Modal(kind, value, start, end)
+        if start and tokens[start - 1].lemma_ == "ない" and name == "MONOTO":
+            start -= 1
+        bare = name == "DEKIRU" and kind == "prohibition" and _bare(tokens, start)
+        cand = Modal(kind, value, start, len(tokens), bare)
         if (
             best is None
             or _RANK[kind] > _RANK[best.kind]

@@ -31,7 +31,7 @@ _NOT_TOPIC = frozenset({"とき", "場合", "ところ", "こと", "限り", "�
 def person_terms(defined: Iterable[str]) -> tuple[str, ...]:
     """The vocabulary plus the document's defined terms that name persons, longest first."""
     people = {t for t in defined if t.endswith(PERSON_SUFFIXES) and len(t) >= 2}
-    return tuple(sorted(set(VOCABULARY) | people, key=len, reverse=True))
+    return tuple(sorted(set(VOCABULARY) | people, key=lambda t: (-len(t), t)))
 
 
 def role(party: str) -> str:

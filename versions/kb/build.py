@@ -49,7 +49,7 @@ from extract.model import (
     Source,
     Supplement,
 )
-from versions.kb import build_embeddings, build_versions, schema, search
+from versions.kb import build_embeddings, build_facts, build_versions, schema, search
 from versions.kb.context import BuildBusy, BuildContext, BuildError, Progress
 from versions.kb.executor import LocalExecutor
 from versions.sources.corpus import (
@@ -91,6 +91,9 @@ def builder_version() -> str:
         module = importlib.import_module(step.__module__)
         if module.__file__:
             h.update(Path(module.__file__).read_bytes())
+        algorithm = getattr(module, "algorithm_version", None)  # code a step reads elsewhere
+        if callable(algorithm):
+            h.update(str(algorithm()).encode())
     for mod in (schema, search):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:16]
@@ -517,6 +520,7 @@ STEPS: list[Callable[[BuildContext], None]] = [
     step_search_index,
     build_versions.step_versions,  # versions over time (H6)
     build_embeddings.step_embeddings,  # semantic search (H7)
+    build_facts.step_facts,  # clause facts: modality, periods, amounts (H15)
     step_meta,
 ]
 

@@ -241,6 +241,43 @@ DIAGNOSTICS = TableDef(
     indexes=[("version_id", "level")],
 )
 
+CLAUSE_FACTS = TableDef(
+    "clause_facts",
+    "Facts of each clause (extract.facts): modality and the party it binds; periods, deadlines,"
+    " amounts, rates and dates, normalised, with their span in the clause text (docs/facts.md).",
+    {
+        "id": C(int, "Row id."),
+        "doc_id": C(str, "The document (documents.id)."),
+        "version_id": C(str, "The version (versions.id)."),
+        "node_id": C(str, "node_id of the clause in that version."),
+        "node_key": C(str, "nodes.key of the clause."),
+        "kind": C(
+            str,
+            "obligation, prohibition, permission, disclaimer (modality of a sentence); period,"
+            " deadline, amount, rate, date.",
+        ),
+        "value": C(
+            str,
+            "Normalised: ISO-8601 duration (P30D, P6M, PT24H), deadline (翌月末日, 当月20日), yen"
+            " (1100), fraction (0.145), ISO date; for modality the phrase (なければならない).",
+        ),
+        "unit": C(
+            str,
+            "period: before / within / after / elapsed / every / from, 'business-day …' for"
+            " 営業日; amount: JPY, 'JPY tax-included', 'JPY/month'; rate: per-year / per-month.",
+        ),
+        "party": C(str, "Who the sentence binds, as printed (契約者, 当社, 甲+乙); empty: unsaid."),
+        "party_role": C(str, "customer, provider or authority (joined by + when mixed); empty."),
+        "span_start": C(int, "Character offset of the fact in nodes.text (0-based)."),
+        "span_end": C(int, "End offset (exclusive) in nodes.text."),
+        "surface": C(str, "The fact as printed: 30日前まで, 年14.5%, 1,100円, しなければならない."),
+    },
+    pk="id",
+    foreign_keys=[("version_id", "versions", "id"), ("node_key", "nodes", "key")],
+    indexes=[("kind", "doc_id"), ("node_key",), ("version_id", "node_id")],
+    not_null=("doc_id", "version_id", "node_id", "kind", "value"),
+)
+
 BUILD_META = TableDef(
     "build_meta",
     "Facts about the build: schema and parser versions, corpus fingerprint, build time.",
@@ -258,6 +295,7 @@ TABLES: tuple[TableDef, ...] = (
     DEFINITIONS,
     DEFINITION_USES,
     DIAGNOSTICS,
+    CLAUSE_FACTS,
     BUILD_META,
 )
 

@@ -1,0 +1,84 @@
+"""Build step (clause facts): ``clause_facts`` rows from extract.facts for every version.
+
+Facts of a version whose source and facts code are unchanged are copied from the previous
+database; the others are computed (spaCy pipeline, ~see docs/facts.md for the cost).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import extract.facts
+from extract.facts import document_facts, role
+from extract.model import ParsedDocument
+
+if TYPE_CHECKING:
+    from versions.kb.context import BuildContext
+
+_COLUMNS = ("doc_id", "version_id", "node_id", "node_key", "kind", "value", "unit", "party",
+            "party_role", "span_start", "span_end", "surface")  # fmt: skip
+
+
+def algorithm_version() -> str:
+    """Hash of the facts code: a change recomputes every version's facts."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(Path(str(extract.facts.__file__)).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def fact_rows(doc_id: str, version_id: str, parsed: ParsedDocument) -> list[dict[str, Any]]:
+    return [
+        {
+            "doc_id": doc_id,
+            "version_id": version_id,
+            "node_id": f.node,
+            "node_key": f"{version_id}/{f.node}",
+            "kind": f.kind,
+            "value": f.value,
+            "unit": f.unit,
+            "party": f.party,
+            "party_role": role(f.party),
+            "span_start": f.start,
+            "span_end": f.end,
+            "surface": f.surface,
+        }
+        for f in document_facts(parsed)
+    ]
+
+
+def _copy_previous(ctx: BuildContext, version_id: str, algo: str) -> bool:
+    if not ctx.has_previous or version_id in ctx.changed:
+        return False
+    cols = ", ".join(_COLUMNS)
+    try:
+        row = ctx.db.execute(
+            "select value from prev.build_meta where key = 'facts_algorithm'"
+        ).fetchone()
+        if not row or row[0] != algo:
+            return False
+        ctx.db.execute(
+            f"insert into clause_facts ({cols}) select {cols} from prev.clause_facts "
+            "where version_id = ?",
+            [version_id],
+        )
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def step_facts(ctx: BuildContext) -> None:
+    """The build step (versions.kb.build STEPS)."""
+    algo = algorithm_version()
+    todo = [v for v in ctx.versions() if not _copy_previous(ctx, v.key, algo)]
+    with ctx.progress(todo, "Facts") as items:
+        for v in items:
+            rows = fact_rows(v.doc_id, v.key, ctx.parsed[v.key])
+            ctx.db["clause_facts"].insert_all(rows)  # type: ignore[union-attr]
+    ctx.db["build_meta"].insert(  # type: ignore[union-attr]
+        {"key": "facts_algorithm", "value": algo}, replace=True
+    )
+    ctx.stats.setdefault("facts", {})["computed"] = len(todo)
