@@ -121,6 +121,26 @@ def test_cli_json_summary(tmp_path: Path) -> None:
     assert json.loads(again.stdout)["parsed"] == 0  # -f like the other commands; a no-op now
 
 
+def test_build_counts_what_check_reports(tmp_path: Path) -> None:
+    # one source of truth: the build summary's problem counts are `yakkan check --corpus`'s
+    corpus = small_corpus(tmp_path, ("toreru-camera", "dokodemo-merec"))
+    db = tmp_path / "kb.db"
+    built = CliRunner().invoke(
+        main, ["build", "--corpus", str(corpus), "--db", str(db), "-f", "json"]
+    )
+    assert built.exit_code == 0, built.output
+    checked = CliRunner().invoke(
+        main, ["check", "--corpus", "--corpus-dir", str(corpus), "-f", "json"]
+    )
+    summary = json.loads(checked.stdout)["summary"]
+    counts = json.loads(built.stdout)["check"]
+    assert counts == {lvl: summary["by_level"].get(lvl, 0) for lvl in ("error", "warning", "info")}
+    assert counts["error"] > 0 and counts["warning"] > 0
+    assert json.loads(built.stdout)["problems"] == summary["problems"]
+    text = CliRunner().invoke(main, ["build", "--corpus", str(corpus), "--db", str(db)]).stdout
+    assert f"{summary['problems']} problems ({counts['error']} errors" in text
+
+
 def test_noop_rebuild_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = small_corpus(tmp_path)
     db = tmp_path / "kb.db"

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from extract.model import Diagnostic, Level, ParsedDocument, Reference
+from versions.check.rules import RULES
 
 LEVELS: tuple[Level, ...] = ("info", "warning", "error")
 STATUS_LEVEL: dict[str, Level] = {
@@ -29,13 +30,7 @@ STATUS_LEVEL: dict[str, Level] = {
     "out_of_range": "warning",  # 前各号 in the first item
 }
 NOT_PROBLEMS = frozenset({"ok", "external"})
-STATUS_HELP: dict[str, str] = {
-    "broken": "The cited article, paragraph, item or appendix does not exist in the document.",
-    "caption_mismatch": "The caption printed with the citation belongs to a different article.",
-    "stale": "The cited clause was renumbered or deleted by an amendment; the citation was not.",
-    "ambiguous": "The citation could point at more than one clause (e.g. 別紙 without a number).",
-    "out_of_range": "A relative citation (前条, 前各号 …) has nothing to point at here.",
-}
+STATUS_HELP: dict[str, str] = {c: r.summary for c, r in RULES.items() if r.kind == "reference"}
 _WS = re.compile(r"\s+")
 _LINE_NUMBERS = re.compile(r"\b(?:line|lines|行)\s*\d+(?:\s*[-–,]\s*\d+)*", re.IGNORECASE)
 
@@ -69,6 +64,7 @@ class CheckedDocument:
     document: str
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
+    uri: str | None = None  # the file relative to the repository root (github, sarif output)
 
 
 def level_rank(level: str) -> int:
@@ -195,6 +191,28 @@ def counts(problems: Iterable[Problem], attr: str) -> dict[str, int]:
         value = str(getattr(p, attr))
         out[value] = out.get(value, 0) + 1
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def level_counts(problems: Iterable[Problem]) -> dict[str, int]:
+    """How many problems at each level, every level present, errors first."""
+    out: dict[str, int] = dict.fromkeys(reversed(LEVELS), 0)
+    for p in problems:
+        out[p.level] += 1
+    return out
+
+
+def shown_first(problems: Iterable[Problem], order: dict[str, int]) -> list[Problem]:
+    """Errors first, then warnings, then notes; within a level by file (``order``: the path's
+    place among the inputs) and position."""
+    return sorted(
+        problems, key=lambda p: (-level_rank(p.level), order.get(p.path, 0), p.line, p.column)
+    )
+
+
+def hidden(p: Problem, min_level: str, hide: Iterable[str]) -> bool:
+    """Whether the user chose not to see ``p``: below ``min_level``, or its level or kind
+    (status) is in ``hide``."""
+    return not at_or_above(p.level, min_level) or p.level in hide or p.status in hide
 
 
 def failing(problems: Iterable[Problem], fail_on: str) -> list[Problem]:

@@ -21,17 +21,20 @@ from importlib import metadata
 from typing import Any
 
 from versions.check.problems import (
-    STATUS_HELP,
     CheckedDocument,
     Problem,
     at_or_above,
     counts,
+    level_counts,
+    shown_first,
 )
+from versions.check.rules import rule
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/yakkan/yakkan"
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+_LEVEL_WORD = {"error": "error", "warning": "warning", "info": "note"}
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -40,10 +43,19 @@ class Report:
     documents: list[CheckedDocument]
     fail_on: str = "error"
     baseline_used: bool = False
+    baseline_name: str | None = None  # the baseline file, named in SARIF suppressions
+    hidden: int = 0  # problems left out by --min-level / --hide
+    root_uri: str | None = None  # file:///…/ of the repository root (SARIF SRCROOT)
 
     @property
     def problems(self) -> list[Problem]:
-        return [p for d in self.documents for p in d.problems]
+        """Every problem reported, errors first (see ``shown_first``)."""
+        order = {d.path: i for i, d in enumerate(self.documents)}
+        return shown_first((p for d in self.documents for p in d.problems), order)
+
+    def uri(self, path: str) -> str:
+        """``path`` relative to the repository root (what GitHub expects), when known."""
+        return next((d.uri for d in self.documents if d.path == path and d.uri), path)
 
     @property
     def new(self) -> list[Problem]:
@@ -65,17 +77,23 @@ class Report:
     def summary(self) -> str:
         new = self.new
         parts = [f"{len(new)} problem{'s' if len(new) != 1 else ''}"]
-        by_level = counts(new, "level")
+        by_level = [_plural(n, _LEVEL_WORD[lvl]) for lvl, n in level_counts(new).items() if n]
         if by_level:
-            parts.append("(" + ", ".join(f"{n} {lvl}" for lvl, n in by_level.items()) + ")")
+            parts.append("(" + ", ".join(by_level) + ")")
         parts.append(f"in {len(self.documents)} document{'s' if len(self.documents) != 1 else ''}")
         text = " ".join(parts)
         baselined = len(self.problems) - len(new)
         if self.baseline_used:
             text += f"; {baselined} known from the baseline"
+        if self.hidden:
+            text += f"; {self.hidden} hidden by --min-level/--hide"
         if self.unusable:
             text += f"; {len(self.unusable)} unusable input(s)"
         return text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _tool_version() -> str:
@@ -111,6 +129,7 @@ def render_json(report: Report) -> str:
             "new": len(report.new),
             "baselined": len(report.problems) - len(report.new),
             "failing": sum(report.fails(p) for p in report.problems),
+            "hidden": report.hidden,
             "by_status": counts(report.problems, "status"),
             "by_level": counts(report.problems, "level"),
         },
@@ -143,10 +162,11 @@ def _gh_prop(value: str) -> str:
 def render_github(report: Report) -> str:
     lines = []
     for d in report.unusable:
-        lines.append(f"::error file={_gh_prop(d.path)},title=yakkan%3A unusable input::"
+        lines.append(f"::error file={_gh_prop(report.uri(d.path))},title=yakkan%3A unusable input::"
                      f"{_gh_data(d.error or '')}")  # fmt: skip
     for p in report.new:
-        props = f"file={_gh_prop(p.path)},line={p.line},col={p.column},title={_gh_prop(p.status)}"
+        where = f"file={_gh_prop(report.uri(p.path))},line={p.line},col={p.column}"
+        props = f"{where},title={_gh_prop(p.status)}"
         lines.append(f"::{_GITHUB_LEVEL[p.level]} {props}::{_gh_data(p.message)}")
     return "".join(line + "\n" for line in lines)
 
@@ -160,13 +180,20 @@ def _rules(problems: list[Problem]) -> list[dict[str, Any]]:
         seen.setdefault(p.status, p)
     rules = []
     for status, first in sorted(seen.items()):
-        help_text = STATUS_HELP.get(status) or first.message
+        r = rule(status)
+        more = f"What it means, an example and how to fix it: {r.help_uri}"
         rules.append(
             {
                 "id": status,
                 "name": "".join(w.capitalize() for w in status.replace("-", "_").split("_")),
                 "shortDescription": {"text": f"{first.kind}: {status}"},
-                "fullDescription": {"text": help_text},
+                "fullDescription": {"text": r.summary},
+                "help": {
+                    "text": f"{r.summary} {more}",
+                    "markdown": f"{r.summary}\n\n[What it means, an example and how to fix it]"
+                    f"({r.help_uri})",
+                },
+                "helpUri": r.help_uri,
                 "defaultConfiguration": {"level": _SARIF_LEVEL[first.level]},
                 "properties": {"tags": [first.kind]},
             }
@@ -174,7 +201,14 @@ def _rules(problems: list[Problem]) -> list[dict[str, Any]]:
     return rules
 
 
-def _sarif_result(p: Problem, rule_index: int, baseline_used: bool) -> dict[str, Any]:
+def _artifact(report: Report, path: str) -> dict[str, Any]:
+    uri = report.uri(path).replace("\\", "/")
+    if uri.startswith("file:") or uri.startswith("/"):
+        return {"uri": uri}
+    return {"uri": uri, "uriBaseId": "SRCROOT"}
+
+
+def _sarif_result(p: Problem, rule_index: int, report: Report) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": p.status,
         "ruleIndex": rule_index,
@@ -183,7 +217,7 @@ def _sarif_result(p: Problem, rule_index: int, baseline_used: bool) -> dict[str,
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": p.path.replace("\\", "/")},
+                    "artifactLocation": _artifact(report, p.path),
                     "region": {"startLine": p.line, "startColumn": p.column},
                 },
                 "logicalLocations": [{"name": p.source, "kind": "member"}] if p.source else [],
@@ -191,8 +225,13 @@ def _sarif_result(p: Problem, rule_index: int, baseline_used: bool) -> dict[str,
         ],
         "partialFingerprints": {"yakkanFingerprint/v1": p.fingerprint},
     }
-    if baseline_used:
+    if report.baseline_used:
         result["baselineState"] = "unchanged" if p.baselined else "new"
+    if p.baselined:  # GitHub code scanning hides suppressed results
+        where = f" {report.baseline_name}" if report.baseline_name else ""
+        result["suppressions"] = [
+            {"kind": "external", "justification": f"accepted in the baseline{where}"}
+        ]
     return result
 
 
@@ -204,7 +243,7 @@ def render_sarif(report: Report) -> str:
         {
             "level": "error",
             "message": {"text": d.error},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": d.path}}}],
+            "locations": [{"physicalLocation": {"artifactLocation": _artifact(report, d.path)}}],
         }
         for d in report.unusable
     ]
@@ -224,8 +263,10 @@ def render_sarif(report: Report) -> str:
             }
         ],
         "columnKind": "unicodeCodePoints",  # columns count characters, as the text format does
-        "results": [_sarif_result(p, index[p.status], report.baseline_used) for p in problems],
+        "results": [_sarif_result(p, index[p.status], report) for p in problems],
     }
+    if report.root_uri:
+        run["originalUriBaseIds"] = {"SRCROOT": {"uri": report.root_uri}}
     sarif = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(sarif, ensure_ascii=False, indent=2) + "\n"
 
@@ -262,7 +303,7 @@ def render_junit(report: Report) -> str:
             case = ET.SubElement(suite, "testcase", classname=d.document, name="read document")
             ET.SubElement(case, "error", type="unusable-input", message=d.error).text = d.error
             tally["errors"] += 1
-        for p in d.problems:
+        for p in shown_first(d.problems, {}):
             outcome = _testcase(suite, d, p, report)
             tally["failures" if outcome == "failure" else "skipped"] += 1
         if not d.error and not d.problems:

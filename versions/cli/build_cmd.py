@@ -13,9 +13,12 @@ from typing import Any
 import click
 
 from extract.errors import InputError
+from versions.check.problems import level_counts
+from versions.check.run import check_parsed, corpus_subjects
+from versions.cli.check_cmd import shown_path
 from versions.kb import build as kb
 from versions.kb.build import DEFAULT_DB, BuildBusy, BuildError, BuildResult
-from versions.sources.corpus import DEFAULT_CORPUS, CorpusError
+from versions.sources.corpus import DEFAULT_CORPUS, CorpusError, load_corpus
 
 
 @contextlib.contextmanager
@@ -42,7 +45,9 @@ def run_build(
         if executor.name != "local" and not quiet:
             click.echo(f"yakkan build: tasks run on {executor.name}", err=True)
         bar = None if quiet else _bar
-        return kb.build(corpus, db, force=force, progress=bar, executor=executor, wait=wait)
+        result = kb.build(corpus, db, force=force, progress=bar, executor=executor, wait=wait)
+        result.summary["check"] = check_counts(corpus, result.db)
+        return result
     except BuildBusy:
         raise
     except (BuildError, InputError, CorpusError) as exc:
@@ -57,15 +62,25 @@ def run_build(
             executor.close()
 
 
+def check_counts(corpus: Path, db: Path) -> dict[str, int]:
+    """Problems per level, as `yakkan check --corpus` finds them, on the parses just stored."""
+    documents = load_corpus(corpus)
+    parsed = kb.stored_parses(db, documents)
+    titles = {d.id: d.title for d in documents if d.latest().key in parsed}
+    latest = {d.id: parsed[d.latest().key] for d in documents if d.latest().key in parsed}
+    subjects = corpus_subjects(documents, parsed, lambda v: shown_path(v.file))
+    checked = check_parsed(subjects, latest, titles)
+    return level_counts(p for d in checked for p in d.problems)
+
+
 def problems(result: BuildResult) -> int:
-    """Errors, warnings and unresolved references: what a reviewer should look at."""
-    s = result.summary
-    return int(s["diagnostics"]["error"] + s["diagnostics"]["warning"] + s["broken_references"])
+    """Every problem `yakkan check --corpus` reports (errors, warnings and notes)."""
+    return sum(result.summary["check"].values())
 
 
 def describe(result: BuildResult) -> str:
     s = result.summary
-    d = s["diagnostics"]
+    c = s["check"]
     head = "up to date" if result.up_to_date else f"built in {result.seconds:.1f} s"
     parsed = "" if result.up_to_date else f" ({s['parsed']} parsed, {s['reused']} unchanged)"
     total = problems(result)
@@ -75,8 +90,8 @@ def describe(result: BuildResult) -> str:
         f"  {s['nodes']:,} clauses ({s['articles']:,} articles), {s['amendments']} amendments, "
         f"{s['definitions']} definitions\n"
         f"  {s['references']:,} references ({s['broken_references']} not resolved)\n"
-        f"  {total} problems ({d['error']} errors, {d['warning']} warnings, "
-        f"{s['broken_references']} unresolved references); {d['info']} notes"
+        f"  {total} problems ({c['error']} errors, {c['warning']} warnings, {c['info']} notes), "
+        "as `yakkan check --corpus` reports them"
     )
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,15 +14,11 @@ import click
 from extract.errors import InputError
 from extract.model import ParsedDocument
 from versions.check.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
-from versions.check.crossdoc import resolve_across
-from versions.check.problems import (
-    LEVELS,
-    CheckedDocument,
-    Problem,
-    collect_problems,
-    stale_problems,
-)
+from versions.check.problems import LEVELS, CheckedDocument, hidden
 from versions.check.reports import FORMATS, Report, render
+from versions.check.rules import RULES
+from versions.check.run import Subject, check_parsed
+from versions.check.run import resolve_cross_document as resolve_across_corpus
 from versions.sources.corpus import (
     DEFAULT_CORPUS,
     CorpusError,
@@ -94,6 +90,27 @@ class Target:
     help="Report references an amendment left on a renumbered or deleted clause.",
 )
 @click.option(
+    "--min-level",
+    type=click.Choice(LEVELS),
+    default="info",
+    show_default=True,
+    help="Report only problems at or above this level (e.g. warning: no notes).",
+)
+@click.option(
+    "--hide",
+    metavar="LEVEL|KIND",
+    multiple=True,
+    help="Do not report problems of this level (info, warning, error) or kind "
+    "(unresolved-effective-date, ambiguous …; see docs/check.md); repeat or separate with "
+    "commas. Hidden problems are not reported, written to a baseline, or failed on.",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Repository root: github and sarif paths are relative to it "
+    "[default: the git top level of the working directory, else the working directory].",
+)
+@click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write today's problems to this file, accepting them; exits 0 unless input is unusable.",
@@ -108,6 +125,9 @@ def check(
     write_baseline: Path | None,
     previous: str | None,
     stale: bool,
+    min_level: str,
+    hide: tuple[str, ...],
+    root: Path | None,
 ) -> None:
     """Check cross-references, captions and structure of terms documents.
 
@@ -116,6 +136,10 @@ def check(
     an amendment left on a renumbered or deleted clause while the citing clause itself was
     not edited), and the parser's and 附則 reader's diagnostics at their own level.
 
+    Problems are printed errors first, then warnings, then notes (info), each by file and line;
+    --min-level and --hide leave out what you do not want to see (docs/check.md lists every
+    kind of problem, with examples and fixes).
+
     Exit status: 0 clean, 1 new problems at or above --fail-on, 2 unusable input
     (missing, empty, binary or undecodable file, unknown corpus document).
 
@@ -123,6 +147,8 @@ def check(
     Examples:
         yakkan check corpus/toreru-camera/2023-12-01.txt
         yakkan check --corpus --format github        # annotations in GitHub Actions
+        yakkan check --corpus --min-level warning    # no notes (statute 附則 dates …)
+        yakkan check --corpus --hide info,ambiguous
         yakkan check --corpus --format sarif > yakkan.sarif
         yakkan check --corpus --write-baseline .yakkan-baseline.json
         yakkan check --corpus --baseline .yakkan-baseline.json --fail-on warning
@@ -130,6 +156,7 @@ def check(
     """
     if not paths and not use_corpus:
         raise click.UsageError("give one or more PATHs (or DOC[@DATE]), or --corpus")
+    hidden_kinds = _hide_values(hide)
     try:
         targets = _targets(paths, use_corpus, corpus_dir)
         if previous:
@@ -143,9 +170,15 @@ def check(
         for t in targets:
             t.previous = None
     documents = _check_all(targets, corpus_dir, progress=use_corpus)
+    top = repository_root(root)
+    for d, t in zip(documents, targets, strict=True):
+        d.uri = repository_path(t.path, top)
     report = Report(documents, fail_on=fail_on, baseline_used=accepted is not None)
+    report.baseline_name = baseline.name if baseline else None
+    report.root_uri = top.resolve().as_uri() + "/"
     if accepted is not None:
         apply_baseline(report.problems, accepted)
+    report.hidden = _drop_hidden(documents, min_level, hidden_kinds)
     if write_baseline:
         try:
             n = write_baseline_file(write_baseline, report)
@@ -165,6 +198,51 @@ def write_baseline_file(path: Path, report: Report) -> int:
         p.baselined = True
     report.baseline_used = True
     return n
+
+
+def _hide_values(values: tuple[str, ...]) -> frozenset[str]:
+    """--hide values (repeated or comma-separated), each a level or a known problem kind."""
+    out = frozenset(v.strip() for value in values for v in value.split(",") if v.strip())
+    unknown = sorted(v for v in out if v not in LEVELS and v not in RULES)
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(unknown)}: not a level ({', '.join(LEVELS)}) or a problem kind "
+            "(docs/check.md lists them)",
+            param_hint="--hide",
+        )
+    return out
+
+
+def _drop_hidden(documents: list[CheckedDocument], min_level: str, hide: frozenset[str]) -> int:
+    """Remove the problems the user chose not to see; returns how many."""
+    n = 0
+    for d in documents:
+        kept = [p for p in d.problems if not hidden(p, min_level, hide)]
+        n += len(d.problems) - len(kept)
+        d.problems = kept
+    return n
+
+
+def repository_root(given: Path | None) -> Path:
+    """--root, else the git top level of the working directory, else the working directory."""
+    if given is not None:
+        return given
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            capture_output=True, text=True, timeout=10, check=False,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        top = ""
+    return Path(top) if top else Path.cwd()
+
+
+def repository_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (POSIX), or its absolute file URI when outside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_uri()
 
 
 def _fail(message: str) -> None:
@@ -243,7 +321,7 @@ def _corpus_version(path: Path, corpus_dir: Path) -> VersionEntry | None:
 
 
 def _check_all(targets: list[Target], corpus_dir: Path, progress: bool) -> list[CheckedDocument]:
-    parsed: list[tuple[Target, ParsedDocument | None, str | None]] = []
+    subjects: list[Subject] = []
     with click.progressbar(
         targets,
         label="Checking",
@@ -252,29 +330,15 @@ def _check_all(targets: list[Target], corpus_dir: Path, progress: bool) -> list[
         item_show_func=lambda t: t.shown if t else None,
     ) as bar:
         for t in bar:
-            doc, error = _read(t)
-            parsed.append((t, doc, error))
-    resolve_cross_document([(t.doc_id or t.shown, d) for t, d, _ in parsed if d], corpus_dir)
-    return list(_results(parsed))
+            subjects.append(_subject(t))
+    latest, titles = corpus_latest(corpus_dir) if subjects else ({}, {})
+    return check_parsed(subjects, latest, titles)
 
 
 def resolve_cross_document(docs: list[tuple[str, ParsedDocument]], corpus_dir: Path) -> None:
-    """Resolve references naming another corpus document (in place), against its latest version.
-
-    The other documents are passed without their references, so that only ``doc``'s own
-    external references are examined each time.
-    """
-    pending = [(k, d) for k, d in docs if any(r.kind == "external" for r in d.references)]
-    if not pending:
-        return
-    latest, titles = corpus_latest(corpus_dir)
-    quiet = {k: replace(v, references=[]) for k, v in latest.items()}
-    for key, doc in pending:
-        group = {k: v for k, v in quiet.items() if k != key}
-        group[key] = doc
-        names = {k: v for k, v in titles.items() if k != key}
-        names[key] = titles.get(key) or doc.title
-        resolve_across(group, names)
+    """Resolve references naming another corpus document (in place), against its latest version."""
+    if any(r.kind == "external" for _, d in docs for r in d.references):
+        resolve_across_corpus(docs, *corpus_latest(corpus_dir))
 
 
 def corpus_latest(corpus_dir: Path) -> tuple[dict[str, ParsedDocument], dict[str, str]]:
@@ -309,6 +373,18 @@ def _parse_once(path: str, _mtime: int, _size: int, fmt: str | None) -> ParsedDo
     return read_document(Path(path), fmt)
 
 
+def _subject(t: Target) -> Subject:
+    doc, error = _read(t)
+    subject = Subject(t.shown, _key(t), doc, t.doc_id, error)
+    if doc is not None and t.previous is not None:
+        try:
+            subject.previous = read_cached(t.previous.path, t.previous.fmt)
+        except InputError as exc:
+            subject.error = f"--previous {exc}"
+        subject.since = t.previous.label or t.previous.shown
+    return subject
+
+
 def _read(t: Target) -> tuple[ParsedDocument | None, str | None]:
     try:
         return read_cached(t.path, t.fmt), None
@@ -321,32 +397,7 @@ def _read(t: Target) -> tuple[ParsedDocument | None, str | None]:
             "set YAKKAN_DEBUG=1 and report it"  # fmt: skip
 
 
-def _results(
-    parsed: list[tuple[Target, ParsedDocument | None, str | None]],
-) -> Iterator[CheckedDocument]:
-    for t, doc, error in parsed:
-        if doc is None:
-            yield CheckedDocument(t.shown, t.shown, error=error)
-            continue
-        try:
-            late = _stale(t, doc)
-        except InputError as exc:
-            yield CheckedDocument(t.shown, t.shown, error=f"--previous {exc}")
-            continue
-        key = _key(t)
-        yield CheckedDocument(t.shown, key, collect_problems(doc, t.shown, key, stale=late))
-
-
 def _key(t: Target) -> str:
     """The document in fingerprints: DOC@DATE for corpus versions, so that a baseline does not
     depend on the directory it was written from; the shown path for other files."""
     return t.label or t.shown
-
-
-def _stale(t: Target, doc: ParsedDocument) -> list[Problem]:
-    """Stale references of ``t`` against the version before it (none without one)."""
-    if t.previous is None:
-        return []
-    old = read_cached(t.previous.path, t.previous.fmt)
-    since = t.previous.label or t.previous.shown
-    return stale_problems(old, doc, t.shown, _key(t), since)

@@ -167,6 +167,25 @@ def _cached(ctx: BuildContext, key: str) -> tuple[ParsedDocument, bytes] | None:
     return _from_json(json.loads(zlib.decompress(row[0]))), row[0]
 
 
+def stored_parses(
+    db_path: Path, documents: Iterable[DocumentEntry]
+) -> dict[str, ParsedDocument]:
+    """The parse of every corpus version as the built database holds it (its parse cache), by
+    version id: what `yakkan build` reports on without parsing anything again."""
+    wanted = {v.key: v for d in documents for v in d.versions}
+    out: dict[str, ParsedDocument] = {}
+    with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+        rows = conn.execute("select id, sha256, parser_version from versions").fetchall()
+        for vid, sha, parser in rows:
+            if (v := wanted.get(vid)) is None:
+                continue
+            key = _cache_key(v, sha, parser)
+            blob = conn.execute("select json from parse_cache where key = ?", [key]).fetchone()
+            if blob:
+                out[vid] = _from_json(json.loads(zlib.decompress(blob[0])))
+    return out
+
+
 def _blob(parsed: ParsedDocument) -> bytes:
     """The parse-cache blob: zlib-compressed JSON (same shape as ParsedDocument.to_json)."""
     return zlib.compress(json.dumps(parsed, default=vars, ensure_ascii=False).encode(), 6)
