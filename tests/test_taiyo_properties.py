@@ -173,6 +173,13 @@ def test_xlsx_and_docx_are_print_ready(tmp_path: Path) -> None:
     assert ws["A3"].border.left.style == "thin" and ws["A3"].alignment.wrap_text
     longest = max(len(str(c.value or "")) for r in ws.iter_rows() for c in r)
     assert longest <= 32_767
+    # each row is as high as its wrapped text (office suites do not grow it), within 409 pt
+    for r in ws.iter_rows(min_row=3):
+        height = ws.row_dimensions[r[0].row].height
+        assert height is not None and height <= 409, r[0].row
+        lines = max(sum(taiyo._wrapped(t) for t in str(c.value or "").split("\n")) for c in r)
+        assert lines * taiyo.XLSX_LINE_PT <= height, (r[0].row, lines, height)
+    assert ws.max_row > len(taiyo.table_of(cmp).rows)  # long articles continue on a next row
     d = docx.Document(io.BytesIO(taiyo.render_docx(cmp, title="t")))
     assert round(d.sections[0].page_width.mm) == 297 and round(d.sections[0].page_height.mm) == 210
     assert d.tables[0].rows[0]._tr.trPr.xpath("./w:tblHeader")

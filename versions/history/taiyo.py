@@ -4,8 +4,9 @@ The table legal circulates, built by versions.history.table: two columns, 改正
 (``old_first`` swaps them), one row per changed article with its heading as printed, the changed
 paragraphs and items with their numbers, changed words underlined (傍線), （略） where unchanged
 text is left out, （新設） / （削除） opposite added / deleted articles. XLSX and DOCX are set up
-for printing (A4 landscape, the header row repeated on every page); no XLSX cell exceeds Excel's
-32,767 characters (a long row continues on the next sheet row).
+for printing (A4 landscape, the header row repeated on every page); each XLSX row is given the
+height its wrapped text needs, and an article longer than one printable row (Excel's 409 pt)
+continues on the next sheet row.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import unicodedata
 from typing import Any
 
 from versions.history.diff import Comparison
@@ -34,7 +36,9 @@ TYPE_LABEL = {
 
 Segment = tuple[str, bool]  # (text, underlined)
 LEGEND = "（傍線部分は改正部分）"
-XLSX_CELL_MAX = 32_000  # Excel holds at most 32,767 characters in a cell
+XLSX_COLUMN = 80  # column width (Excel units: a full-width character takes two)
+XLSX_ROW_LINES = 24  # wrapped lines per sheet row: 24 × 16 pt stays under Excel's 409 pt
+XLSX_LINE_PT = 16  # height of one wrapped line of 11 pt Japanese text
 
 
 def table_of(cmp: Comparison) -> Table:
@@ -169,24 +173,71 @@ def render_html(cmp: Comparison, old_first: bool = False, title: str = "") -> st
 # --- XLSX / DOCX ---------------------------------------------------------------------------------
 
 
-def _chunks(side: Side, limit: int = XLSX_CELL_MAX) -> list[list[Segment]]:
-    """The column's lines as cell contents of at most ``limit`` characters each."""
-    out: list[list[Segment]] = [[]]
-    size = 0
+def _width(text: str) -> int:
+    """Display width in Excel column units: a full-width character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _wrapped(text: str, cols: int = XLSX_COLUMN) -> int:
+    """Lines ``text`` (one printed line) takes when wrapped in a column ``cols`` wide."""
+    return max(1, -(-_width(text) // cols))
+
+
+def _split_line(segs: list[Segment], room: int) -> tuple[list[Segment], list[Segment]]:
+    """The first ``room`` columns' worth of a line, and the rest."""
+    head: list[Segment] = []
+    for k, (text, under) in enumerate(segs):
+        cut, used = 0, 0
+        while cut < len(text) and used + _width(text[cut]) <= room:
+            used += _width(text[cut])
+            cut += 1
+        if cut < len(text):
+            head.append((text[:cut], under))
+            return head, [(text[cut:], under), *segs[k + 1 :]]
+        head.append((text, under))
+        room -= _width(text)
+    return head, []
+
+
+def _chunks(side: Side, max_lines: int = XLSX_ROW_LINES) -> list[tuple[list[Segment], int]]:
+    """The column's lines as cells of at most ``max_lines`` wrapped lines, with their count.
+
+    Excel and LibreOffice do not grow a row to fit wrapped text written by openpyxl, and a row
+    is at most 409 points high, so a long article continues on the next sheet row.
+    """
+    out: list[tuple[list[Segment], int]] = [([], 0)]
+    for line in _physical_lines(side):
+        while line:
+            cell, used = out[-1]
+            room = (max_lines - used) * XLSX_COLUMN
+            if room <= 0:
+                out.append(([], 0))
+                continue
+            head, line = _split_line(line, room) if _width(_plain(line)) > room else (line, [])
+            if cell:
+                cell.append(("\n", False))
+            cell.extend(head)
+            out[-1] = (cell, used + _wrapped(_plain(head)))
+    return [c for c in out if c[0]] or [([], 1)]
+
+
+def _physical_lines(side: Side) -> list[list[Segment]]:
+    """The column's printed lines, indented, split where a text holds a line break (目次)."""
+    out: list[list[Segment]] = []
     for depth, segs in block_lines(side):
-        line: list[Segment] = [("\u3000" * depth, False), *segs, ("\n", False)]
-        for text, under in line:
-            while text:
-                room = limit - size
-                if room <= 0:
-                    out.append([])
-                    size, room = 0, limit
-                piece, text = text[:room], text[room:]
-                out[-1].append((piece, under))
-                size += len(piece)
-    if out[-1] and out[-1][-1][0] == "\n":
-        out[-1].pop()
-    return [c for c in out if c] or [[]]
+        line: list[Segment] = [("\u3000" * depth, False)]
+        for text, under in segs:
+            first, *rest = text.split("\n")
+            line.append((first, under))
+            for piece in rest:
+                out.append(line)
+                line = [(piece, under)]
+        out.append(line)
+    return out
+
+
+def _plain(segs: list[Segment]) -> str:
+    return "".join(t for t, _ in segs)
 
 
 def render_xlsx(cmp: Comparison, old_first: bool = False, title: str = "") -> bytes:
@@ -205,12 +256,14 @@ def render_xlsx(cmp: Comparison, old_first: bool = False, title: str = "") -> by
     for row in table_of(cmp).rows:
         left, right = (_chunks(c) for c in _pair(row, old_first))
         for k in range(max(len(left), len(right))):
-            values = []
+            values, lines = [], 1
             for chunks in (left, right):
-                segs = [s for s in (chunks[k] if k < len(chunks) else []) if s[0]]
-                blocks = [TextBlock(under if u and t.strip() else plain, t) for t, u in segs]
+                segs, n = chunks[k] if k < len(chunks) else ([], 1)
+                blocks = [TextBlock(under if u and t.strip() else plain, t) for t, u in segs if t]
                 values.append(CellRichText(blocks) if blocks else "")
+                lines = max(lines, n)
             ws.append(values)
+            ws.row_dimensions[ws.max_row].height = lines * XLSX_LINE_PT + 4
     thin = Edge(style="thin")
     for r in ws.iter_rows(min_row=2):
         for c in r:
@@ -221,7 +274,7 @@ def render_xlsx(cmp: Comparison, old_first: bool = False, title: str = "") -> by
         c.alignment = Alignment(horizontal="center", vertical="center")
     ws["A1"].font = Font(bold=True, size=12)
     for col in ("A", "B"):
-        ws.column_dimensions[col].width = 80
+        ws.column_dimensions[col].width = XLSX_COLUMN
     ws.freeze_panes = "A3"
     ws.print_title_rows = "2:2"
     ws.page_setup.orientation = "landscape"
