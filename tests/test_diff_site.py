@@ -176,3 +176,10 @@ def test_diff_page_shows_a_changed_toc(ds: Datasette, kb: Path) -> None:
     assert "第二節　国の施策（第八条―第<u>十一</u>条）" in row  # the renumbering underlined
     html = get(ds, "/-/yakkan/diff?old=toreru-camera@2023-12-01&new=toreru-camera@2024-10-01")
     assert 'class="toc"' not in html  # those terms have no 目次: no row
+
+
+def test_diff_page_notes_fact_changes(ds: Datasette) -> None:
+    # the 2026-04-01 gigaraku version (constructed) adds a notice period to 第24条
+    html = get(ds, "/-/yakkan/diff?old=gigaraku-wifi-ap@2025-10-31&new=gigaraku-wifi-ap@2026-04-01")
+    note = html.split('<tr class="facts"><td colspan="2">', 1)[1].split("</td>", 1)[0]
+    assert note == "※ 事実の変更: 期間 （なし） → 10日前まで"

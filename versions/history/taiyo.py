@@ -18,6 +18,7 @@ import unicodedata
 from typing import Any
 
 from versions.history.diff import Comparison
+from versions.history.facts import FactChange, by_row, fact_changes, note
 from versions.history.table import Row, Side, Table
 from versions.history.table import build as build_table
 
@@ -47,6 +48,15 @@ def table_of(cmp: Comparison) -> Table:
     if cached is None:
         cached = build_table(cmp.alignment)
         cmp._taiyo_table = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def facts_of(cmp: Comparison) -> list[list[FactChange]]:
+    """The fact changes of each row of the table (versions.history.facts), computed once."""
+    cached = getattr(cmp, "_taiyo_facts", None)
+    if cached is None:
+        cached = by_row(table_of(cmp), fact_changes(cmp.alignment))
+        cmp._taiyo_facts = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -81,13 +91,18 @@ def _pair(row: Row, old_first: bool) -> tuple[Side, Side]:
 
 def to_json(cmp: Comparison, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     meta = meta or {}
+    table = table_of(cmp).to_json()
+    facts = facts_of(cmp)
+    for row, changes in zip(table["rows"], facts, strict=True):
+        row["fact_changes"] = [c.to_json() for c in changes]
     return {
         "old": meta.get("old") or {"path": cmp.old.source.path, "title": cmp.old.title},
         "new": meta.get("new") or {"path": cmp.new.source.path, "title": cmp.new.title},
         "summary": cmp.summary(),
         "alignment": cmp.alignment.counts(),
-        "table": table_of(cmp).to_json(),
+        "table": table,
         "changes": [c.to_json() for c in cmp.changes],
+        "fact_changes": [c.to_json() for row in facts for c in row],
     }
 
 
@@ -122,9 +137,11 @@ def render_markdown(cmp: Comparison, old_first: bool = False, title: str = "") -
     lines = [f"# 新旧対照表{(' — ' + title) if title else ''}", "", LEGEND, ""]
     lines += [f"| {left} | {right} |", "|---|---|"]
     table = table_of(cmp)
-    for row in table.rows:
+    for row, changes in zip(table.rows, facts_of(cmp), strict=True):
         cells = [html_cell(c, md=True).replace("|", "&#124;") for c in _pair(row, old_first)]
         lines.append(f"| {cells[0]} | {cells[1]} |")
+        if changes:
+            lines.append(f"| {html.escape(note(changes)).replace('|', '&#124;')} | |")
     if not table.rows:
         lines.append("| 変更なし | 変更なし |")
     return "\n".join(lines) + "\n"
@@ -143,9 +160,11 @@ def html_table(cmp: Comparison, old_first: bool = False, labels: tuple[str, str]
     ]
     out.append("<tbody>")
     table = table_of(cmp)
-    for row in table.rows:
+    for row, changes in zip(table.rows, facts_of(cmp), strict=True):
         cells = "".join(f"<td>{html_cell(c)}</td>" for c in _pair(row, old_first))
         out.append(f'<tr class="{row.kind}" data-title="{html.escape(row.title)}">{cells}</tr>')
+        if changes:
+            out.append(f'<tr class="facts"><td colspan="2">{html.escape(note(changes))}</td></tr>')
     if not table.rows:
         out.append("<tr><td>変更なし</td><td>変更なし</td></tr>")
     out.append("</tbody></table>")
@@ -158,6 +177,7 @@ STYLE = (
     "table.taiyo td,table.taiyo th{border:1px solid #444;padding:.4em;vertical-align:top;"
     "width:50%}table.taiyo .d1{padding-left:1em}table.taiyo .d2{padding-left:2em}"
     "table.taiyo .d3{padding-left:3em}table.taiyo .d4{padding-left:4em}"
+    "table.taiyo tr.facts td{font-size:.9em;background:#f6f6ee}"
 )
 
 
