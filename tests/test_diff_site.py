@@ -86,8 +86,8 @@ def test_diff_page_escapes_document_text(kb: Path, tmp_path: Path) -> None:
     shutil.copy(kb, copy)
     conn = sqlite3.connect(copy)
     conn.execute(
-        "update nodes set text = '<script>alert(1)</script>' "
-        "where key = 'toreru-camera@2024-10-01/art_25__para_1'"
+        "update texts set text = '<script>alert(1)</script>' where id = (select text_id "
+        "from node_rows where key = 'toreru-camera@2024-10-01/art_25__para_1')"
     )
     conn.commit()
     conn.close()

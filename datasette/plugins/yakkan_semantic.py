@@ -151,7 +151,7 @@ def canned_queries(datasette: Any, database: str) -> Any:
         db = datasette.databases.get(database)
         if database == "_internal" or db is None:
             return None
-        tables = set(await db.table_names())
+        tables = {*await db.table_names(), *await db.view_names()}  # embeddings: a view
         if not {"embeddings", "embedding_meta", "clause_similar"} <= tables:
             return None
         return QUERIES

@@ -297,7 +297,7 @@ def _insert_version(ctx: BuildContext, v: VersionEntry, p: ParsedDocument) -> No
             "commit_message": getattr(v, "commit_message", None),
         }
     )
-    _insert_rows(ctx.db, "nodes", _node_rows(ctx, vid, v.doc_id, p.nodes))
+    _insert_rows(ctx.db, "node_rows", _node_rows(ctx, vid, v.doc_id, p.nodes))
     _insert_events(ctx, vid, v, p)
 
 
@@ -332,8 +332,6 @@ def _node_rows(
             "kind": n.kind,
             "num": n.num,
             "label": n.label,
-            "caption": n.caption,
-            "text": n.text,
             "parent_id": n.parent,
             "ord": i,
             "depth": depth[n.id],
@@ -342,7 +340,17 @@ def _node_rows(
             "chapter_id": chapter[n.id],
             "article_id": article[n.id],
             "path": path[n.id],
+            "text_id": _text_id(ctx, n.caption, n.text),
         }
+
+
+def _text_id(ctx: BuildContext, caption: str | None, text: str | None) -> int:
+    """The texts row of (caption, text), inserted the first time it is seen in this build."""
+    found = ctx.texts.get((caption, text))
+    if found is None:
+        found = ctx.texts[(caption, text)] = len(ctx.texts) + 1
+        ctx.db.conn.execute("insert into texts values (?, ?, ?)", [found, caption, text])
+    return found
 
 
 def heading(n: Node) -> str:

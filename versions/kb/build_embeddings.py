@@ -5,7 +5,9 @@ version
 of each document — heading path, caption and text, see ``semantic.passage_text`` — with the model
 of ``embeddings.model_name()`` and writes:
 
-    embeddings      key, doc_id, text_hash, vector (float32 blob)
+    vectors         id, text_hash, vector (float32 blob): each distinct passage once
+    embedding_rows  key, doc_id, vector_id (vectors.id): one row per clause
+    embeddings      view: key, doc_id, text_hash, vector (embedding_rows joined with vectors)
     embedding_meta  model, dim, count, seconds
     clause_similar  key, similar_key, score, rank: the 5 nearest clauses, other documents first
 
@@ -36,8 +38,25 @@ BATCH = 128  # passages per encode call; the encoders batch by length inside
 SCORES_PER_BLOCK = 2**24  # similarity scores held in memory at once (64 MB of float32)
 
 TABLES = {
+    "vectors": {
+        "description": "Each distinct embedded passage's vector, once (unit float32 vectors).",
+        "columns": {
+            "id": "Row id (embeddings.vector_id).",
+            "text_hash": "SHA-1 of model and embedded passage (heading path, caption, text).",
+            "vector": "float32 little-endian vector, unit length (embedding_meta.dim values).",
+        },
+    },
+    "embedding_rows": {
+        "description": "Which vector each clause of the latest versions has.",
+        "columns": {
+            "key": "The clause (nodes.key).",
+            "doc_id": "The document (documents.id).",
+            "vector_id": "Its vector (vectors.id); identical passages share one.",
+        },
+    },
     "embeddings": {
-        "description": "Clause embeddings of the latest versions (unit float32 vectors).",
+        "description": "Clause embeddings of the latest versions (a view: embedding_rows with "
+        "their vectors).",
         "columns": {
             "key": "The clause (nodes.key).",
             "doc_id": "The document (documents.id).",
@@ -66,6 +85,12 @@ TABLES = {
 }
 
 
+EMBEDDINGS_VIEW = (
+    "create view embeddings as select e.key, e.doc_id, v.text_hash, v.vector "
+    "from embedding_rows e join vectors v on v.id = e.vector_id"
+)
+
+
 def _notice(message: str) -> None:
     print(f"yakkan build: {message}", file=sys.stderr)
 
@@ -90,7 +115,7 @@ def _previous(ctx: Any, model: str) -> dict[str, bytes]:
     with contextlib.suppress(sqlite3.Error):
         (prev_model,) = ctx.db.execute("select model from prev.embedding_meta").fetchone()
         if prev_model == model:
-            return dict(ctx.db.execute("select text_hash, vector from prev.embeddings").fetchall())
+            return dict(ctx.db.execute("select text_hash, vector from prev.vectors").fetchall())
     return {}
 
 
@@ -170,15 +195,22 @@ def step_embeddings(ctx: Any) -> None:
     fresh = _encode(ctx, encoder, todo)
     _remember(fresh)
     blobs.update(fresh)
-    ctx.db["embeddings"].insert_all(
+    ids = {h: i for i, h in enumerate(dict.fromkeys(hashes), start=1)}
+    ctx.db["vectors"].insert_all(
+        ({"id": i, "text_hash": h, "vector": blobs[h]} for h, i in ids.items()),
+        pk="id",
+        batch_size=2000,
+    )
+    ctx.db["embedding_rows"].insert_all(
         (
-            {"key": k, "doc_id": d, "text_hash": h, "vector": blobs[h]}
+            {"key": k, "doc_id": d, "vector_id": ids[h]}
             for (k, d, _), h in zip(rows, hashes, strict=True)
         ),
         pk="key",
-        batch_size=2000,
+        batch_size=5000,
     )
-    ctx.db["embeddings"].create_index(["doc_id"])
+    ctx.db["embedding_rows"].create_index(["doc_id"])
+    ctx.db.execute(EMBEDDINGS_VIEW)
     seconds = time.perf_counter() - started
     ctx.db["embedding_meta"].insert(
         {"model": encoder.name, "dim": encoder.dim, "count": len(rows), "seconds": seconds}

@@ -7,7 +7,10 @@ Keys
 - ``versions.id`` is ``DOC@DATE`` (``DOC@file-stem`` when undated),
   e.g. ``toreru-camera@2023-12-01``.
 - ``nodes.key`` is ``VERSION_ID/NODE_ID``, e.g. ``toreru-camera@2023-12-01/art_12__para_2``.
-  ``nodes.seq`` is a stable integer per node: the rowid of both full-text tables.
+  ``nodes.seq`` is a stable integer per node: the rowid of the word index ``nodes_words``.
+- ``nodes`` is a view: ``node_rows`` (the tree) joined with ``texts`` (each distinct caption and
+  text once), so an unchanged clause carried from one version to the next is stored once; the
+  substring index ``nodes_trigram`` and the embeddings are per distinct text too.
 - ``references`` is an SQL keyword: quote the table as ``[references]`` or ``"references"``.
 
 Other engineers add their own tables (clause alignments, embeddings, ``clause_similar``) from their
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class TableDef:
     indexes: list[tuple[str, ...]] = field(default_factory=list)
     unique: tuple[str, ...] = ()
     not_null: tuple[str, ...] = ()
+    view: str | None = None  # CREATE VIEW statement: a view read like a table, not stored
 
 
 def C(type_: type, description: str) -> Column:
@@ -92,34 +96,71 @@ VERSIONS = TableDef(
     not_null=("doc_id", "file", "sha256"),
 )
 
+_NODE_COLUMNS = {
+    "key": C(str, "VERSION_ID/NODE_ID, e.g. toreru-camera@2023-12-01/art_12__para_2."),
+    "seq": C(int, "Stable integer id of the node (rowid of the word index nodes_words)."),
+    "version_id": C(str, "The version (versions.id)."),
+    "doc_id": C(str, "The document (documents.id)."),
+    "node_id": C(str, "Node id in the version, e.g. art_27-2__para_1 (docs/parse-json.md)."),
+    "kind": C(str, "chapter, section, article, paragraph, item, subitem, supplement, …"),
+    "num": C(str, "Normalised number: 27-2, 3, イ; null when unnumbered."),
+    "label": C(str, "Label as printed: 第27条の2, （１）, 別紙4."),
+    "caption": C(str, "Caption without brackets, e.g. 利用料金の支払義務."),
+    "text": C(str, "The node's own text (not its children's)."),
+    "parent_id": C(str, "node_id of the parent node, null at top level."),
+    "ord": C(int, "0-based position in the version, document order."),
+    "depth": C(int, "Depth in the tree, 0 at top level."),
+    "line": C(int, "1-based source line where the node starts."),
+    "end_line": C(int, "1-based last source line of the node (children included)."),
+    "chapter_id": C(str, "node_id of the enclosing chapter (章), null outside chapters."),
+    "article_id": C(str, "node_id of the enclosing article (条) or top-level block."),
+    "path": C(str, "Heading path for display: 第3章 利用料金 › 第12条（支払）› 2."),
+    "text_id": C(int, "The node's caption and text (texts.id), shared by identical clauses."),
+}
+_CONTENT = ("caption", "text")
+
+TEXTS = TableDef(
+    "texts",
+    "Each distinct (caption, text) of a node, stored once: an unchanged clause carried from one "
+    "version to the next points at the same row (rowid of the substring index nodes_trigram).",
+    {
+        "id": C(int, "Row id (node_rows.text_id)."),
+        "caption": C(str, "Caption without brackets, or null."),
+        "text": C(str, "The node's own text, or null."),
+    },
+    pk="id",
+)
+
+NODE_ROWS = TableDef(
+    "node_rows",
+    "The stored clause tree: nodes without their caption and text (read the nodes view).",
+    {k: c for k, c in _NODE_COLUMNS.items() if k not in _CONTENT},
+    pk="key",
+    foreign_keys=[
+        ("version_id", "versions", "id"),
+        ("doc_id", "documents", "id"),
+        ("text_id", "texts", "id"),
+    ],
+    indexes=[("version_id", "node_id"), ("doc_id", "node_id"), ("version_id", "ord"), ("text_id",)],
+    unique=("seq",),
+    not_null=("seq", "version_id", "doc_id", "node_id", "kind", "text_id"),
+)
+
+NODES_VIEW = (
+    "CREATE VIEW nodes AS SELECT "
+    + ", ".join(f"t.{c}" if c in _CONTENT else f"r.{c}" for c in _NODE_COLUMNS)
+    + " FROM node_rows r JOIN texts t ON t.id = r.text_id"
+)
+
+# A view (node_rows joined with texts): read it like a table; the build writes node_rows/texts.
 NODES = TableDef(
     "nodes",
-    "The clause tree of every version: 章, 節, 条, 項, 号, 附則, 別紙 … in document order.",
-    {
-        "key": C(str, "VERSION_ID/NODE_ID, e.g. toreru-camera@2023-12-01/art_12__para_2."),
-        "seq": C(int, "Stable integer id of the node (rowid of the full-text tables)."),
-        "version_id": C(str, "The version (versions.id)."),
-        "doc_id": C(str, "The document (documents.id)."),
-        "node_id": C(str, "Node id in the version, e.g. art_27-2__para_1 (docs/parse-json.md)."),
-        "kind": C(str, "chapter, section, article, paragraph, item, subitem, supplement, …"),
-        "num": C(str, "Normalised number: 27-2, 3, イ; null when unnumbered."),
-        "label": C(str, "Label as printed: 第27条の2, （１）, 別紙4."),
-        "caption": C(str, "Caption without brackets, e.g. 利用料金の支払義務."),
-        "text": C(str, "The node's own text (not its children's)."),
-        "parent_id": C(str, "node_id of the parent node, null at top level."),
-        "ord": C(int, "0-based position in the version, document order."),
-        "depth": C(int, "Depth in the tree, 0 at top level."),
-        "line": C(int, "1-based source line where the node starts."),
-        "end_line": C(int, "1-based last source line of the node (children included)."),
-        "chapter_id": C(str, "node_id of the enclosing chapter (章), null outside chapters."),
-        "article_id": C(str, "node_id of the enclosing article (条) or top-level block."),
-        "path": C(str, "Heading path for display: 第3章 利用料金 › 第12条（支払）› 2."),
-    },
+    "The clause tree of every version: 章, 節, 条, 項, 号, 附則, 別紙 … in document order "
+    "(a view: node_rows with their texts).",
+    _NODE_COLUMNS,
     pk="key",
     foreign_keys=[("version_id", "versions", "id"), ("doc_id", "documents", "id")],
-    indexes=[("version_id", "node_id"), ("doc_id", "node_id"), ("version_id", "ord")],
-    unique=("seq",),
-    not_null=("seq", "version_id", "doc_id", "node_id", "kind"),
+    view=NODES_VIEW,
 )
 
 AMENDMENTS = TableDef(
@@ -186,7 +227,7 @@ REFERENCES = TableDef(
         "target_document": C(str, "documents.id of another corpus document cited by name."),
     },
     pk="id",
-    foreign_keys=[("version_id", "versions", "id"), ("source_key", "nodes", "key")],
+    foreign_keys=[("version_id", "versions", "id"), ("source_key", "node_rows", "key")],
     indexes=[("source_key",), ("target_key",), ("version_id", "status")],
 )
 
@@ -205,7 +246,7 @@ DEFINITIONS = TableDef(
         "kind": C(str, "table or inline."),
     },
     pk="id",
-    foreign_keys=[("version_id", "versions", "id"), ("node_key", "nodes", "key")],
+    foreign_keys=[("version_id", "versions", "id"), ("node_key", "node_rows", "key")],
     indexes=[("version_id", "term")],
 )
 
@@ -218,7 +259,7 @@ DEFINITION_USES = TableDef(
         "node_key": C(str, "nodes.key of the node using the term."),
     },
     pk="id",
-    foreign_keys=[("definition_id", "definitions", "id"), ("node_key", "nodes", "key")],
+    foreign_keys=[("definition_id", "definitions", "id"), ("node_key", "node_rows", "key")],
     indexes=[("node_key",)],
 )
 
@@ -273,7 +314,7 @@ CLAUSE_FACTS = TableDef(
         "surface": C(str, "The fact as printed: 30日前まで, 年14.5%, 1,100円, しなければならない."),
     },
     pk="id",
-    foreign_keys=[("version_id", "versions", "id"), ("node_key", "nodes", "key")],
+    foreign_keys=[("version_id", "versions", "id"), ("node_key", "node_rows", "key")],
     indexes=[("kind", "doc_id"), ("node_key",), ("version_id", "node_id")],
     not_null=("doc_id", "version_id", "node_id", "kind", "value"),
 )
@@ -288,6 +329,8 @@ BUILD_META = TableDef(
 TABLES: tuple[TableDef, ...] = (
     DOCUMENTS,
     VERSIONS,
+    TEXTS,
+    NODE_ROWS,
     NODES,
     AMENDMENTS,
     AMENDMENT_TARGETS,
@@ -321,20 +364,22 @@ WORD_CACHE = TableDef(
 
 TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE)
 
-# Full-text tables (FTS5), rowid = nodes.seq.
-#   nodes_words (contentless, unicode61): columns caption, text = SudachiPy normalized-form word
-#     tokens (versions/kb/search.py index_words) — words of any length, 表記ゆれ and widths folded;
+# Full-text tables (FTS5).
+#   nodes_words (contentless, unicode61, rowid = nodes.seq): columns caption, text = SudachiPy
+#     normalized-form word tokens (versions/kb/search.py index_words) — words of any length,
+#     表記ゆれ and widths folded;
 #     column tags = filter tokens (latest, doc…, ver…, kind…, chp…: versions/kb/search.py tags) so
 #     filters are part of the MATCH and ``ORDER BY rank LIMIT n`` stays a top-n query.
-#   nodes_trigram (external content = nodes, trigram): substrings of 3+ characters.
+#   nodes_trigram (external content = texts, rowid = texts.id, trigram): substrings of 3+
+#     characters, each distinct text indexed once (join nodes on text_id).
 FTS_WORDS = "nodes_words"
 FTS_TRIGRAM = "nodes_trigram"
 FTS_SQL = (
     f"CREATE VIRTUAL TABLE [{FTS_WORDS}] USING fts5(caption, text, tags, content='', "
     "tokenize='unicode61 remove_diacritics 0')",
     f"INSERT INTO [{FTS_WORDS}]([{FTS_WORDS}], rank) VALUES('rank', 'bm25(3.0, 1.0, 0.0)')",
-    f"CREATE VIRTUAL TABLE [{FTS_TRIGRAM}] USING fts5(caption, text, content='nodes', "
-    "content_rowid='seq', tokenize='trigram')",
+    f"CREATE VIRTUAL TABLE [{FTS_TRIGRAM}] USING fts5(caption, text, content='texts', "
+    "content_rowid='id', tokenize='trigram')",
     f"INSERT INTO [{FTS_TRIGRAM}]([{FTS_TRIGRAM}], rank) VALUES('rank', 'bm25(3.0, 1.0)')",
 )
 FTS_REBUILD = (f"INSERT INTO [{FTS_TRIGRAM}]([{FTS_TRIGRAM}]) VALUES('rebuild')",)
@@ -343,6 +388,8 @@ FTS_REBUILD = (f"INSERT INTO [{FTS_TRIGRAM}]([{FTS_TRIGRAM}]) VALUES('rebuild')"
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create every table, index and full-text table in an empty database."""
     for table in TABLES:
+        if table.view:
+            continue
         db[table.name].create(  # type: ignore[union-attr]
             {name: col.type for name, col in table.columns.items()},
             pk=table.pk,
@@ -353,6 +400,9 @@ def create_schema(db: sqlite_utils.Database) -> None:
             db[table.name].create_index(list(columns))  # type: ignore[union-attr]
         for column in table.unique:
             db[table.name].create_index([column], unique=True)  # type: ignore[union-attr]
+    for table in TABLES:
+        if table.view:
+            db.execute(table.view)
     for sql in FTS_SQL:
         db.execute(sql)
 

@@ -320,12 +320,13 @@ order by top.rank, n.seq
 TRIGRAM_SQL = """
 with m as (
   select rowid, rank from nodes_trigram
-  where nodes_trigram match :expr and rowid between :lo and :hi order by rank limit :cap
+  where nodes_trigram match :expr {scope} order by rank limit :cap
 )
 select n.key, n.version_id, n.doc_id, n.node_id, n.kind, n.label, n.caption, n.text, n.path,
        n.chapter_id, n.article_id, m.rank
-from m join nodes n on n.seq = m.rowid join versions v on v.id = n.version_id
+from m join nodes n on n.text_id = m.rowid join versions v on v.id = n.version_id
 where (:all_versions or v.latest = 1)
+  and n.seq between :lo and :hi
   and (:version is null or n.version_id = :version)
   and (:doc is null or n.doc_id = :doc)
   and (:chapter is null or n.chapter_id = :chapter)
@@ -333,6 +334,9 @@ where (:all_versions or v.latest = 1)
 order by m.rank, n.seq
 limit :limit
 """
+# nodes_trigram indexes each distinct text once (rowid = texts.id): a document or version
+# filter keeps the texts of its nodes (contiguous seq) before ranking.
+TRIGRAM_SCOPE = "and rowid in (select text_id from node_rows where seq between :lo and :hi)"
 
 
 def _connection(db: Any) -> tuple[sqlite3.Connection, bool]:
@@ -391,7 +395,8 @@ def fulltext(
                 "limit": limit,
             }
             seen = {r[0] for r in rows}
-            more = conn.execute(TRIGRAM_SQL, params).fetchall()
+            sql = TRIGRAM_SQL.format(scope=TRIGRAM_SCOPE if (doc or version) else "")
+            more = conn.execute(sql, params).fetchall()
             rows += [r for r in more if r[0] not in seen][: limit - len(rows)]
     finally:
         if close:

@@ -2,7 +2,9 @@
 
 Tables (written by versions/kb/build_embeddings.py):
 
-    embeddings      key (nodes.key), doc_id, text_hash, vector (float32 blob, unit length)
+    vectors         id, text_hash, vector (float32 blob, unit length): distinct passages once
+    embedding_rows  key (nodes.key), doc_id, vector_id (vectors.id)
+    embeddings      view: key, doc_id, text_hash, vector
     embedding_meta  model, dim, count (one row: the model the vectors were made with)
     clause_similar  key, similar_key, score, rank (top 5 per clause, other documents first)
 
@@ -124,23 +126,30 @@ def keyword_search(
 class VectorIndex:
     model: str
     keys: list[str]
-    doc_ids: np.ndarray  # one doc id per row
-    matrix: np.ndarray  # (n, dim) float32, unit rows
+    doc_ids: np.ndarray  # one doc id per key
+    matrix: np.ndarray  # (m, dim) float32, unit rows: the distinct vectors
+    rows: np.ndarray | None = None  # matrix row of each key (None: key i is row i)
 
     def top(
         self, vector: np.ndarray, doc: str | None = None, limit: int = 20
     ) -> list[tuple[str, float]]:
-        """(key, cosine) of the ``limit`` rows nearest ``vector`` (optionally one document's)."""
-        rows = np.flatnonzero(self.doc_ids == doc) if doc else None
-        matrix = self.matrix if rows is None else self.matrix[rows]
-        if not len(matrix):
+        """(key, cosine) of the ``limit`` keys nearest ``vector`` (optionally one document's);
+        keys with equal scores in key (document) order."""
+        picked = np.flatnonzero(self.doc_ids == doc) if doc else None
+        if picked is not None and not len(picked):
             return []
         with _one_blas_thread():
-            scores = matrix @ vector.astype(np.float32)
+            scores = self.matrix @ vector.astype(np.float32)
+        if self.rows is not None:
+            scores = scores[self.rows]
+        if picked is not None:
+            scores = scores[picked]
         k = min(limit, len(scores))
+        if k <= 0:
+            return []
         best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best], kind="stable")]
-        index = best if rows is None else rows[best]
+        best = best[np.lexsort((best, -scores[best]))]
+        index = best if picked is None else picked[best]
         return [(self.keys[i], float(scores[j])) for i, j in zip(index, best, strict=True)]
 
 
@@ -206,13 +215,25 @@ def load_index(db: Any) -> VectorIndex:
 
 def _read_index(conn: sqlite3.Connection) -> VectorIndex:
     model, dim = conn.execute("select model, dim from embedding_meta").fetchone()
+    ids, blobs = [], []
+    for vid, blob in conn.execute("select id, vector from vectors order by id"):
+        ids.append(vid)
+        blobs.append(blob)
+    matrix = embeddings.from_blobs(blobs, int(dim))
     rows = conn.execute(
-        "select e.key, e.doc_id, e.vector from embeddings e "
-        "join nodes n on n.key = e.key join versions v on v.id = n.version_id "
+        "select e.key, e.doc_id, e.vector_id from embedding_rows e "
+        "join node_rows n on n.key = e.key join versions v on v.id = n.version_id "
         "where v.latest = 1 order by n.seq"
     ).fetchall()
-    matrix = embeddings.from_blobs([r[2] for r in rows], int(dim))
-    return VectorIndex(str(model), [r[0] for r in rows], np.array([r[1] for r in rows]), matrix)
+    position = np.zeros(max(ids, default=0) + 1, dtype=np.int64)
+    position[np.array(ids, dtype=np.int64)] = np.arange(len(ids))
+    return VectorIndex(
+        str(model),
+        [r[0] for r in rows],
+        np.array([r[1] for r in rows]),
+        matrix,
+        position[np.array([r[2] for r in rows], dtype=np.int64)],
+    )
 
 
 def _hits(
