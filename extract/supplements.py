@@ -383,6 +383,12 @@ def _check_one(e: _Event, numbered: bool, diags: list[Diagnostic]) -> None:
         diags.append(_diag(level, "missing-document-number", msg, s))
 
 
+def names_a_law(heading: str) -> bool:
+    """Does a 附則 heading carry a law number (「（令和二年六月十二日法律第五十号）」)? Then the
+    document is a statute and the 附則 is that of an amending act."""
+    return bool(_LAW_NUMBER_RE.search(heading))
+
+
 def effective_date_of(supplements: list[Supplement]) -> str | None:
     """The latest effective date among the 附則: when this version of the text took effect.
 

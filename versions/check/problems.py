@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from extract.model import Diagnostic, Level, ParsedDocument, Reference
+from extract.supplements import names_a_law
 from versions.check.rules import RULES
 
 LEVELS: tuple[Level, ...] = ("info", "warning", "error")
@@ -30,6 +31,8 @@ STATUS_LEVEL: dict[str, Level] = {
     "out_of_range": "warning",  # 前各号 in the first item
 }
 NOT_PROBLEMS = frozenset({"ok", "external"})
+# in a statute's 附則 these speak of the law as it stood when the 附則 was enacted: historical
+_THEN = frozenset({"broken", "caption_mismatch", "out_of_range"})
 STATUS_HELP: dict[str, str] = {c: r.summary for c, r in RULES.items() if r.kind == "reference"}
 _WS = re.compile(r"\s+")
 _LINE_NUMBERS = re.compile(r"\b(?:line|lines|行)\s*\d+(?:\s*[-–,]\s*\d+)*", re.IGNORECASE)
@@ -109,6 +112,15 @@ def reference_problem(ref: Reference, path: str, document: str) -> Problem | Non
     )
 
 
+def historical(p: Problem) -> Problem:
+    """A statute 附則's citation that today's text no longer has: a note, never an error."""
+    said = p.message if squash(p.text) in squash(p.message) else f"{squash(p.text)}: {p.message}"
+    p.message = (f"{said} (in a statute's 附則, which speaks of the law as it stood when "
+                 "it was enacted; not checked against the current text)")  # fmt: skip
+    p.level, p.status = "info", "historical"
+    return p
+
+
 def diagnostic_problem(diag: Diagnostic, path: str, document: str) -> Problem:
     level: Level = diag.level if diag.level in LEVELS else "warning"
     return Problem(
@@ -166,8 +178,12 @@ def collect_problems(
     key = document or path
     found: list[Problem] = []
     late = {(p.source, p.line, p.column): p for p in stale}
+    statute = any(names_a_law(s.heading) for s in doc.supplements)
     for ref in doc.references:
         p = reference_problem(ref, path, key)
+        in_suppl = (ref.source or "").startswith("suppl_")
+        if p is not None and statute and in_suppl and p.status in _THEN:
+            p = historical(p)
         spot = (ref.source, ref.line, max(1, ref.column))
         if spot in late:
             s = late.pop(spot)

@@ -62,6 +62,10 @@ RULES: dict[str, Rule] = {
         "missing-document-number": "A 附則 heading has no document number (文書番号) while "
         "others have one.",
     }),
+    **_r("reference", "info", {
+        "historical": "A citation in a statute's 附則 that today's text does not have: the 附則 "
+        "speaks of the law as it stood when it was enacted.",
+    }),
     **_r("diagnostic", "info", {
         "first-number": "A numbering (附則 articles, paragraphs) does not start at 1.",
         "item-numbering-starts-late": "An item list does not start at its first marker.",
