@@ -165,7 +165,10 @@ def _division(text: str, folded: str) -> Marker | None:
     if not m:
         return None
     rest = folded[m.end() :].strip()
-    if len(rest) > 50 or "。" in rest or not _rest_ok(rest) or rest.startswith("("):
+    # spacing decides 中: 「第二章　中央協議会」 is a caption, 「第二章中「…」を」 is "in 第二章"
+    if len(rest) > 50 or "。" in rest or not _rest_ok(folded[m.end() :].rstrip()):
+        return None
+    if rest.startswith("("):
         return None
     num = number(m.group("num"), m.group("branch"))
     kind = {"編": "part", "章": "chapter", "節": "section", "款": "subsection", "目": "division"}

@@ -16,6 +16,9 @@ def paragraph(state: BlockState, line: Line) -> bool:
             return False  # 「1 年コース」 in a flattened price table
         as_item = Marker("item", mk.num, mk.label, None, mk.start, "digit", mk.value)
         return try_item(state, as_item, line)
+    if ln.list_depth > 0 and ln.list_label:  # Markdown 「1.」 nested under 「2.」: a 号 of that 項
+        as_item = Marker("item", mk.num, mk.label, None, mk.start, "digit", mk.value)
+        return try_item(state, as_item, line)
     last = state.last_para
     fits = mk.value == last + 1 or (last == 0 and mk.value == 1)
     if mk.weak and not (fits and line.ended):
