@@ -167,9 +167,7 @@ def _cached(ctx: BuildContext, key: str) -> tuple[ParsedDocument, bytes] | None:
     return _from_json(json.loads(zlib.decompress(row[0]))), row[0]
 
 
-def stored_parses(
-    db_path: Path, documents: Iterable[DocumentEntry]
-) -> dict[str, ParsedDocument]:
+def stored_parses(db_path: Path, documents: Iterable[DocumentEntry]) -> dict[str, ParsedDocument]:
     """The parse of every corpus version as the built database holds it (its parse cache), by
     version id: what `yakkan build` reports on without parsing anything again."""
     wanted = {v.key: v for d in documents for v in d.versions}
