@@ -38,18 +38,26 @@ from versions.sources.loaded import parse_entry  # noqa: E402
 
 # The same final-predicate rules as extract/facts/modality.py, on the printed characters.
 _END = r"(?:ます|ません|ない|ん|る|す|。|\s|）|\))*$"
+_NEG_END = r"(?:ないものとします|ないものとする|ものではありません|ません|ない)"
 _REGEX = [  # alternatives longest first: a match must reach the sentence end
-    ("disclaimer", re.compile(r"(?:責任|責)(?:を|は|も)?(?:一切|何ら)?(?:その)?(?:負|取)(?:い|わ|う|ら)"
-                              r"(?:ないものとします|ないものとする|ものではありません|ません|ない)")),
+    (
+        "disclaimer",
+        re.compile(
+            r"(?:責任|責)(?:を|は|も)?(?:一切|何ら)?(?:その)?(?:負|取)[いわうら]" + _NEG_END
+        ),
+    ),
     ("disclaimer", re.compile(r"免責|保証(?:するものではありません|できません|しません|しない)")),
-    ("prohibition", re.compile(r"(?:ては|では)(?:なりません|ならない|いけません)|禁止(?:されています|"
-                               r"とします|します|する)|ことができません|ことができない")),
+    ("prohibition", re.compile(r"(?:ては|では)(?:なりません|ならない|いけません)")),
+    (
+        "prohibition",
+        re.compile(r"禁止(?:されています|とします|します|する)|ことができ(?:ません|ない)"),
+    ),
     ("prohibition", re.compile(r"ないものと(?:します|する)")),
     ("permission", re.compile(r"(?:でき|出来)(?:るものとします|るものとする|ます|る)")),
-    ("obligation", re.compile(r"なければ(?:なりません|ならない)(?:とします)?|(?:いただ|頂)きます|"
-                              r"要します|要する|(?:くだ|下)さい|お願い(?:いた)?します|義務を負う")),
+    ("obligation", re.compile(r"なければ(?:なりません|ならない)(?:とします)?|(?:いただ|頂)きます")),
+    ("obligation", re.compile(r"要します|要する|(?:くだ|下)さい|お願い(?:いた)?します|義務を負う")),
     ("obligation", re.compile(r"ものと(?:します|する)")),
-]  # fmt: skip
+]
 _PARTY_TOPIC = re.compile(r"(?P<p>[^、。はが（）]{1,20}?)(?:は|が)、?")
 
 
@@ -82,53 +90,69 @@ def _scores(extract: Any) -> dict[str, Score]:
     }
 
 
+def _row(name: str, split: str, kind: str, n: int, p: float, r: float) -> dict[str, Any]:
+    return {
+        "extractor": name,
+        "split": split,
+        "kind": kind,
+        "labelled": n,
+        "precision": round(p, 3),
+        "recall": round(r, 3),
+    }
+
+
 def _table(name: str, scores: dict[str, Score], kinds: tuple[str, ...]) -> list[dict[str, Any]]:
     out = []
     for split, s in scores.items():
         for kind in kinds:
             n = s.tp[kind] + s.fn[kind]
-            out.append({"extractor": name, "split": split, "kind": kind, "labelled": n,
-                        "precision": round(s.precision(kind), 3), "recall": round(s.recall(kind), 3)})  # fmt: skip
-        out.append({"extractor": name, "split": split, "kind": "party", "labelled":
-                    s.party_right + s.party_wrong, "precision": round(s.party_accuracy(), 3),
-                    "recall": round(s.party_accuracy(), 3)})  # fmt: skip
+            out.append(_row(name, split, kind, n, s.precision(kind), s.recall(kind)))
+        acc = s.party_accuracy()
+        out.append(_row(name, split, "party", s.party_right + s.party_wrong, acc, acc))
     return out
+
+
+def _version_cost(parsed: Any) -> dict[str, Any]:
+    _facts.cache_clear()
+    texts = [n.text for n in parsed.nodes if n.text.strip()]
+    t = time.perf_counter()
+    for text in texts:
+        facts_pipeline.parse(text)
+    spacy_s = time.perf_counter() - t
+    t = time.perf_counter()
+    found = document_facts(parsed)
+    return {
+        "clauses": len(texts),
+        "chars": sum(len(x) for x in texts),
+        "facts": len(found),
+        "seconds": round(time.perf_counter() - t, 3),
+        "spacy_seconds": round(spacy_s, 3),
+    }
 
 
 def _cost() -> dict[str, Any]:
     t = time.perf_counter()
     facts_pipeline.nlp()
     load_s = time.perf_counter() - t
-    docs = []
     versions = [v for d in load_corpus(DEFAULT_CORPUS) for v in d.versions]
     parsed = {v.key: parse_entry(v) for v in versions}
-    for v in versions:
-        _facts.cache_clear()
-        p = parsed[v.key]
-        texts = [n.text for n in p.nodes if n.text.strip()]
-        t = time.perf_counter()
-        for text in texts:
-            facts_pipeline.parse(text)
-        spacy_s = time.perf_counter() - t
-        t = time.perf_counter()
-        found = document_facts(p)
-        total_s = time.perf_counter() - t
-        chars = sum(len(x) for x in texts)
-        docs.append({"version": v.key, "clauses": len(texts), "chars": chars, "facts": len(found),
-                     "seconds": round(total_s, 3), "spacy_seconds": round(spacy_s, 3)})  # fmt: skip
+    docs = [{"version": v.key, **_version_cost(parsed[v.key])} for v in versions]
     t = time.perf_counter()
-    for v in versions:
-        p = parsed[v.key]
+    for p in parsed.values():
         terms = [d.term for d in p.definitions]
         for n in p.nodes:
             regex_facts(n.id, n.text, terms)
     regex_s = time.perf_counter() - t
     total = sum(d["seconds"] for d in docs)
-    return {"load_seconds": round(load_s, 2), "documents": docs,
-            "total_seconds": round(total, 2), "spacy_seconds": round(sum(d["spacy_seconds"] for d in docs), 2),
-            "median_seconds": round(statistics.median(d["seconds"] for d in docs), 3),
-            "ms_per_1000_chars": round(1000 * total / sum(d["chars"] for d in docs) * 1000, 2),
-            "regex_modality_seconds": round(regex_s, 2)}  # fmt: skip
+    return {
+        "load_seconds": round(load_s, 2),
+        "documents": docs,
+        "total_seconds": round(total, 2),
+        "spacy_seconds": round(sum(d["spacy_seconds"] for d in docs), 2),
+        "median_seconds": round(statistics.median(d["seconds"] for d in docs), 3),
+        "ms_per_1000_chars": round(1000 * total / sum(d["chars"] for d in docs) * 1000, 2),
+        "regex_modality_seconds": round(regex_s, 2),
+    }
 
 
 def main() -> None:
@@ -154,10 +178,13 @@ def main() -> None:
             for split, s in scores.items():
                 for e in s.errors:
                     print(f"{name} {split} {e}")
-    print(f"\npipeline load {cost['load_seconds']} s; facts of {len(cost['documents'])} versions "
-          f"(cold) {cost['total_seconds']} s, of which spaCy tokenization {cost['spacy_seconds']} s; "
-          f"median {cost['median_seconds']} s per version; {cost['ms_per_1000_chars']} ms per 1,000 "
-          f"characters; regex modality baseline over the same texts {cost['regex_modality_seconds']} s")  # fmt: skip
+    c = cost
+    print(
+        f"\npipeline load {c['load_seconds']} s; {len(c['documents'])} versions (cold) "
+        f"{c['total_seconds']} s, spaCy tokenization {c['spacy_seconds']} s of it; median "
+        f"{c['median_seconds']} s per version; {c['ms_per_1000_chars']} ms per 1,000 characters; "
+        f"regex modality baseline over the same texts {c['regex_modality_seconds']} s"
+    )
     for d in cost["documents"]:
         print(f"  {d['version']:38} {d['clauses']:>5} clauses {d['facts']:>5} facts "
               f"{d['seconds']:>6.3f} s (spaCy {d['spacy_seconds']:.3f} s)")  # fmt: skip
