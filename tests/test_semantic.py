@@ -39,8 +39,12 @@ def answered(node_id: str, answers: list[str]) -> bool:
 
 def test_benchmark_covers_every_document(kb: Path) -> None:
     qs = questions()
-    assert len(qs) >= 60
+    assert len(qs) >= 150
     assert len({q["id"] for q in qs}) == len(qs)
+    assert {q["kind"] for q in qs} == {"keyword", "question", "paraphrase"}
+    assert {q["part"] for q in qs} == {"tune", "heldout"}
+    held = [q for q in qs if q["part"] == "heldout"]
+    assert {q["kind"] for q in held} == {"keyword", "question", "paraphrase"}
     with sqlite3.connect(kb) as conn:
         docs = {r[0] for r in conn.execute("select id from documents")}
     assert {q["doc"] for q in qs} == docs
