@@ -134,7 +134,8 @@ def check(
     Prints each problem as FILE:LINE:COL: STATUS: MESSAGE. Statuses: broken and
     caption_mismatch (error), ambiguous and out_of_range (warning), stale (error: a citation
     an amendment left on a renumbered or deleted clause while the citing clause itself was
-    not edited), and the parser's and 附則 reader's diagnostics at their own level.
+    not edited), historical (info: a statute 附則 citing the law as it stood then), and the
+    parser's and 附則 reader's diagnostics at their own level.
 
     Problems are printed errors first, then warnings, then notes (info), each by file and line;
     --min-level and --hide leave out what you do not want to see (docs/check.md lists every
