@@ -71,3 +71,22 @@ def test_history_shows_a_facts_values_over_time() -> None:
     out = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).output)
     periods = [[f["value"] for f in s["facts"] if f["kind"] == "period"] for s in out["timeline"]]
     assert periods[0] == ["P10D"] and periods[1][0] == "P5D"
+
+
+def test_a_statute_amendment_lengthens_a_limitation_period() -> None:
+    # 消費者契約法 第7条: 「六箇月間」→「一年間（…三年間）」, 「五年を経過」→「五年（…十年）を経過」
+    from versions.history.align import align
+    from versions.history.facts import fact_changes
+    from versions.sources.loaded import open_version
+
+    old = open_version("shohisha-keiyaku-ho@2015-12-01").parsed
+    new = open_version("shohisha-keiyaku-ho@2025-06-01").parsed
+    art7 = [
+        c.text() for c in fact_changes(align(old, new)) if (c.new or c.old).node == "art_7__para_1"
+    ]  # type: ignore[union-attr]
+    assert art7 == [
+        "期間 六箇月間 → 一年間",
+        "期間 （なし） → 三年間",
+        "期間 五年を経過 → 五年",
+        "期間 （なし） → 十年",
+    ]

@@ -459,3 +459,10 @@ def test_query_fact_history(ds: Datasette) -> None:
     found = rows(ds, "fact_history", doc="gigaraku-wifi-ap", clause="art_24__para_1", kind="period")
     assert [r["value"] for r in found] and {r["value"] for r in found} == {"P10D"}
     assert [r["version_id"] for r in found] == sorted(r["version_id"] for r in found)
+
+
+def test_clause_page_lists_its_facts(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/clause/gigaraku-wifi-ap@2026-04-01/art_24")
+    facts = html.split("<h2>Facts (", 1)[1].split("</table>", 1)[0]
+    assert '<tr class="fact-period">' in facts and "10 日前まで" in facts
+    assert "P10D before" in facts and "契約者" in facts

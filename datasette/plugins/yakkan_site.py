@@ -375,6 +375,15 @@ async def clause(datasette: Any, request: Any) -> Response:
             order by d.term""",
         keys,
     )
+    facts: list[dict[str, Any]] = []
+    if "clause_facts" in await db.table_names():  # clause facts (docs/facts.md)
+        facts = await _rows(
+            db,
+            f"""select f.*, n.label as node_label from clause_facts f
+                join nodes n on n.key = f.node_key
+                where f.node_key in ({marks}) order by n.ord, f.span_start""",
+            keys,
+        )
     ancestors = (node["path"] or "").split(" › ")
     events = await _rows(
         db,
@@ -405,6 +414,7 @@ async def clause(datasette: Any, request: Any) -> Response:
             "refs_from": refs_from,
             "refs_to": refs_to,
             "terms": terms,
+            "facts": facts,
             "events": events,
             "history": history,
             "similar": similar,

@@ -4,7 +4,8 @@ and modalities (extract.facts) that differ — 「10日前まで → 30日前ま
 Each clause is compared on its own text with its counterpart (every old and new unit of a
 match, so split and merged clauses compare as wholes). Facts equal in kind, value and unit
 (modality: kind and party) are the same fact; of the rest, the old and new facts of one kind
-pair up in text order (``changed``) and the leftovers are ``removed`` or ``added``.
+pair up in text order (``changed``) and the leftovers are ``removed`` or ``added``. A modality
+whose party is read on one side only (the sentence was reworded around it) is no change.
 """
 
 from __future__ import annotations
@@ -91,22 +92,29 @@ def compare(old: list[Fact], new: list[Fact]) -> list[FactChange]:
     for group in dict.fromkeys(_group(f) for f in left + right):
         a = [f for f in left if _group(f) == group]
         b = [f for f in right if _group(f) == group]
-        out += [_change(o, n) for o, n in _pairs(a, b)]
+        out += [_change(o, n) for o, n in _pairs(a, b) if not _party_unsaid(o, n)]
     return out
 
 
+def _party_unsaid(o: Fact | None, n: Fact | None) -> bool:
+    """One modality, its party read on one side only: the reading differs, not the duty."""
+    same = bool(o and n and o.kind == n.kind and o.kind in MODALITIES)
+    return same and not (o.party and n.party)  # type: ignore[union-attr]
+
+
 def _pairs(a: list[Fact], b: list[Fact]) -> list[tuple[Fact | None, Fact | None]]:
-    """Old and new facts of one kind paired: same unit first, then in text order."""
+    """Old and new facts of one kind paired: same value (its unit changed) first, then same
+    unit (its value changed), then in text order."""
     pairs: list[tuple[Fact | None, Fact | None]] = []
     rest = list(b)
-    unpaired: list[Fact] = []
-    for o in a:
-        n = next((x for x in rest if x.unit == o.unit and x.kind == o.kind), None)
-        if n is None:
-            unpaired.append(o)
-        else:
-            rest.remove(n)
-            pairs.append((o, n))
+    unpaired = list(a)
+    for same in (lambda x, y: x.value == y.value, lambda x, y: x.unit == y.unit):
+        for o in list(unpaired):
+            n = next((x for x in rest if x.kind == o.kind and same(x, o)), None)
+            if n is not None:
+                rest.remove(n)
+                unpaired.remove(o)
+                pairs.append((o, n))
     for i in range(max(len(unpaired), len(rest))):
         pairs.append(
             (unpaired[i] if i < len(unpaired) else None, rest[i] if i < len(rest) else None)
