@@ -90,3 +90,26 @@ def test_a_statute_amendment_lengthens_a_limitation_period() -> None:
         "期間 五年を経過 → 五年",
         "期間 （なし） → 十年",
     ]
+
+
+def test_xlsx_and_docx_carry_the_note(tmp_path: Path) -> None:
+    import io
+
+    import docx
+    import openpyxl
+
+    old, new = _amended(tmp_path)
+    for fmt in ("xlsx", "docx"):
+        out = tmp_path / f"t.{fmt}"
+        args = ["diff", str(old), str(new), "--format", fmt, "-o", str(out)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(io.BytesIO((tmp_path / "t.xlsx").read_bytes())).active
+    notes = [c.value for r in ws.iter_rows() for c in r if str(c.value or "").startswith("※")]
+    assert notes == [
+        "※ 事実の変更: 期間 10日前まで → 30日前まで",
+        "※ 事実の変更: 割合 年最大14.5% → 年最大14.6%",
+    ]
+    d = docx.Document(str(tmp_path / "t.docx"))
+    texts = [row.cells[0].text for row in d.tables[0].rows]
+    assert "※ 事実の変更: 期間 10日前まで → 30日前まで" in texts

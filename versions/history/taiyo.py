@@ -273,7 +273,7 @@ def render_xlsx(cmp: Comparison, old_first: bool = False, title: str = "") -> by
     ws.append([f"新旧対照表{(' — ' + title) if title else ''}　{LEGEND}"])
     ws.append(list(headers(old_first)))
     under, plain = InlineFont(u="single"), InlineFont()
-    for row in table_of(cmp).rows:
+    for row, changes in zip(table_of(cmp).rows, facts_of(cmp), strict=True):
         left, right = (_chunks(c) for c in _pair(row, old_first))
         for k in range(max(len(left), len(right))):
             values, lines = [], 1
@@ -284,6 +284,10 @@ def render_xlsx(cmp: Comparison, old_first: bool = False, title: str = "") -> by
                 lines = max(lines, n)
             ws.append(values)
             ws.row_dimensions[ws.max_row].height = lines * XLSX_LINE_PT + 4
+        if changes:  # the fact note, across both columns
+            ws.append([note(changes), ""])
+            ws.merge_cells(start_row=ws.max_row, end_row=ws.max_row, start_column=1, end_column=2)
+            ws.row_dimensions[ws.max_row].height = _wrapped(note(changes)) * XLSX_LINE_PT + 4
     thin = Edge(style="thin")
     for r in ws.iter_rows(min_row=2):
         for c in r:
@@ -331,8 +335,11 @@ def render_docx(cmp: Comparison, old_first: bool = False, title: str = "") -> by
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     head._tr.get_or_add_trPr().append(repeat)
-    for row in table_of(cmp).rows:
+    for row, changes in zip(table_of(cmp).rows, facts_of(cmp), strict=True):
         cells = table.add_row().cells
+        if changes:  # the fact note: a row across both columns under this one
+            merged = table.add_row().cells
+            merged[0].merge(merged[1]).paragraphs[0].add_run(note(changes))
         for target, side in zip(cells, _pair(row, old_first), strict=True):
             for i, (depth, segs) in enumerate(block_lines(side)):
                 para = target.paragraphs[0] if i == 0 else target.add_paragraph()
