@@ -25,9 +25,10 @@ from datasette.utils.asgi import Response
 
 from datasette import hookimpl  # type: ignore[attr-defined]
 from versions.kb import embeddings, search, semantic
-from versions.kb.sitedb import knowledge_base
+from versions.kb.sitedb import bounded_query, execute_limited, knowledge_base, time_limited
 
 NO_MATCH = '""'
+MAX_NEAREST = 1000  # yakkan_nearest's n: keys returned (the canned query asks for 100)
 _lock = threading.Lock()
 _queries: OrderedDict[tuple[str, str], np.ndarray | None] = OrderedDict()
 
@@ -50,17 +51,22 @@ def _query_vector(q: str, model: str) -> np.ndarray | None:
     return vector
 
 
+def _known_model(model: str) -> bool:
+    return model in embeddings.BACKENDS or model == embeddings.model_name()
+
+
 def yakkan_cosine(vector: bytes | None, q: str | None, model: str | None) -> float | None:
-    if not vector or not q or not model:
+    # only the models yakkan knows: a model name from a URL must not fetch one from a hub
+    if not vector or not q or not model or not _known_model(model):
         return None
-    query = _query_vector(q, model)
+    query = _query_vector(bounded_query(q), model)
     if query is None or len(vector) != 4 * len(query):
         return None
     return float(np.frombuffer(vector, dtype="<f4") @ query)
 
 
 def yakkan_keywords(q: str | None, doc: str | None = None) -> str:
-    words = semantic.keyword_expression(q or "")
+    words = semantic.keyword_expression(bounded_query(q))
     if words is None:
         return NO_MATCH
     where = search.filter_expression(latest=True, doc=doc or None)
@@ -78,10 +84,11 @@ def nearest_keys(path: str | None) -> Any:
             index = semantic.load_index(path)
         except (semantic.NoVectors, sqlite3.Error):
             return "[]"
-        vector = _query_vector(q, index.model)
+        vector = _query_vector(bounded_query(q), index.model)
         if vector is None:
             return "[]"
-        return json.dumps([k for k, _ in index.top(vector, doc or None, int(n or 20))])
+        count = max(0, min(int(n or 20), MAX_NEAREST))
+        return json.dumps([k for k, _ in index.top(vector, doc or None, count)])
 
     return yakkan_nearest
 
@@ -164,7 +171,7 @@ def canned_queries(datasette: Any, database: str) -> Any:
 
 async def hybrid_page(datasette: Any, request: Any) -> Response:
     db = await knowledge_base(datasette, request)
-    q = (request.args.get("q") or "").strip()
+    q = bounded_query(request.args.get("q")).strip()
     doc = request.args.get("doc") or None
     mode = "semantic" if request.args.get("mode") == "semantic" else "hybrid"
     hits: list[search.Hit] = []
@@ -176,7 +183,7 @@ async def hybrid_page(datasette: Any, request: Any) -> Response:
             return find(conn, q, doc=doc, limit=20)
 
         try:
-            hits = await db.execute_fn(run)
+            hits = await execute_limited(datasette, db, run)
         except (semantic.NoVectors, embeddings.BackendMissing) as exc:
             problem = str(exc)
     documents = (
@@ -200,4 +207,13 @@ async def hybrid_page(datasette: Any, request: Any) -> Response:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/-/yakkan/hybrid$", hybrid_page)]
+    return [(r"^/-/yakkan/hybrid$", time_limited(hybrid_page, _too_slow))]
+
+
+async def _too_slow(datasette: Any, request: Any, message: str) -> Response:
+    html = await datasette.render_template(
+        "yakkan_error.html",
+        {"message": f"This search is taking too long ({message}). Try again in a moment."},
+        request=request,
+    )
+    return Response.html(html, status=503, headers={"Retry-After": "5"})

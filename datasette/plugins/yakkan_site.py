@@ -28,7 +28,15 @@ from markupsafe import Markup
 
 from datasette import hookimpl  # type: ignore[attr-defined]
 from versions.kb import schema, search
-from versions.kb.sitedb import knowledge_base
+from versions.kb.sitedb import (
+    MAX_LABEL,
+    bounded_query,
+    bounded_text,
+    execute_limited,
+    knowledge_base,
+    nodes_from_rows,
+    time_limited,
+)
 
 KINDS = (
     "article",
@@ -47,13 +55,17 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # --- SQL functions -----------------------------------------------------------------------------
 
 
+# Every argument is bounded (versions/kb/sitedb.py): SQLite's time limit can only stop a query
+# between two calls, so no single call may run long.
+
+
 def _match(q: str | None) -> str:
-    return search.match_expression(q or "") or search.NO_MATCH
+    return search.match_expression(bounded_query(q)) or search.NO_MATCH
 
 
 def _match_latest(q: str | None, doc: str | None, kind: str | None = None) -> str:
     """Words of ``q`` in the latest versions (of ``doc``, of ``kind`` when given)."""
-    words = search.match_expression(q or "")
+    words = search.match_expression(bounded_query(q))
     if not words:
         return search.NO_MATCH
     filters = search.filter_expression(latest=True, doc=doc or None, kind=kind or None)
@@ -61,11 +73,15 @@ def _match_latest(q: str | None, doc: str | None, kind: str | None = None) -> st
 
 
 def _trigram(q: str | None) -> str:
-    return search.trigram_expression(q or "") or search.NO_MATCH
+    return search.trigram_expression(bounded_query(q)) or search.NO_MATCH
 
 
 def _snippet(text: str | None, q: str | None) -> str:
-    return search.snippet(text or "", q or "", 80)
+    return search.snippet(bounded_text(text), bounded_query(q), 80)
+
+
+def _words(text: str | None) -> str:
+    return search.index_words(bounded_text(text))
 
 
 @hookimpl
@@ -75,7 +91,7 @@ def prepare_connection(conn: Any) -> None:
     conn.create_function("yakkan_match", 3, _match_latest, deterministic=True)
     conn.create_function("yakkan_trigram", 1, _trigram, deterministic=True)
     conn.create_function("yakkan_snippet", 2, _snippet, deterministic=True)
-    conn.create_function("yakkan_words", 1, search.index_words, deterministic=True)
+    conn.create_function("yakkan_words", 1, _words, deterministic=True)
 
 
 @hookimpl
@@ -144,6 +160,19 @@ async def _render(
 
 async def _not_found(datasette: Any, request: Any, message: str) -> Response:
     return await _render(datasette, request, "yakkan_error.html", {"message": message}, 404)
+
+
+async def _too_slow(datasette: Any, request: Any, message: str) -> Response:
+    """503 when a page ran past its time limit (sitedb.time_limited): try again later."""
+    response = await _render(
+        datasette,
+        request,
+        "yakkan_error.html",
+        {"message": f"This page is taking too long ({message}). Try again in a moment."},
+        503,
+    )
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _subtree_sql(where: str) -> str:
@@ -488,29 +517,17 @@ async def _changed(db: Any, old: str, new: str, old_id: str | None, new_id: str 
 
 async def _clause_by_label(db: Any, vid: str, label: str) -> str | None:
     """The node id a label as printed (第20条, 第二十条第2項) names in version ``vid``."""
-    from extract.model import Node
     from extract.references import clause_id
 
+    if len(label) > MAX_LABEL:  # no clause is labelled so; and 5,000 digits are not a number
+        return None
     rows = await _rows(
         db,
         "select node_id, kind, num, label, caption, parent_id from nodes "
         "where version_id = ? order by ord",
         [vid],
     )
-    nodes = [
-        Node(
-            r["node_id"],
-            r["kind"],
-            r["num"],
-            r["label"] or "",
-            r["caption"],
-            "",
-            r["parent_id"],
-            0,
-            0,
-        )
-        for r in rows
-    ]
+    nodes = nodes_from_rows(rows)
     return clause_id(nodes, label) if nodes else None
 
 
@@ -650,7 +667,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
     if db is None:
         return await _not_found(datasette, request, NO_DATABASE)
     args = request.args
-    q = (args.get("q") or "").strip()
+    q = bounded_query(args.get("q")).strip()
     doc = args.get("doc") or None
     kind = args.get("kind") or None
     chapter = args.get("chapter") or None
@@ -663,7 +680,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
                 conn, q, doc=doc, chapter=chapter, kind=kind, limit=50, all_versions=every
             )
 
-        hits = await db.execute_fn(run)
+        hits = await execute_limited(datasette, db, run)
     documents = await _rows(db, "select id, title from documents order by id")
     titles = {d["id"]: d["title"] for d in documents}
     chapters = []
@@ -701,8 +718,11 @@ async def search_page(datasette: Any, request: Any) -> Response:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/-/yakkan/?$", home),
-        (r"^/-/yakkan/doc/(?P<spec>[A-Za-z0-9._@-]+)$", document),
-        (r"^/-/yakkan/clause/(?P<version>[A-Za-z0-9._@-]+)/(?P<node>[^/]+)$", clause),
-        (r"^/-/yakkan/search$", search_page),
+        (r"^/-/yakkan/?$", time_limited(home, _too_slow)),
+        (r"^/-/yakkan/doc/(?P<spec>[A-Za-z0-9._@-]+)$", time_limited(document, _too_slow)),
+        (
+            r"^/-/yakkan/clause/(?P<version>[A-Za-z0-9._@-]+)/(?P<node>[^/]+)$",
+            time_limited(clause, _too_slow),
+        ),
+        (r"^/-/yakkan/search$", time_limited(search_page, _too_slow)),
     ]

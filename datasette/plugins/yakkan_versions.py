@@ -13,21 +13,24 @@ which escapes).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from collections import OrderedDict
 from typing import Any
 
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from datasette import hookimpl  # type: ignore[attr-defined]
-from versions.kb.sitedb import knowledge_base
+from versions.kb.sitedb import LRU, MAX_LABEL, knowledge_base, parsed_from_rows, time_limited
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^[A-Za-z0-9._@-]+$")
-_CACHE: OrderedDict[tuple[str, ...], Any] = OrderedDict()
-_CACHE_SIZE = 16
+# Bounded caches keyed by (database file, its mtime, version ids): 新旧対照表 comparisons with
+# their rendered parts, and clause trees rebuilt from nodes rows (as-of, history pages).
+_TABLES: LRU[dict[str, Any]] = LRU(16)
+_TREES: LRU[Any] = LRU(32)
+_PENDING: dict[tuple[str, ...], asyncio.Future[dict[str, Any]]] = {}
 
 
 def _mtime(path: str | None) -> float:
@@ -55,6 +58,16 @@ async def _error(datasette: Any, request: Any, message: str, status: int = 400) 
     return await _page(datasette, request, "error.html", {"message": message}, status)
 
 
+async def _too_slow(datasette: Any, request: Any, message: str) -> Response:
+    """503 past the page's time limit (sitedb.time_limited); a 新旧対照表 still being computed
+    is cached when done, so trying again shortly gets it."""
+    response = await _error(
+        datasette, request, f"This page is taking too long ({message}). Try again in a moment.", 503
+    )
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def _versions(db: Any) -> list[dict[str, Any]]:
     return await _rows(
         db,
@@ -63,42 +76,29 @@ async def _versions(db: Any) -> list[dict[str, Any]]:
     )
 
 
-def _parsed(rows: list[dict[str, Any]], version: dict[str, Any]) -> Any:
-    from extract.model import Artefact, Node, ParsedDocument, Source
-
-    nodes = [
-        Node(
-            r["node_id"],
-            r["kind"],
-            r["num"],
-            r["label"] or "",
-            r["caption"],
-            r["text"] or "",
-            r["parent_id"],
-            r["line"] or 0,
-            r["end_line"] or 0,
-        )
-        for r in rows
-    ]
-    source = Source(version["file"] or version["id"], version["sha256"] or "", "utf-8", "text")
-    toc = [Artefact("toc", line, 0) for line in (version.get("toc") or "").splitlines()]
-    return ParsedDocument(source, version["title"] or version["id"], nodes, artefacts=toc)
+def _stamp(db: Any) -> tuple[str, str]:
+    return (str(db.path), str(_mtime(db.path)))
 
 
 async def _load(db: Any, version_id: str) -> Any:
+    """The clause tree of a version (nodes only), or None; cached (``_TREES``)."""
+    key = (*_stamp(db), version_id)
+    cached = _TREES.get(key)
+    if cached is not None:
+        return cached
     found = await _rows(db, "select * from versions where id = :id", {"id": version_id})
     if not found:
         return None
     rows = await _rows(
-        db, "select * from nodes where version_id = :id order by ord", {"id": version_id}
+        db,
+        "select node_id, kind, num, label, caption, text, parent_id, line, end_line "
+        "from nodes where version_id = :id order by ord",
+        {"id": version_id},
     )
-    return _parsed(rows, found[0])
+    return _TREES.put(key, parsed_from_rows(rows, found[0]))
 
 
 async def diff_page(datasette: Any, request: Any) -> Response:
-    from versions.history import taiyo
-    from versions.history.diff import compare
-
     db = await knowledge_base(datasette, request)
     if db is None:
         return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
@@ -122,28 +122,52 @@ async def diff_page(datasette: Any, request: Any) -> Response:
         old_id, new_id, old_v, new_v = new_id, old_id, new_v, old_v
         ctx.update(old=old_id, new=new_id)
     ctx["doc_title"] = new_v.get("title") if old_v.get("doc_id") == new_v.get("doc_id") else ""
-    key = (str(db.path), str(_mtime(db.path)), old_id, new_id)
-    cmp = _CACHE.get(key)
-    if cmp is None:
-        old, new = await _load(db, old_id), await _load(db, new_id)
-        missing = [v for v, p in ((old_id, old), (new_id, new)) if p is None]
-        if missing:
-            return await _error(datasette, request, f"No version {missing[0]}.", 404)
-        cmp = compare(old, new)
-        _CACHE[key] = cmp
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    ctx.update(
-        articles=_changed_articles(cmp, old_id, new_id),
-        table=Markup(
-            taiyo.html_table(
-                cmp, old_first, (new_v.get("effective") or "", old_v.get("effective") or "")
-            )
-        ),
-        summary=cmp.summary(),
-        changes=len(cmp.changes),
-    )
+    old, new = await _load(db, old_id), await _load(db, new_id)
+    missing = [v for v, p in ((old_id, old), (new_id, new)) if p is None]
+    if missing:
+        return await _error(datasette, request, f"No version {missing[0]}.", 404)
+    dates = (new_v.get("effective") or "", old_v.get("effective") or "")
+    key = (*_stamp(db), old_id, new_id, str(old_first))
+    table = _TABLES.get(key) or await _table(key, old, new, old_id, new_id, old_first, dates)
+    ctx.update(table)
     return await _page(datasette, request, "diff.html", ctx)
+
+
+async def _table(
+    key: tuple[str, ...],
+    old: Any,
+    new: Any,
+    old_id: str,
+    new_id: str,
+    old_first: bool,
+    dates: tuple[str, str],
+) -> dict[str, Any]:
+    """The 新旧対照表 parts of a page, computed in a worker thread (alignment and word diffs
+    take seconds on a statute: never on the event loop), once for concurrent requests."""
+    pending = _PENDING.get(key)
+    if pending is None:
+
+        def work() -> dict[str, Any]:
+            from versions.history import taiyo
+            from versions.history.diff import compare
+
+            cmp = compare(old, new)
+            return {
+                "articles": _changed_articles(cmp, old_id, new_id),
+                "table": Markup(taiyo.html_table(cmp, old_first, dates)),
+                "summary": cmp.summary(),
+                "changes": len(cmp.changes),
+            }
+
+        async def run() -> dict[str, Any]:
+            try:
+                return _TABLES.put(key, await asyncio.to_thread(work))
+            finally:
+                _PENDING.pop(key, None)
+
+        pending = _PENDING[key] = asyncio.ensure_future(run())
+    # shielded: a request that times out leaves the work to finish and fill the cache
+    return await asyncio.shield(pending)
 
 
 def _reversed(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -183,7 +207,7 @@ async def asof_page(datasette: Any, request: Any) -> Response:
     if db is None:
         return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
     doc, date = request.args.get("doc", ""), request.args.get("date", "")
-    clause = request.args.get("clause", "").strip()
+    clause = request.args.get("clause", "").strip()[:MAX_LABEL]
     docs = await _rows(db, "select id, title from documents order by id")
     ctx: dict[str, Any] = {"docs": docs, "doc": doc, "date": date, "clause": clause}
     if not doc or not date:
@@ -214,7 +238,7 @@ async def asof_page(datasette: Any, request: Any) -> Response:
         node_id = clause_id(parsed.nodes, clause) or ""
         if not node_id:
             ctx["no_clause"] = True
-            return await _page(datasette, request, "asof.html", ctx)
+            return await _page(datasette, request, "asof.html", ctx, 404)
     rows = await _rows(
         db,
         """select n.version_id, n.node_id, n.kind, n.label, n.caption, n.text, n.depth,
@@ -298,7 +322,7 @@ async def history_page(datasette: Any, request: Any) -> Response:
     db = await knowledge_base(datasette, request)
     if db is None:
         return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
-    doc, clause = request.args.get("doc", ""), request.args.get("clause", "")
+    doc, clause = request.args.get("doc", ""), request.args.get("clause", "")[:MAX_LABEL]
     version = request.args.get("version", "")
     docs = await _rows(db, "select id, title from documents order by id")
     ctx: dict[str, Any] = {"docs": docs, "doc": doc, "clause": clause, "version": version}
@@ -468,7 +492,7 @@ def canned_queries(datasette: Any, database: str) -> dict[str, Any] | None:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/-/yakkan/diff$", diff_page),
-        (r"^/-/yakkan/asof$", asof_page),
-        (r"^/-/yakkan/history$", history_page),
+        (r"^/-/yakkan/diff$", time_limited(diff_page, _too_slow)),
+        (r"^/-/yakkan/asof$", time_limited(asof_page, _too_slow)),
+        (r"^/-/yakkan/history$", time_limited(history_page, _too_slow)),
     ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ from versions.kb.build import DEFAULT_DB, ROOT, BuildBusy
 from versions.sources.corpus import DEFAULT_CORPUS
 
 SITE = ROOT / "datasette"
+SNAPSHOTS = ".yakkan-serving"  # next to the database: one folder per running server (its pid)
 
 
 def datasette_args(db: Path, host: str, port: int, immutable: bool = True) -> list[str]:
@@ -64,7 +67,8 @@ def serve(db: Path, corpus: Path, host: str, port: int, no_build: bool, mutable:
     """Serve the knowledge base with Datasette (read-only), building it first if needed.
 
     Pages: /-/yakkan (documents), /-/yakkan/doc/DOC[@DATE], /-/yakkan/clause/VERSION/NODE,
-    /-/yakkan/search; canned queries under /yakkan. Restart after a rebuild.
+    /-/yakkan/search; canned queries under /yakkan. A rebuild while serving does not change
+    what is served (pages and the /yakkan.db download alike): restart to serve the new build.
 
     \b
     Examples:
@@ -85,7 +89,8 @@ def serve(db: Path, corpus: Path, host: str, port: int, no_build: bool, mutable:
     if problem:
         click.echo(f"yakkan serve: {db}: {problem}", err=True)
         raise SystemExit(1)
-    args = datasette_args(db.resolve(), host, port, immutable=not mutable)
+    served = db.resolve() if mutable else snapshot(db.resolve())
+    args = datasette_args(served, host, port, immutable=not mutable)
     click.echo(f"Serving http://{host}:{port}/-/yakkan", err=True)
     sys.stdout.flush()
     os.execv(sys.executable, [sys.executable, "-m", "datasette", *args])
@@ -102,3 +107,49 @@ def _not_a_knowledge_base(db: Path) -> str | None:
     except sqlite3.Error as exc:
         return f"not a yakkan knowledge base ({exc}); run yakkan build"
     return None
+
+
+def snapshot(db: Path) -> Path:
+    """A hard link to ``db`` that this server process serves (``SNAPSHOTS``/PID/NAME).
+
+    A build replaces ``db`` by renaming a new file onto it. Datasette's open connections keep
+    reading the old file, but a connection opened later and the database download open the
+    path, and would read the new one: serving a link to the file as it was at start keeps
+    every page and the download on one build until the server restarts. Where hard links are
+    impossible, ``db`` itself (with a notice).
+    """
+    folder = db.parent / SNAPSHOTS
+    _remove_stale(folder)
+    target = folder / str(os.getpid()) / db.name
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        os.link(db, target)
+    except OSError as exc:
+        click.echo(
+            f"yakkan serve: {db}: cannot link it for serving ({exc.strerror}); after a rebuild "
+            "the download may be newer than the pages until you restart",
+            err=True,
+        )
+        return db
+    return target
+
+
+def _remove_stale(folder: Path) -> None:
+    """Snapshots of servers that are no longer running (their old builds' disk space)."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if entry.name.isdigit() and not _running(int(entry.name)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -211,17 +212,27 @@ def heading(doc: ParsedDocument, node_id: str) -> str:
     return label
 
 
-_INDEX_CACHE: dict[int, tuple[ParsedDocument, dict[str, Node]]] = {}
+# Per-document lookups (node by id, children by parent), kept while the document lives: the
+# entry is dropped when the document is freed (weakref.finalize), so ids are never reused
+# stale and the caches hold nothing a caller has let go (the site computes 新旧対照表 for as
+# many version pairs as visitors ask for).
+_INDEX_CACHE: dict[int, tuple[int, dict[str, Node]]] = {}
+_CHILDREN_CACHE: dict[int, tuple[int, dict[str, list[str]]]] = {}
+
+
+def _per_document(cache: dict[int, tuple[int, Any]], doc: ParsedDocument, make: Any) -> Any:
+    key = id(doc)
+    cached = cache.get(key)
+    if cached is None:
+        weakref.finalize(doc, cache.pop, key, None)
+    if cached is None or cached[0] != len(doc.nodes):  # nodes added since: index again
+        cached = cache[key] = (len(doc.nodes), make(doc))
+    return cached[1]
 
 
 def _index(doc: ParsedDocument) -> dict[str, Node]:
-    key = id(doc)  # the document is kept with its index: a freed id may be reused by another
-    cached = _INDEX_CACHE.get(key)
-    if cached is None or cached[0] is not doc or len(cached[1]) != len(doc.nodes):
-        if len(_INDEX_CACHE) > 64:
-            _INDEX_CACHE.clear()
-        cached = _INDEX_CACHE[key] = (doc, {n.id: n for n in doc.nodes})
-    return cached[1]
+    index: dict[str, Node] = _per_document(_INDEX_CACHE, doc, lambda d: {n.id: n for n in d.nodes})
+    return index
 
 
 # --- changes between two documents -------------------------------------------------------------
@@ -298,18 +309,17 @@ def subtree_text(doc: ParsedDocument, node_id: str) -> str:
     return "\n".join(lines)
 
 
-_CHILDREN_CACHE: dict[int, tuple[int, dict[str, list[str]]]] = {}
+def _kids(doc: ParsedDocument) -> dict[str, list[str]]:
+    kids: dict[str, list[str]] = {}
+    for n in doc.nodes:
+        if n.parent:
+            kids.setdefault(n.parent, []).append(n.id)
+    return kids
 
 
 def _children(doc: ParsedDocument) -> dict[str, list[str]]:
-    cached = _CHILDREN_CACHE.get(id(doc))
-    if cached is None or cached[0] != len(doc.nodes):
-        kids: dict[str, list[str]] = {}
-        for n in doc.nodes:
-            if n.parent:
-                kids.setdefault(n.parent, []).append(n.id)
-        cached = _CHILDREN_CACHE[id(doc)] = (len(doc.nodes), kids)
-    return cached[1]
+    children: dict[str, list[str]] = _per_document(_CHILDREN_CACHE, doc, _kids)
+    return children
 
 
 def own_text(doc: ParsedDocument, node_id: str) -> str:

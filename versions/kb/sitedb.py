@@ -1,8 +1,33 @@
-"""Which Datasette database holds the knowledge base: shared by the datasette/ plugins."""
+"""What the datasette/ plugins share: which database is the knowledge base (permission-aware),
+clause trees rebuilt from ``nodes`` rows, and the bounds every page and SQL function keeps.
+
+Bounds (docs/reliability.md, "Site"): a query string is cut to ``MAX_QUERY`` characters and
+``MAX_TERMS`` terms, a text given to a SQL function to ``MAX_TEXT`` characters, a clause label
+to ``MAX_LABEL``; SQL run through ``execute_limited`` stops at Datasette's ``sql_time_limit_ms``
+(``TimeLimit``), and a whole page at ``page_time_limit(datasette)``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, Generic, TypeVar
+
+from extract.model import Artefact, Node, ParsedDocument, Source
+
+MAX_QUERY = 200  # characters of a search query or question (an e5 query is ~15)
+MAX_TERMS = 16  # whitespace-separated terms of a query
+MAX_TEXT = 20_000  # characters of a text handed to a SQL function (a long statute clause: ~5,000)
+MAX_LABEL = 64  # characters of a clause label or id in a URL (第二十七条の二第三項第十二号: 15)
+PAGE_LIMIT_FACTOR = 5  # a page may run a few queries: 5 × sql_time_limit_ms unless configured
+
+T = TypeVar("T")
+
+
+class TimeLimit(Exception):
+    """A page or its SQL ran past its time limit."""
 
 
 async def knowledge_base(datasette: Any, request: Any) -> Any:
@@ -19,3 +44,130 @@ async def knowledge_base(datasette: Any, request: Any) -> Any:
 async def _relations(db: Any) -> list[str]:
     """Tables and views (``nodes`` is a view over node_rows and texts)."""
     return [*await db.table_names(), *await db.view_names()]
+
+
+# --- bounds ------------------------------------------------------------------------------------
+
+
+def bounded_query(q: str | None) -> str:
+    """``q`` cut to ``MAX_QUERY`` characters and its first ``MAX_TERMS`` terms."""
+    text = (q or "")[:MAX_QUERY]
+    parts = text.replace("\u3000", " ").split()
+    return " ".join(parts[:MAX_TERMS]) if len(parts) > MAX_TERMS else text
+
+
+def bounded_text(text: str | None) -> str:
+    return (text or "")[:MAX_TEXT]
+
+
+def sql_time_limit_ms(datasette: Any) -> int:
+    return int(datasette.setting("sql_time_limit_ms") or 1000)
+
+
+def page_time_limit(datasette: Any) -> float:
+    """Seconds a /-/yakkan page may take: plugin setting ``page_time_limit_ms`` (metadata
+    ``plugins: {yakkan: {page_time_limit_ms: …}}``), else 5 × ``sql_time_limit_ms``."""
+    config = datasette.plugin_config("yakkan") or {}
+    ms = config.get("page_time_limit_ms") or PAGE_LIMIT_FACTOR * sql_time_limit_ms(datasette)
+    return float(ms) / 1000
+
+
+async def execute_limited(datasette: Any, db: Any, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """``db.execute_fn(fn)`` stopped by SQLite at ``sql_time_limit_ms`` (as ``db.execute`` is):
+    raises ``TimeLimit`` instead of running on and holding one of the SQL threads."""
+    from datasette.utils import sqlite_timelimit
+
+    ms = sql_time_limit_ms(datasette)
+
+    def run(conn: sqlite3.Connection) -> T:
+        with sqlite_timelimit(conn, ms):
+            try:
+                return fn(conn)
+            except sqlite3.OperationalError as exc:
+                if "interrupted" in str(exc):
+                    raise TimeLimit(f"the query took longer than {ms} ms") from None
+                raise
+
+    result: T = await db.execute_fn(run)
+    return result
+
+
+def time_limited(
+    page: Callable[[Any, Any], Any], on_timeout: Callable[[Any, Any, str], Any]
+) -> Callable[[Any, Any], Any]:
+    """``page`` answered within ``page_time_limit``; past it (or on ``TimeLimit``) the answer is
+    ``on_timeout(datasette, request, message)``. Work handed to threads finishes there (and
+    fills the caches), but no client waits for it."""
+
+    async def limited(datasette: Any, request: Any) -> Any:
+        limit = page_time_limit(datasette)
+        try:
+            return await asyncio.wait_for(page(datasette, request), timeout=limit)
+        except (TimeoutError, TimeLimit) as exc:
+            message = str(exc) or f"the page took longer than {limit:g} s"
+            return await on_timeout(datasette, request, message)
+
+    limited.__name__ = getattr(page, "__name__", "page")
+    limited.__doc__ = page.__doc__
+    return limited
+
+
+# --- clause trees from nodes rows --------------------------------------------------------------
+
+
+def nodes_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Node]:
+    """``Node``s from ``nodes`` rows (columns node_id, kind, num, label, caption, parent_id;
+    text, line and end_line when selected), in row order."""
+    out = []
+    for r in rows:
+        keys = r.keys()
+        out.append(
+            Node(
+                r["node_id"],
+                r["kind"],
+                r["num"],
+                r["label"] or "",
+                r["caption"],
+                (r["text"] if "text" in keys else "") or "",
+                r["parent_id"],
+                (r["line"] if "line" in keys else 0) or 0,
+                (r["end_line"] if "end_line" in keys else 0) or 0,
+            )
+        )
+    return out
+
+
+def parsed_from_rows(
+    rows: Iterable[Mapping[str, Any]], version: Mapping[str, Any]
+) -> ParsedDocument:
+    """A version's clause tree from its ``nodes`` rows and its ``versions`` row (nodes, and the
+    table of contents as artefacts when the row has ``toc``)."""
+    source = Source(version["file"] or version["id"], version["sha256"] or "", "utf-8", "text")
+    toc = [Artefact("toc", line, 0) for line in (version.get("toc") or "").splitlines()]
+    title = version["title"] or version["id"]
+    return ParsedDocument(source, title, nodes_from_rows(rows), artefacts=toc)
+
+
+class LRU(Generic[T]):
+    """A small least-recently-used cache: at most ``size`` entries, keyed by stable values
+    (database file and modification time, version ids), never by ``id()`` of an object."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, T] = OrderedDict()
+
+    def get(self, key: Hashable) -> T | None:
+        if key not in self._items:
+            return None
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def put(self, key: Hashable, value: T) -> T:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
