@@ -3,14 +3,21 @@
     .venv/bin/python scripts/scale_corpus.py /tmp/scaled --documents 200 --versions 5
     .venv/bin/yakkan build --corpus /tmp/scaled --db /tmp/scaled/yakkan.db
     .venv/bin/python scripts/bench_http.py --db /tmp/scaled/yakkan.db
+    .venv/bin/python scripts/bench_http.py --concurrency 32 --rounds 40   # mixed pages, 32 clients
+    .venv/bin/python scripts/bench_http.py --hostile                      # slow-function requests
 
 Starts ``datasette`` (as ``yakkan serve`` does: immutable, yakkan metadata/templates/plugins) on
-a free port, warms up, then requests each kind of URL --rounds times, one request at a time.
+a free port, warms up, then requests each kind of URL --rounds times, one request at a time;
+with --concurrency N, every URL of every kind shuffled together and sent by N clients at once
+(p50/p95 per kind under that load, and overall). --hostile times the requests that used to run
+past the SQL time limit (long q to the SQL functions, canned hybrid_search, /-/yakkan/hybrid)
+and a ``select 1`` sent while they run.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import os
 import random
 import socket
@@ -19,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -84,6 +92,104 @@ def urls(db: Path, rng: random.Random, n: int) -> dict[str, list[str]]:
     return out
 
 
+def legal_urls(db: Path, rng: random.Random, n: int) -> dict[str, list[str]]:
+    """The versions-over-time pages: 新旧対照表 of consecutive versions, as-of, history; and a
+    static file (what every page load also fetches)."""
+    conn = sqlite3.connect(db)
+    pairs = conn.execute(
+        "select a.id, b.id from versions a join versions b on a.doc_id = b.doc_id "
+        "and b.ord = a.ord + 1"
+    ).fetchall()
+    docs = conn.execute(
+        "select doc_id, min(effective), max(effective) from versions "
+        "where effective is not null group by doc_id"
+    ).fetchall()
+    articles = conn.execute(
+        "select n.doc_id, n.label from nodes n join versions v on v.id = n.version_id "
+        "and v.latest = 1 where n.kind = 'article' and n.label != '' order by random() limit ?",
+        [n],
+    ).fetchall()
+    q = urllib.parse.quote
+    out = {
+        "static file": ["/-/static/app.css"] * n,
+        "home": ["/-/yakkan"] * n,
+    }
+    if pairs:
+        out["新旧対照表 (consecutive)"] = [
+            f"/-/yakkan/diff?old={q(o)}&new={q(w)}"
+            for o, w in (rng.choice(pairs) for _ in range(n))
+        ]
+    if docs:
+        out["as-of page"] = [
+            f"/-/yakkan/asof?doc={d}&date={rng.choice([lo, hi])}"
+            for d, lo, hi in (rng.choice(docs) for _ in range(n))
+        ]
+    if articles:
+        out["history page"] = [
+            f"/-/yakkan/history?doc={d}&clause={q(label)}" for d, label in articles
+        ]
+    return out
+
+
+def timed_get(base: str, path: str) -> tuple[float, int]:
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(base + path, timeout=120) as r:
+            r.read()
+            status = r.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    return (time.perf_counter() - start) * 1000, status
+
+
+def concurrent_run(base: str, plan: dict[str, list[str]], clients: int, rng: random.Random) -> None:
+    """Every URL of the plan, shuffled, sent by ``clients`` threads at once."""
+    work = [(label, path) for label, paths in plan.items() for path in paths]
+    rng.shuffle(work)
+    times: dict[str, list[float]] = {label: [] for label in plan}
+    errors: dict[str, int] = {}
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        results = pool.map(lambda item: (item[0], *timed_get(base, item[1])), work)
+        for label, ms, status in results:
+            times[label].append(ms)
+            if status != 200:
+                errors[label] = errors.get(label, 0) + 1
+    wall = time.perf_counter() - started
+    print(f"concurrency {clients}: {len(work)} requests in {wall:.1f} s ({len(work) / wall:.0f}/s)")
+    print(f"{'request':32} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>6}")
+    everything = [t for ts in times.values() for t in ts]
+    for label, ts in [*times.items(), ("all", everything)]:
+        print(
+            f"{label:32} {len(ts):4d} {statistics.median(ts):8.1f} {percentile(ts, 95):8.1f} "
+            f"{max(ts):8.1f} {errors.get(label, 0) if label != 'all' else sum(errors.values()):6d}"
+        )
+
+
+def hostile_run(base: str, name: str) -> None:
+    """Requests that used to run 6–18 s past the 3 s SQL time limit, three at once, and a
+    ``select 1`` sent while they run."""
+    q = urllib.parse.quote("料金を払い忘れたらどうなる？" * 300)
+    long_text = urllib.parse.quote("replace(hex(zeroblob(200000)), '00', '解約')")
+    urls = {
+        "yakkan_words(400k chars)": f"/{name}.json?sql=select+yakkan_words({long_text})",
+        "yakkan_snippet(text, long q)": (
+            f"/{name}.json?sql=select+yakkan_snippet(text,:q)+from+nodes&q={q}"
+        ),
+        "canned hybrid_search, long q": f"/{name}/hybrid_search.json?doc=&q={q}",
+        "/-/yakkan/hybrid, long q": f"/-/yakkan/hybrid?q={q}",
+        "/-/yakkan/search, long q": f"/-/yakkan/search?q={q}",
+    }
+    print(f"{'hostile request':32} {'ms':>8} {'status':>6}   select 1 meanwhile (ms)")
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        for label, path in urls.items():
+            slow = [pool.submit(timed_get, base, path) for _ in range(3)]
+            time.sleep(0.2)
+            probe, _ = timed_get(base, f"/{name}.json?sql=select+1")
+            ms, status = max(f.result() for f in slow)
+            print(f"{label:32} {ms:8.0f} {status:6d}   {probe:8.0f}")
+
+
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
@@ -93,6 +199,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--concurrency", type=int, default=0, help="clients at once (mixed)")
+    parser.add_argument("--hostile", action="store_true", help="time slow-function requests")
     args = parser.parse_args()
     port = free_port()
     proc = subprocess.Popen(
@@ -110,9 +218,11 @@ def main() -> None:
                 time.sleep(0.1)
         rng = random.Random(7)
         plan = urls(args.db, rng, args.rounds)
+        if args.concurrency or args.hostile:
+            plan.update(legal_urls(args.db, rng, args.rounds))
         for paths in plan.values():  # warm-up: tokenizer, page cache
             for path in paths[:3]:
-                urllib.request.urlopen(base + path, timeout=30).read()
+                urllib.request.urlopen(base + path, timeout=120).read()
         size = args.db.stat().st_size / 1e6
         conn = sqlite3.connect(args.db)
         nodes = conn.execute("select count(*) from nodes").fetchone()[0]
@@ -121,6 +231,12 @@ def main() -> None:
             f"{args.db}: {size:.0f} MB, {versions} versions, {nodes:,} nodes; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
+        if args.hostile:
+            hostile_run(base, args.db.stem)
+            return
+        if args.concurrency:
+            concurrent_run(base, plan, args.concurrency, rng)
+            return
         print(f"{'request':32} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for label, paths in plan.items():
             times = []

@@ -58,7 +58,7 @@ def test_asof_page_clause_as_printed(ds: Datasette) -> None:
     )
     by_id = asof_rows(get(ds, "/-/yakkan/asof?doc=toreru-camera&date=2021-05-14&clause=art_20"))
     assert by_label == by_id and by_label[0][0] == "art_20"
-    page = get(ds, "/-/yakkan/asof?doc=toreru-camera&date=2021-05-14&clause=第99条")
+    page = get(ds, "/-/yakkan/asof?doc=toreru-camera&date=2021-05-14&clause=第99条", status=404)
     assert "No clause 第99条" in page
 
 

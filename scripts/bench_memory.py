@@ -1,0 +1,104 @@
+"""The site's memory over many 新旧対照表 pages: RSS of a real Datasette server (psutil).
+
+    .venv/bin/python scripts/bench_memory.py                    # 500 pages on yakkan.db
+    .venv/bin/python scripts/bench_memory.py --db /tmp/kb.db --pages 1000 --every 50
+
+Starts ``datasette`` as ``yakkan serve`` does, then asks for /-/yakkan/diff pages cycling through
+every ordered pair of versions (both column orders), so nearly every page is computed, not
+served from the site's 16-entry cache. Prints the server's RSS after the warm-up and every
+--every pages, and a static file's latency while the diffs run (the event loop stays free when
+the comparison runs in a worker thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import psutil
+from bench_http import free_port, percentile
+
+from versions.cli.serve_cmd import datasette_args
+from versions.kb.build import DEFAULT_DB
+
+
+def diff_urls(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    ids = [r[0] for r in conn.execute("select id from versions order by doc_id, ord")]
+    q = urllib.parse.quote
+    out = []
+    for first in ("", "&old_first=1"):
+        for old, new in itertools.permutations(ids, 2):
+            out.append(f"/-/yakkan/diff?old={q(old)}&new={q(new)}{first}")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument("--every", type=int, default=50)
+    args = parser.parse_args()
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "datasette", *datasette_args(args.db.resolve(), "127.0.0.1", port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    server = psutil.Process(proc.pid)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/-/yakkan", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        urls = diff_urls(args.db)
+        for path in urls[:5]:  # warm-up: tokenizer, templates
+            urllib.request.urlopen(base + path, timeout=300).read()
+        print(
+            f"{args.db}: {len(urls)} distinct diff pages; RSS after warm-up "
+            f"{server.memory_info().rss / 1e6:.0f} MB"
+        )
+        static: list[float] = []
+        done = threading.Event()
+
+        def poll_static() -> None:
+            while not done.is_set():
+                start = time.perf_counter()
+                urllib.request.urlopen(base + "/-/static/app.css", timeout=60).read()
+                static.append((time.perf_counter() - start) * 1000)
+                time.sleep(0.05)
+
+        poller = threading.Thread(target=poll_static, daemon=True)
+        poller.start()
+        print(f"{'pages':>6} {'RSS MB':>7} {'s':>6}")
+        started = time.perf_counter()
+        for i, path in enumerate(itertools.islice(itertools.cycle(urls), args.pages), start=1):
+            with urllib.request.urlopen(base + path, timeout=300) as r:
+                r.read()
+            if i % args.every == 0:
+                rss = server.memory_info().rss / 1e6
+                print(f"{i:6d} {rss:7.0f} {time.perf_counter() - started:6.0f}", flush=True)
+        done.set()
+        poller.join()
+        print(
+            f"static file while diffs ran: p50 {percentile(static, 50):.1f} ms, "
+            f"p95 {percentile(static, 95):.1f} ms ({len(static)} requests)"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
