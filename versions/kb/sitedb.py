@@ -4,7 +4,7 @@ clause trees rebuilt from ``nodes`` rows, and the bounds every page and SQL func
 Bounds (docs/reliability.md, "Site"): a query string is cut to ``MAX_QUERY`` characters and
 ``MAX_TERMS`` terms, a text given to a SQL function to ``MAX_TEXT`` characters, a clause label
 to ``MAX_LABEL``; SQL run through ``execute_limited`` stops at Datasette's ``sql_time_limit_ms``
-(``TimeLimit``), and a whole page at ``page_time_limit(datasette)``.
+(``TimeLimit``), and a whole page at ``page_time_limit(datasette)`` (503, Retry-After).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ MAX_QUERY = 200  # characters of a search query or question (an e5 query is ~15)
 MAX_TERMS = 16  # whitespace-separated terms of a query
 MAX_TEXT = 20_000  # characters of a text handed to a SQL function (a long statute clause: ~5,000)
 MAX_LABEL = 64  # characters of a clause label or id in a URL (第二十七条の二第三項第十二号: 15)
-PAGE_LIMIT_FACTOR = 5  # a page may run a few queries: 5 × sql_time_limit_ms unless configured
+PAGE_LIMIT_FACTOR = 5  # a page runs several queries: 5 × sql_time_limit_ms, and at least
+PAGE_LIMIT_MS = 15_000  # 15 s (a statute's first 新旧対照表 takes 1–6 s on a busy 2-core VM)
 
 T = TypeVar("T")
 
@@ -66,9 +67,11 @@ def sql_time_limit_ms(datasette: Any) -> int:
 
 def page_time_limit(datasette: Any) -> float:
     """Seconds a /-/yakkan page may take: plugin setting ``page_time_limit_ms`` (metadata
-    ``plugins: {yakkan: {page_time_limit_ms: …}}``), else 5 × ``sql_time_limit_ms``."""
+    ``plugins: {yakkan: {page_time_limit_ms: …}}``), else 5 × ``sql_time_limit_ms``, at least
+    ``PAGE_LIMIT_MS``."""
     config = datasette.plugin_config("yakkan") or {}
-    ms = config.get("page_time_limit_ms") or PAGE_LIMIT_FACTOR * sql_time_limit_ms(datasette)
+    default = max(PAGE_LIMIT_MS, PAGE_LIMIT_FACTOR * sql_time_limit_ms(datasette))
+    ms = config.get("page_time_limit_ms") or default
     return float(ms) / 1000
 
 
