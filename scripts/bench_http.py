@@ -139,6 +139,8 @@ def timed_get(base: str, path: str) -> tuple[float, int]:
             status = r.status
     except urllib.error.HTTPError as exc:
         status = exc.code
+    except (urllib.error.URLError, TimeoutError):  # refused, reset or timed out: no answer
+        status = 0
     return (time.perf_counter() - start) * 1000, status
 
 

@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
-from bench_http import free_port, percentile
+from bench_http import free_port, percentile, timed_get
 
 from versions.cli.serve_cmd import datasette_args
 from versions.kb.build import DEFAULT_DB
@@ -74,23 +74,30 @@ def main() -> None:
 
         def poll_static() -> None:
             while not done.is_set():
-                start = time.perf_counter()
-                urllib.request.urlopen(base + "/-/static/app.css", timeout=60).read()
-                static.append((time.perf_counter() - start) * 1000)
+                ms, status = timed_get(base, "/-/static/app.css")
+                if status == 200:
+                    static.append(ms)
                 time.sleep(0.05)
 
         poller = threading.Thread(target=poll_static, daemon=True)
         poller.start()
         print(f"{'pages':>6} {'RSS MB':>7} {'s':>6}")
         started = time.perf_counter()
+        errors: dict[int, list[str]] = {}
         for i, path in enumerate(itertools.islice(itertools.cycle(urls), args.pages), start=1):
-            with urllib.request.urlopen(base + path, timeout=300) as r:
-                r.read()
+            _, status = timed_get(base, path)
+            if status != 200:
+                errors.setdefault(status, []).append(path)
+                if proc.poll() is not None:
+                    print(f"the server exited ({proc.returncode}) at page {i}: {path}")
+                    break
             if i % args.every == 0:
                 rss = server.memory_info().rss / 1e6
                 print(f"{i:6d} {rss:7.0f} {time.perf_counter() - started:6.0f}", flush=True)
         done.set()
         poller.join()
+        for status, paths in errors.items():
+            print(f"status {status}: {len(paths)} pages, e.g. {paths[0]}")
         print(
             f"static file while diffs ran: p50 {percentile(static, 50):.1f} ms, "
             f"p95 {percentile(static, 95):.1f} ms ({len(static)} requests)"
