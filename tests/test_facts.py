@@ -110,3 +110,11 @@ def test_every_disclaimer_of_a_document(facts_db: sqlite3.Connection) -> None:
     ).fetchall()
     assert ("art_42__para_12", "当社") in rows  # 「当社は、…損害については責任を負いません。」
     assert {p for _, p in rows} <= {"当社", ""}
+
+
+def test_kanji_rates_and_amounts_of_a_statute() -> None:
+    # 消費者契約法 第9条第1項第2号 「年十四・六パーセントの割合」, 第49条 「三百万円以下の罰金」
+    rate = _facts_of("shohisha-keiyaku-ho@2025-06-01", "art_9__para_1__item_2")
+    assert ("rate", "0.146", "per-year", "") in rate
+    fine = _facts_of("shohisha-keiyaku-ho@2025-06-01", "art_49__para_1")
+    assert ("amount", "3000000", "JPY", "") in fine
