@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
+from typing import Any
 
 from extract.dates import find_dates
 from extract.facts.modality import final_modality
@@ -22,7 +23,7 @@ from extract.facts.model import MODALITIES, QUANTITIES, Fact, FactKind
 from extract.facts.parties import party_of, person_terms, role
 from extract.facts.periods import find_deadlines, find_periods
 from extract.facts.pipeline import parse
-from extract.facts.sentences import sentences
+from extract.facts.sentences import asides, sentences
 from extract.model import ParsedDocument
 
 __all__ = ["MODALITIES", "QUANTITIES", "Fact", "document_facts", "role", "text_facts"]
@@ -75,20 +76,28 @@ def _facts(text: str, people: tuple[str, ...]) -> tuple[Fact, ...]:
     quantities = _quantities(node, text)
     out: list[Fact] = []
     for s, e in sentences(text):
-        span = doc.char_span(s, e, alignment_mode="expand")
-        if span is None or not len(span):
-            continue
-        tokens = list(span)
-        modal = final_modality(span)
-        party = party_of(tokens, modal.start if modal else len(tokens), people)
-        if modal and _binding(modal.value, modal.bare, party):
-            a, b = tokens[modal.start], tokens[modal.end - 1]
-            start, end = a.idx, b.idx + len(b.text)
-            out.append(Fact(node, modal.kind, modal.value, "", party, start, end, text[start:end]))
+        party = _sentence(doc, s, e, text, people, out)
         for q in quantities:
             if s <= q.start < e:
                 out.append(Fact(node, q.kind, q.value, q.unit, party, q.start, q.end, q.surface))
-    return tuple(out)
+    for s, e in asides(text):  # 「（…保証するものではありません。）」: modality only
+        _sentence(doc, s, e, text, people, out)
+    return tuple(sorted(out, key=lambda f: f.start))
+
+
+def _sentence(doc: Any, s: int, e: int, text: str, people: tuple[str, ...], out: list[Fact]) -> str:
+    """Append the modality of the sentence ``text[s:e]`` to ``out``; return its party."""
+    span = doc.char_span(s, e, alignment_mode="expand")
+    if span is None or not len(span):
+        return ""
+    tokens = list(span)
+    modal = final_modality(span)
+    party = party_of(tokens, modal.start if modal else len(tokens), people)
+    if modal and _binding(modal.value, modal.bare, party):
+        a, b = tokens[modal.start], tokens[modal.end - 1]
+        start, end = a.idx, b.idx + len(b.text)
+        out.append(Fact("", modal.kind, modal.value, "", party, start, end, text[start:end]))
+    return party
 
 
 def document_facts(doc: ParsedDocument) -> list[Fact]:
