@@ -543,9 +543,9 @@ STEPS: list[Callable[[BuildContext], None]] = [
     step_parse,
     step_link_references,
     step_search_index,
+    build_facts.step_facts,  # clause facts: modality, periods, amounts (H15)
     build_versions.step_versions,  # versions over time (H6)
     build_embeddings.step_embeddings,  # semantic search (H7)
-    build_facts.step_facts,  # clause facts: modality, periods, amounts (H15)
     step_meta,
 ]
 

@@ -1,7 +1,8 @@
 """Build step (clause facts): ``clause_facts`` rows from extract.facts for every version.
 
 Facts of a version whose source and facts code are unchanged are copied from the previous
-database; the others are computed (spaCy pipeline, ~see docs/facts.md for the cost).
+database; the others are computed, one task per version on the build's executor (local or
+Dask workers), each loading the spaCy pipeline once (cost: docs/facts.md).
 """
 
 from __future__ import annotations
@@ -70,13 +71,20 @@ def _copy_previous(ctx: BuildContext, version_id: str, algo: str) -> bool:
     return True
 
 
+def facts_task(job: tuple[Any, str, str]) -> list[dict[str, Any]]:
+    """One version's fact rows from its step_parse result: a task that may run on a worker."""
+    (parsed, _), doc_id, version_id = job
+    return fact_rows(doc_id, version_id, parsed)
+
+
 def step_facts(ctx: BuildContext) -> None:
-    """The build step (versions.kb.build STEPS)."""
+    """The build step (versions.kb.build STEPS): runs before step_versions, which frees the
+    parses kept on the workers; the facts of each version are a task on the build's executor."""
     algo = algorithm_version()
     todo = [v for v in ctx.versions() if not _copy_previous(ctx, v.key, algo)]
+    jobs = [(ctx.parse_handles[v.key], v.doc_id, v.key) for v in todo]
     with ctx.progress(todo, "Facts") as items:
-        for v in items:
-            rows = fact_rows(v.doc_id, v.key, ctx.parsed[v.key])
+        for _, rows in zip(items, ctx.map(facts_task, jobs), strict=True):
             ctx.db["clause_facts"].insert_all(rows)  # type: ignore[union-attr]
     ctx.db["build_meta"].insert(  # type: ignore[union-attr]
         {"key": "facts_algorithm", "value": algo}, replace=True
