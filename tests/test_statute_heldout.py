@@ -111,3 +111,16 @@ def test_markdown_saved_as_txt_with_nested_numbered_lists() -> None:
     assert read_document(MARKDOWN).supplements[0].effective == "2024-04-01"
     assert not [d for d in doc.diagnostics if d.level != "info"]
     assert _check(MARKDOWN)["summary"]["by_level"].keys() <= {"info"}
+
+
+def test_the_corpus_statutes_check_clean_at_every_version() -> None:
+    from versions.sources.corpus import load_corpus
+
+    statutes = [v for d in load_corpus() if d.kind == "statute" for v in d.versions]
+    assert len(statutes) == 6
+    args = [f"{v.doc_id}@{v.effective}" for v in statutes]
+    result = CliRunner().invoke(main, ["check", *args, "-f", "json", "--fail-on", "warning"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data["documents"]) == 6
+    assert {p["level"] for p in data["problems"]} == {"info"}
