@@ -75,3 +75,37 @@ def test_fingerprint_ignores_position_and_spacing() -> None:
     assert a.fingerprint == b.fingerprint
     assert problem(status="caption_mismatch").fingerprint != a.fingerprint
     assert problem(source="art_6__para_1").fingerprint != a.fingerprint
+
+
+def test_errors_first_in_every_format() -> None:
+    note = problem(level="info", status="unresolved-effective-date", kind="diagnostic", line=1)
+    warning = problem(level="warning", status="ambiguous", line=5)
+    error = problem(line=40)
+    r = report(note, warning, error, fail_on="info")
+    assert [p.level for p in r.problems] == ["error", "warning", "info"]
+    assert [line.split(": ")[1] for line in render_text(r).splitlines()] == [
+        "broken", "ambiguous", "unresolved-effective-date"
+    ]  # fmt: skip
+    assert [line[2:9] for line in render_github(r).splitlines()] == [
+        "error f", "warning", "notice "
+    ]  # fmt: skip
+    cases = ET.fromstring(render_junit(r)).findall(".//testcase")
+    assert [c.get("line") for c in cases] == ["40", "5", "1"]
+
+
+def test_sarif_suppression_names_the_baseline_and_summary_counts_hidden() -> None:
+    known = problem()
+    known.baselined = True
+    r = report(known, problem(line=50, text="別紙12"))
+    r.baseline_used, r.baseline_name, r.hidden = True, "known.json", 3
+    results = json.loads(render_sarif(r))["runs"][0]["results"]
+    assert [("suppressions" in x, x["baselineState"]) for x in results] == [
+        (True, "unchanged"), (False, "new")
+    ]  # fmt: skip
+    assert results[0]["suppressions"] == [
+        {"kind": "external", "justification": "accepted in the baseline known.json"}
+    ]
+    assert r.summary() == (
+        "1 problem (1 error) in 1 document; 1 known from the baseline; "
+        "3 hidden by --min-level/--hide"
+    )
