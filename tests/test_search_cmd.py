@@ -1,4 +1,5 @@
-"""`yakkan search`: full-text (default), --semantic, --hybrid, --doc, --format json, errors."""
+"""`yakkan search`: words and questions in one command, --fulltext/--hybrid/--semantic, filters in
+every mode, results by article with true counts and --limit/--offset, --format json, errors."""
 
 from __future__ import annotations
 
@@ -37,13 +38,34 @@ def hits(*args: str) -> list[dict]:
     return list(json.loads(out)["hits"])
 
 
-def test_fulltext_by_default(plain: Path) -> None:
+def test_words_go_to_fulltext(plain: Path) -> None:
     code, out, _ = search("解約", "--db", str(plain), "--limit", "5")
     assert code == 0
     assert out.count("【解約】") >= 5 and " 1. " in out and " 5. " in out
+    assert "searched as full text" in out.splitlines()[0] and "next: --offset 5" in out
     found = hits("解約", "--db", str(plain))
     assert len(found) == 10
-    assert all("解約" in (h["text"] or "") + (h["caption"] or "") for h in found)
+    for h in found:  # the article's caption counts for its clauses
+        assert "解約" in (h["text"] or "") + (h["caption"] or "") + h["article"]["caption"]
+    assert len({(h["doc_id"], h["article"]["node_id"]) for h in found}) == 10  # one per article
+
+
+def test_counts_and_offset(plain: Path) -> None:
+    _, out, _ = search("料金", "--db", str(plain), "--format", "json", "-n", "5")
+    first = json.loads(out)
+    assert first["mode"] == "fulltext" and first["total"] > 50 and first["clauses"] > 100
+    _, out, _ = search("料金", "--db", str(plain), "--format", "json", "-n", "5", "--offset", "5")
+    second = json.loads(out)
+    assert [h["rank"] for h in second["hits"]] == [6, 7, 8, 9, 10]
+    both = hits("料金", "--db", str(plain), "-n", "10")
+    assert [h["key"] for h in first["hits"] + second["hits"]] == [h["key"] for h in both]
+
+
+def test_question_without_embeddings_uses_its_words(plain: Path) -> None:
+    q = "料金を払い忘れたらどうなる？"
+    code, out, err = search(q, "--db", str(plain), "--doc", "toreru-camera")
+    assert code == 0 and "semantic search is not available" in err
+    assert "searched as question (any of its words)" in out and "延滞利息" in out
 
 
 def test_doc_filter_and_json_fields(plain: Path) -> None:
@@ -74,6 +96,22 @@ def test_semantic_and_hybrid(kb: Path) -> None:
     assert len(fused) == 8 and len({h["doc_id"] for h in fused}) > 1
     code, out, _ = search(q, "--hybrid", "--db", str(kb), "-n", "3")
     assert code == 0 and " 3. " in out
+    code, out, _ = search(q, "--db", str(kb), "-n", "3")  # a question: hybrid by itself
+    assert code == 0 and "searched as question (words + meaning)" in out and "--fulltext" in out
+
+
+def test_filters_with_semantic_search(kb: Path) -> None:
+    require_vectors(kb)
+    q = "本人の同意なしに個人データを他社に渡してもいい？"
+    args = ("--db", str(kb), "--doc", "kojin-joho-hogo-ho")
+    found = hits(q, "--semantic", "--kind", "paragraph", *args)
+    assert found and {h["kind"] for h in found} == {"paragraph"}
+    in_suppl = hits(q, "--hybrid", "--kind", "supplement", *args)
+    assert in_suppl and all(h["node_id"].startswith("suppl_") for h in in_suppl)
+    main = hits(q, *args, "-n", "20")
+    flags = [h["article"]["supplementary"] for h in main]
+    assert flags == sorted(flags)  # 附則 after every main provision
+    assert "art_27" in [h["article"]["node_id"] for h in main[:3]]  # 第二十七条（第三者提供の制限）
 
 
 def test_bad_input(plain: Path, tmp_path: Path) -> None:
@@ -82,7 +120,7 @@ def test_bad_input(plain: Path, tmp_path: Path) -> None:
     code, _, err = search("解約", "--db", str(tmp_path / "missing.db"))
     assert code == 1 and "yakkan build" in err
     assert search("  ", "--db", str(plain))[0] == 2
-    code, _, err = search("解約", "--semantic", "--kind", "article", "--db", str(plain))
-    assert code == 2 and "--kind work with full-text search" in err
-    code, out, _ = search("存在しない言葉ぴよぴよ", "--db", str(plain))
-    assert code == 0 and "no clauses found" in out
+    code, _, err = search("解約", "--kind", "nonsense", "--db", str(plain))
+    assert code == 2 and "nonsense" in err
+    code, out, _ = search("存在しない言葉ぴよぴよ", "--fulltext", "--db", str(plain))
+    assert code == 0 and "no clauses found" in out and "full text" in out

@@ -118,11 +118,14 @@ def test_hybrid_fuses_keyword_and_vector_ranks(vectors: Path) -> None:
     q, doc = "借りているカメラをうっかり落として壊してしまった。弁償になる？", "dokodemo-merec"
     words = [h.key for h in semantic.keyword_search(vectors, q, doc, 100)]
     near = [h.key for h in semantic.semantic(vectors, q, doc, 100)]
+    named = [h.key for h in semantic.keyword_search(vectors, q, doc, 100, vocabulary_only=True)]
     hits = semantic.hybrid(vectors, q, doc=doc, limit=10)
-    expected = semantic.fuse([words, near], [1.0, semantic.VECTOR_WEIGHT])[:10]
+    weights = [1.0, semantic.VECTOR_WEIGHT, semantic.VOCAB_WEIGHT]
+    expected = semantic.fuse([words, near, named], weights)[:10]
     assert [h.key for h in hits] == [k for k, _ in expected]
     assert [h.score for h in hits] == pytest.approx([s for _, s in expected])
-    assert words and near and set(words) != set(near)
+    assert words and near and named and set(words) != set(near)
+    assert named[0] in words  # 壊し → 故障・毀損・弁償 …: the thesaurus words alone
     assert any(answered(h.node_id, ["art_46__para_1"]) for h in hits[:3])  # 第46条（滅失・毀損）
 
 

@@ -47,33 +47,37 @@ def rows(ds: Datasette, query: str, **params: str) -> list[dict[str, Any]]:
     return list(get(ds, f"/yakkan/{query}.json?_shape=array&{qs}").json())
 
 
-def test_hybrid_page(ds: Datasette) -> None:
-    html = get(ds, "/-/yakkan/hybrid?q=借りているカメラを壊してしまった。弁償になる？").text
-    assert "Ask in your own words" in html
-    assert '<ol class="results">' in html
-    assert "/-/yakkan/clause/dokodemo-merec@" in html and "滅失" in html
-    one_doc = get(
-        ds, "/-/yakkan/hybrid?q=解約したい&doc=vectant-closed-ip-smart&mode=semantic"
-    ).text
+def test_hybrid_page_is_the_search_box_in_hybrid_mode(ds: Datasette) -> None:
+    moved = get(ds, "/-/yakkan/hybrid?q=解約したい&doc=vectant-closed-ip-smart&mode=semantic", 302)
+    location = moved.headers["location"]
+    assert location.startswith("/-/yakkan/search?") and "mode=semantic" in location
+    assert "doc=vectant-closed-ip-smart" in location
+    one_doc = get(ds, location).text
+    assert 'data-mode="semantic"' in one_doc
     assert "vectant-closed-ip-smart@" in one_doc and "toreru-camera@" not in one_doc
-    assert 'value="semantic" checked' in one_doc
 
 
-def test_hybrid_page_escapes_the_query(ds: Datasette) -> None:
-    html = get(ds, "/-/yakkan/hybrid?q=<script>alert(1)</script>").text
+def test_search_page_hybrid(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/search?q=借りているカメラを壊してしまった。弁償になる？").text
+    assert 'data-mode="hybrid"' in html and '<ol class="results" start="1">' in html
+    assert "/-/yakkan/clause/dokodemo-merec@" in html and "滅失" in html
+    assert "Also searched: 故障" in html  # the customer's 壊した in the terms' words
+
+
+def test_search_page_escapes_the_query(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/search?q=<script>alert(1)</script>？").text
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
 
 
-def test_hybrid_page_without_vectors(tmp_path: Path) -> None:
+def test_search_page_without_vectors(tmp_path: Path) -> None:
     plain = build_kb(tmp_path / "plain.db", "none")
     site = Datasette(
         [str(plain)], template_dir=str(SITE / "templates"), plugins_dir=str(SITE / "plugins")
     )
-    empty = get(site, "/-/yakkan/hybrid").text
-    assert "Ask in your own words" in empty and '<ol class="results">' not in empty
-    html = get(site, "/-/yakkan/hybrid?q=解約").text
-    assert "no clause embeddings" in html
+    html = get(site, "/-/yakkan/search?q=解約したい&mode=hybrid").text
+    assert "no clause embeddings" in html and 'data-mode="keywords"' in html
+    assert '<ol class="results" start="1">' in html
     queries = get(site, "/plain.json").json().get("queries", [])
     assert "hybrid_search" not in {q["name"] for q in queries}
 
@@ -83,7 +87,10 @@ def test_hybrid_search_canned_query(ds: Datasette) -> None:
     assert 1 <= len(found) <= 20
     assert {r["doc_id"] for r in found} == {"shohisha-keiyaku-ho"}
     assert found[0]["key"].endswith("/art_7__para_1")  # 第7条（取消権の行使期間等）
-    assert [r["score"] for r in found] == sorted((r["score"] for r in found), reverse=True)
+    main = [r["score"] for r in found if "/suppl_" not in r["key"]]
+    assert main == sorted(main, reverse=True)  # 附則 after the main provisions
+    articles = [r["key"].split("__")[0] for r in found if "/suppl_" not in r["key"]]
+    assert len(set(articles)) == len(articles)  # one per article
     everywhere = rows(ds, "hybrid_search", q="延滞利息", doc="")
     assert len({r["doc_id"] for r in everywhere}) >= 3
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from versions.kb import search
+from versions.kb import find
 from versions.kb.build import ROOT, build
 from versions.sources.corpus import DEFAULT_CORPUS, load_corpus
 
@@ -254,12 +254,14 @@ def test_search_page(ds: Datasette, conn: sqlite3.Connection, kb: Path) -> None:
     html = get(ds, "/-/yakkan/search?q=解約&doc=toreru-camera")
     expected = conn.execute(
         "select n.version_id, n.node_id from nodes n join versions v on v.id = n.version_id "
-        "where v.latest = 1 and n.doc_id = 'toreru-camera' and n.caption like '%解約%'"
+        "where v.latest = 1 and n.doc_id = 'toreru-camera' and n.kind = 'article' "
+        "and n.caption like '%解約%'"
     ).fetchall()
     assert expected
-    for r in expected:
+    for r in expected:  # every article about 解約, linked by its heading
         assert f'href="/-/yakkan/clause/{r["version_id"]}/{r["node_id"]}"' in html
     assert "<mark>解約</mark>" in html
+    assert 'data-mode="fulltext"' in html and "Search as a question instead" in html
     assert "results for" not in get(ds, "/-/yakkan/search")
     chapter = conn.execute(
         "select chapter_id from nodes n join versions v on v.id = n.version_id and v.latest = 1 "
@@ -267,9 +269,29 @@ def test_search_page(ds: Datasette, conn: sqlite3.Connection, kb: Path) -> None:
     ).fetchone()[0]
     html = get(ds, f"/-/yakkan/search?q=解約&doc=toreru-camera&chapter={chapter}")
     assert f'<option value="{chapter}" selected>' in html
-    assert html.count('class="hit"') == len(
-        search.fulltext(kb, "解約", doc="toreru-camera", chapter=chapter, limit=50)
-    )
+    found = find.find(kb, "解約", doc="toreru-camera", chapter=chapter, limit=20)
+    assert found.total and html.count('class="hit"') == min(found.total, 20)
+
+
+def test_search_page_counts_and_pages(ds: Datasette, kb: Path) -> None:
+    total = find.find(kb, "料金").total
+    assert total > 40
+    html = get(ds, "/-/yakkan/search?q=料金")
+    assert f"{total} results (" in html and html.count('class="hit"') == 20
+    assert 'rel="next" href="/-/yakkan/search?q=%E6%96%99%E9%87%91&amp;page=2"' in html
+    page2 = get(ds, "/-/yakkan/search?q=料金&page=2")
+    assert '<ol class="results" start="21">' in page2 and 'rel="prev"' in page2
+    assert "By document:" in html
+
+
+def test_search_page_question(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan/search?q=料金を払い忘れたらどうなる？&doc=toreru-camera")
+    assert "because it reads as a question" in html and "Search the exact words instead" in html
+    assert "延滞利息" in html.split('class="hit"')[1]  # the first result
+    # as full text the whole question is one term: only its customer words (払い忘れ) match
+    words = get(ds, "/-/yakkan/search?q=料金を払い忘れたらどうなる？&mode=fulltext")
+    assert 'data-mode="fulltext"' in words and "Also searched: 支払遅延" in words
+    assert "Search as a question instead" in words
 
 
 def test_column_descriptions(ds: Datasette) -> None:

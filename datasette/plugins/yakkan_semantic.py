@@ -1,9 +1,13 @@
 """Semantic search on the yakkan site: the /-/yakkan/hybrid page, canned queries and SQL functions.
 
-Page:   /-/yakkan/hybrid?q=料金を払い忘れたらどうなる？&doc=&mode=hybrid|semantic
-Canned: hybrid_search (full-text keywords + vectors, reciprocal rank fusion, in SQL) and
-        similar_clauses (clause_similar of one clause), for every database with embeddings.
-SQL:    yakkan_keywords(q[, doc])      FTS5 expression for nodes_words: q's content words ORed,
+Page:   /-/yakkan/hybrid?q=…&mode=hybrid|semantic redirects to the search box in that mode
+        (/-/yakkan/search, datasette/plugins/yakkan_site.py).
+Canned: hybrid_search (the search box's hybrid ranking, by article) and similar_clauses
+        (clause_similar of one clause), for every database with embeddings.
+SQL:    yakkan_search(q, doc, mode, n) JSON [[key, score], …]: the best clause of each of the
+                                       first n articles the search box finds (mode auto,
+                                       fulltext, hybrid, semantic)
+        yakkan_keywords(q[, doc])      FTS5 expression for nodes_words: q's content words ORed,
                                        latest versions (of doc when given)
         yakkan_nearest(q, doc, n)      JSON array of the keys of the n clauses nearest q (numpy)
         yakkan_cosine(vector, q, model) cosine similarity of a stored vector and q's embedding
@@ -24,8 +28,8 @@ import numpy as np
 from datasette.utils.asgi import Response
 
 from datasette import hookimpl  # type: ignore[attr-defined]
-from versions.kb import embeddings, search, semantic
-from versions.kb.sitedb import bounded_query, execute_limited, knowledge_base, time_limited
+from versions.kb import embeddings, find, search, semantic
+from versions.kb.sitedb import bounded_query, time_limited
 
 NO_MATCH = '""'
 MAX_NEAREST = 1000  # yakkan_nearest's n: keys returned (the canned query asks for 100)
@@ -93,6 +97,24 @@ def nearest_keys(path: str | None) -> Any:
     return yakkan_nearest
 
 
+def search_keys(path: str | None) -> Any:
+    """``yakkan_search(q, doc, mode, n)`` for the database file ``path``: a JSON array of
+    [key, score] of the best clause of each of the first ``n`` articles that the search box
+    (versions/kb/find.py, ``mode`` auto/fulltext/hybrid/semantic) finds, in its order."""
+
+    def yakkan_search(q: str | None, doc: str | None, mode: str | None, n: int | None) -> str:
+        if not q or not path:
+            return "[]"
+        chosen = mode if mode in find.MODES else "auto"
+        try:
+            result = find.find(path, q, chosen, doc=doc or None, limit=int(n or 20))
+        except (semantic.NoVectors, embeddings.BackendMissing, sqlite3.Error):
+            return "[]"
+        return json.dumps([[g.best.key, g.score] for g in result.groups])
+
+    return yakkan_search
+
+
 @hookimpl
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     conn.create_function("yakkan_keywords", 1, yakkan_keywords)
@@ -101,25 +123,17 @@ def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     db = datasette.databases.get(database) if datasette else None
     path = getattr(db, "path", None) if db is not None and not db.is_memory else None
     conn.create_function("yakkan_nearest", 3, nearest_keys(path))
+    conn.create_function("yakkan_search", 4, search_keys(path))
 
 
 HYBRID_SQL = """
-with words as (
-  select rowid as seq, row_number() over (order by rank) as r
-  from nodes_words where nodes_words match yakkan_keywords(:q, :doc) order by rank limit 100
-), near as (
-  select n.seq, j.key + 1 as r
-  from json_each(yakkan_nearest(:q, :doc, 100)) j join nodes n on n.key = j.value
-), fused as (
-  select seq, sum(w / (10 + r)) as score
-  from (select seq, r, 1.0 as w from words union all select seq, r, 2.0 from near) group by seq
-)
 select n.doc_id, n.path,
        substr(coalesce(nullif(n.text, ''), n.caption), 1, 160) as text,
        '/-/yakkan/clause/' || n.version_id || '/' || n.node_id as url,
-       n.kind, n.key, round(fused.score, 4) as score
-from fused join nodes n on n.seq = fused.seq
-order by fused.score desc, n.seq limit 20
+       n.kind, n.key, round(json_extract(j.value, '$[1]'), 4) as score
+from json_each(yakkan_search(:q, :doc, 'hybrid', 20)) j
+join nodes n on n.key = json_extract(j.value, '$[0]')
+order by j.key
 """
 
 SIMILAR_SQL = """
@@ -134,10 +148,11 @@ QUERIES = {
     "hybrid_search": {
         "title": "Hybrid search (full text + meaning)",
         "description": (
-            "Questions in your own words (料金を払い忘れたらどうなる？): clauses sharing the "
-            "question's words (bm25) and clauses nearest in meaning (embeddings), fused by "
-            "reciprocal rank (meaning counts twice). Latest versions; leave doc empty for "
-            "every document."
+            "Questions in your own words (料金を払い忘れたらどうなる？), ranked as the search "
+            "page ranks them: clauses sharing the question's words and its customer-vocabulary "
+            "words (bm25) and clauses nearest in meaning (embeddings), fused by reciprocal rank; "
+            "the best clause of each article, main provisions before 附則. Latest versions; "
+            "leave doc empty for every document."
         ),
         "sql": HYBRID_SQL.strip(),
     },
@@ -170,39 +185,14 @@ def canned_queries(datasette: Any, database: str) -> Any:
 
 
 async def hybrid_page(datasette: Any, request: Any) -> Response:
-    db = await knowledge_base(datasette, request)
-    q = bounded_query(request.args.get("q")).strip()
-    doc = request.args.get("doc") or None
+    """The former hybrid page: the one search box (/-/yakkan/search) in hybrid or semantic
+    mode, with the same query and document."""
+    from urllib.parse import urlencode
+
     mode = "semantic" if request.args.get("mode") == "semantic" else "hybrid"
-    hits: list[search.Hit] = []
-    problem = None if db else "No knowledge base is served here; run `yakkan build`."
-    if db is not None and q:
-        find = semantic.semantic if mode == "semantic" else semantic.hybrid
-
-        def run(conn: Any) -> list[search.Hit]:
-            return find(conn, q, doc=doc, limit=20)
-
-        try:
-            hits = await execute_limited(datasette, db, run)
-        except (semantic.NoVectors, embeddings.BackendMissing) as exc:
-            problem = str(exc)
-    documents = (
-        list((await db.execute("select id, title from documents order by id")).rows) if db else []
-    )
-    html = await datasette.render_template(
-        "yakkan_semantic.html",
-        {
-            "q": q,
-            "doc": doc,
-            "mode": mode,
-            "documents": documents,
-            "hits": hits,
-            "problem": problem,
-            "searched": bool(q),
-        },
-        request=request,
-    )
-    return Response.html(html, status=200 if db else 404)
+    q, doc = bounded_query(request.args.get("q")), request.args.get("doc") or ""
+    args = {"q": q, "doc": doc, "mode": mode}
+    return Response.redirect("/-/yakkan/search?" + urlencode({k: v for k, v in args.items() if v}))
 
 
 @hookimpl

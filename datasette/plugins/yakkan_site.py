@@ -6,7 +6,7 @@ Loaded with ``--plugins-dir datasette/plugins`` (``yakkan serve`` does that). Pa
     /-/yakkan/doc/DOC                      outline of the latest version (tree with anchors)
     /-/yakkan/doc/DOC@DATE                 the version in force on DATE (or DOC@file-stem)
     /-/yakkan/clause/VERSION_ID/NODE_ID    a clause: text, references both ways, terms, events
-    /-/yakkan/search?q=…&doc=…&kind=…      full-text search (versions/kb/search.py)
+    /-/yakkan/search?q=…&doc=…&kind=…      one box for words and questions (versions/kb/find.py)
 
 Every value from documents goes through Jinja autoescape; only search snippets are markup, built
 by ``versions.kb.search.marked_html`` which escapes first.
@@ -662,7 +662,17 @@ async def _similar(db: Any, key: str) -> list[Any]:
     )
 
 
+PAGE_SIZE = 20
+SEARCH_MODES = ("fulltext", "hybrid", "semantic", "keywords")
+
+
 async def search_page(datasette: Any, request: Any) -> Response:
+    """One search box (versions/kb/find.py): words → full text, a question → hybrid; results
+    by article, true counts, ?page= paging; ?mode= forces a mode, the page offers the other."""
+    from urllib.parse import urlencode
+
+    from versions.kb import find
+
     db = await knowledge_base(datasette, request)
     if db is None:
         return await _not_found(datasette, request, NO_DATABASE)
@@ -672,15 +682,26 @@ async def search_page(datasette: Any, request: Any) -> Response:
     kind = args.get("kind") or None
     chapter = args.get("chapter") or None
     every = bool(args.get("all"))
-    hits: list[search.Hit] = []
+    mode = args.get("mode") if args.get("mode") in SEARCH_MODES else "auto"
+    page = int(args.get("page")) if (args.get("page") or "").isdigit() else 1
+    page = min(max(page, 1), 10_000)
+    result = None
     if q:
 
-        def run(conn: Any) -> list[search.Hit]:
-            return search.fulltext(
-                conn, q, doc=doc, chapter=chapter, kind=kind, limit=50, all_versions=every
+        def run(conn: Any) -> find.Result:
+            return find.find(
+                conn,
+                q,
+                mode,
+                doc=doc,
+                kind=kind,
+                chapter=chapter,
+                limit=PAGE_SIZE,
+                offset=(page - 1) * PAGE_SIZE,
+                all_versions=every,
             )
 
-        hits = await execute_limited(datasette, db, run)
+        result = await execute_limited(datasette, db, run)
     documents = await _rows(db, "select id, title from documents order by id")
     titles = {d["id"]: d["title"] for d in documents}
     chapters = []
@@ -692,10 +713,29 @@ async def search_page(datasette: Any, request: Any) -> Response:
                where d.id = ? and n.kind = 'chapter' order by n.ord""",
             [doc],
         )
-    results = [
-        {"hit": h, "snippet": Markup(h.snippet_html), "title": titles.get(h.doc_id, h.doc_id)}
-        for h in hits
-    ]
+    params = {"q": q, "doc": doc, "kind": kind, "chapter": chapter, "all": "1" if every else None}
+
+    def url(**changes: Any) -> str:
+        merged = {**params, **changes}
+        return "/-/yakkan/search?" + urlencode({k: v for k, v in merged.items() if v})
+
+    results = []
+    pages: dict[str, str] = {}
+    if result is not None:
+        results = [
+            {
+                "group": g,
+                "hit": g.best,
+                "snippet": Markup(g.best.snippet_html),
+                "title": titles.get(g.doc_id, g.doc_id),
+            }
+            for g in result.groups
+        ]
+        forced = {"mode": mode} if mode != "auto" else {}
+        if page > 1:
+            pages["previous"] = url(page=page - 1, **forced)
+        if result.offset + len(result.groups) < result.total:
+            pages["next"] = url(page=page + 1, **forced)
     return await _render(
         datasette,
         request,
@@ -706,10 +746,16 @@ async def search_page(datasette: Any, request: Any) -> Response:
             "kind": kind,
             "chapter": chapter,
             "all": every,
-            "kinds": KINDS,
+            "kinds": find.KINDS,
             "chapters": chapters,
             "documents": documents,
+            "titles": titles,
+            "result": result,
             "results": results,
+            "pages": pages,
+            "page": page,
+            "other_url": url(mode=result.other) if result and result.other else None,
+            "doc_urls": {d: url(doc=d, chapter=None) for d in (result.by_doc if result else {})},
             "database": db.name,
         },
     )

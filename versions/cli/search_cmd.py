@@ -1,4 +1,4 @@
-"""``yakkan search``: full-text (default), semantic or hybrid search over the knowledge base."""
+"""``yakkan search``: one search for words and questions (versions/kb/find.py), by article."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any
 
 import click
 
-from versions.kb import embeddings, semantic
+from versions.kb import embeddings, find, ranking, semantic
 from versions.kb import search as fts
 from versions.kb.build import DEFAULT_DB
 
 MARK = ("【", "】")
+FLAGS = {"fulltext": "--fulltext", "hybrid": "--hybrid", "semantic": "--semantic"}
 
 
 def _open(db: Path) -> sqlite3.Connection:
@@ -38,15 +39,10 @@ def _check_doc(conn: sqlite3.Connection, doc: str | None) -> None:
         raise SystemExit(2)
 
 
-def run(
-    conn: sqlite3.Connection, mode: str, query: str, doc: str | None, limit: int, **kw: Any
-) -> list[fts.Hit]:
-    """The hits of one search; semantic problems exit 2 with the reason."""
-    if mode == "fulltext":
-        return fts.fulltext(conn, query, doc=doc, limit=limit, **kw)
-    find = semantic.semantic if mode == "semantic" else semantic.hybrid
+def run(conn: sqlite3.Connection, mode: str, query: str, **kw: Any) -> find.Result:
+    """One search; a semantic mode asked for by name without embeddings exits 2."""
     try:
-        return find(conn, query, doc=doc, limit=limit, model=kw.get("model"))
+        return find.find(conn, query, mode, strict=True, **kw)
     except (semantic.NoVectors, embeddings.BackendMissing) as exc:
         click.echo(f"yakkan search --{mode}: {exc}", err=True)
         click.echo(
@@ -55,7 +51,8 @@ def run(
         raise SystemExit(2) from None
 
 
-def as_json(hit: fts.Hit, rank: int) -> dict[str, Any]:
+def as_json(group: ranking.Group, rank: int) -> dict[str, Any]:
+    hit = group.best
     return {
         "rank": rank,
         "key": hit.key,
@@ -66,21 +63,62 @@ def as_json(hit: fts.Hit, rank: int) -> dict[str, Any]:
         "label": hit.label,
         "caption": hit.caption,
         "path": hit.path,
-        "score": round(hit.score, 4),
+        "score": round(group.score, 4),
         "snippet": hit.snippet(mark=MARK),
         "text": hit.text,
+        "article": {
+            "node_id": group.node_id,
+            "label": group.label,
+            "caption": group.caption,
+            "heading": group.heading,
+            "supplementary": group.supplementary,
+        },
+        "matches": [h.node_id for h in group.matches],
     }
+
+
+def _summary(result: find.Result, doc: str | None) -> str:
+    n = result.total
+    where = f" in {doc}" if doc else ""
+    head = f"{n} article{'s' if n != 1 else ''} ({result.clauses} clauses) for 「{result.query}」"
+    other = FLAGS.get(result.other or "")
+    offer = f"; the other way: {other}" if other else ""
+    return f"{head}{where} — searched as {result.label}{offer}"
+
+
+def _print(result: find.Result, doc: str | None) -> None:
+    if result.notice:
+        click.echo(f"yakkan search: {result.notice}", err=True)
+    if not result.total:
+        click.echo(f"no clauses found for 「{result.query}」 (searched as {result.label})")
+        return
+    click.echo(_summary(result, doc))
+    if result.expansions:
+        click.echo("also searched: " + ", ".join(result.expansions))
+    for i, g in enumerate(result.groups, start=result.offset + 1):
+        click.echo(f"{i:>2}. {g.doc_id}  {g.heading}  ({g.score:.3f})")
+        click.echo(f"    {g.best.path}")
+        click.echo(f"    {g.best.snippet(mark=MARK)}")
+    last = result.offset + len(result.groups)
+    if last < result.total:
+        click.echo(f"showing {result.offset + 1}–{last} of {result.total}; next: --offset {last}")
 
 
 @click.command()
 @click.argument("query")
+@click.option("--fulltext", "mode", flag_value="fulltext", help="Every word must match.")
+@click.option("--hybrid", "mode", flag_value="hybrid", help="Words and meaning, ranks fused.")
 @click.option("--semantic", "mode", flag_value="semantic", help="Nearest clauses by meaning.")
-@click.option("--hybrid", "mode", flag_value="hybrid", help="Full-text and semantic ranks fused.")
-@click.option("--fulltext", "mode", flag_value="fulltext", default=True, hidden=True)
+@click.option("--auto", "mode", flag_value="auto", default=True, hidden=True)
 @click.option("--doc", metavar="ID", help="Only this document (documents.id).")
-@click.option("--chapter", metavar="NODE", help="Only this chapter, e.g. chp_3 (full-text).")
-@click.option("--kind", metavar="KIND", help="Only this node kind, e.g. article (full-text).")
+@click.option("--chapter", metavar="NODE", help="Only this chapter, e.g. chp_3.")
+@click.option(
+    "--kind",
+    type=click.Choice(find.KINDS),
+    help="Only clauses of this kind (supplement: anywhere in a 附則).",
+)
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many articles.")
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -99,53 +137,67 @@ def search_cmd(
     chapter: str | None,
     kind: str | None,
     limit: int,
+    offset: int,
     fmt: str,
     db: Path,
     model: str | None,
 ) -> None:
-    """Search clauses of the latest versions: full text (default), --semantic or --hybrid.
+    """Search clauses of the latest versions, in words or as a question; results by article.
 
-    Full text matches Japanese words of any length with spelling variants folded
-    (申込 = 申し込み); --semantic finds clauses by meaning, for questions in your own words
-    (needs the embeddings made by `yakkan build`, docs/semantic.md); --hybrid fuses both.
+    Words (解約, 「第三者提供 同意」) go to full text: every word must match in an article (its
+    caption counts for its clauses), spelling variants and お/ご folded (お申込み = 申込み),
+    customer words searched with the terms-of-service words (キャンセル → 解約・解除). A
+    question or sentence (「料金を払い忘れたらどうなる？」), or words full text misses, goes to
+    hybrid search (words + meaning) when the knowledge base has embeddings. The first line
+    says which ran; --fulltext, --hybrid or --semantic choose. 附則 and 経過措置 come after
+    the main provisions unless the query names them.
 
     \b
     Examples:
         yakkan search 解約
-        yakkan search "料金を払い忘れたらどうなる？" --hybrid
-        yakkan search "解約したいときはどうすればいい？" --semantic --doc toreru-camera
-        yakkan search 延滞利息 --limit 5 --format json
+        yakkan search "料金を払い忘れたらどうなる？" --doc toreru-camera
+        yakkan search "第三者提供 同意" --kind paragraph
+        yakkan search キャンセル --fulltext --limit 5 --offset 5
+        yakkan search "解約したいときはどうすればいい？" --semantic --format json
     """
     if not query.strip():
         click.echo("yakkan search: empty query", err=True)
         raise SystemExit(2)
-    if mode != "fulltext" and (chapter or kind):
-        click.echo(
-            f"yakkan search: --chapter and --kind work with full-text search, not --{mode}",
-            err=True,
-        )
-        raise SystemExit(2)
     conn = _open(db)
     try:
         _check_doc(conn, doc)
-        extra: dict[str, Any] = {"model": model} if mode != "fulltext" else {}
-        if mode == "fulltext":
-            extra.update(chapter=chapter, kind=kind)
-        hits = run(conn, mode, query, doc, limit, **extra)
+        result = run(
+            conn,
+            mode,
+            query,
+            doc=doc,
+            kind=kind,
+            chapter=chapter,
+            limit=limit,
+            offset=offset,
+            model=model,
+        )
     finally:
         conn.close()
     if fmt == "json":
-        hits_json = [as_json(h, i) for i, h in enumerate(hits, start=1)]
-        out = {"query": query, "mode": mode, "doc": doc, "hits": hits_json}
+        out = {
+            "query": query,
+            "mode": result.mode,
+            "reason": result.reason,
+            "other": result.other,
+            "doc": doc,
+            "total": result.total,
+            "clauses": result.clauses,
+            "offset": offset,
+            "limit": limit,
+            "expansions": result.expansions,
+            "notice": result.notice,
+            "hits": [as_json(g, i) for i, g in enumerate(result.groups, start=offset + 1)],
+        }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    if not hits:
-        click.echo(f"no clauses found for 「{query}」")
-        return
-    for i, h in enumerate(hits, start=1):
-        click.echo(f"{i:>2}. {h.key}  ({h.score:.3f})")
-        click.echo(f"    {h.path}")
-        click.echo(f"    {h.snippet(mark=MARK)}")
+    _print(result, doc)
 
 
 search = search_cmd
+__all__ = ["fts", "search", "search_cmd"]

@@ -255,6 +255,7 @@ class Hit:
     article_id: str | None
     score: float
     query: str = field(repr=False, default="")
+    seq: int | None = field(repr=False, default=None)  # nodes.seq, when the search read it
 
     def snippet(self, width: int = 80, mark: tuple[str, str] | None = None) -> str:
         """Plain-text snippet with matches wrapped in ``mark`` (default: private-use markers)."""

@@ -30,12 +30,13 @@ from typing import Any
 import numpy as np
 
 from extract.japanese import tokenize
-from versions.kb import embeddings, search
+from versions.kb import embeddings, search, vocabulary
 
 RRF_K = 10  # reciprocal rank fusion constant (60 in Cormack et al.; 10 measured better here)
 VECTOR_WEIGHT = (
     2.0  # the semantic ranking counts twice the keyword ranking (scripts/bench_retrieval.py)
 )
+VOCAB_WEIGHT = 1.0  # clauses using the legal words for the customer's (thesaurus) count again
 CANDIDATES = 100  # ranks taken from each side before fusion
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞"}
 _STOP = {"する", "なる", "ある", "いる", "できる", "れる", "られる", "こと", "もの", "どう", "よう"}
@@ -57,6 +58,29 @@ _STOP |= {
 }
 
 
+@dataclass(frozen=True)
+class Filters:
+    """Which clauses a search may return: a document, a node kind (``supplement``: anywhere in
+    a 附則), a chapter node id (chp_3; of every document unless ``doc``)."""
+
+    doc: str | None = None
+    kind: str | None = None
+    chapter: str | None = None
+
+    def keep(self, node_id: str, kind: str, chapter: str | None) -> bool:
+        if self.kind == "supplement":
+            if not node_id.startswith("suppl_"):
+                return False
+        elif self.kind and kind != self.kind:
+            return False
+        return not self.chapter or chapter == self.chapter
+
+    @property
+    def narrows(self) -> bool:
+        """Whether the filter applies after the full-text ranking (kind, chapter)."""
+        return bool(self.kind or self.chapter)
+
+
 class NoVectors(Exception):
     """The database has no embeddings (built without the semantic backend)."""
 
@@ -75,7 +99,7 @@ def keywords(query: str) -> list[str]:
     """Content words of ``query`` in their indexed form (folded normalized forms), in order."""
     out: list[str] = []
     for mode in ("A", "C"):
-        for t in tokenize(unicodedata.normalize("NFKC", query or ""), mode):
+        for t in tokenize(vocabulary.fold_query(query), mode):
             if t.pos not in _CONTENT_POS or t.part_of_speech[1:2] == ("非自立可能",):
                 continue
             form = search.fold(unicodedata.normalize("NFKC", t.normalized_form)).lower()
@@ -84,10 +108,29 @@ def keywords(query: str) -> list[str]:
     return out
 
 
+def _vocabulary_phrases(query: str) -> list[str]:
+    """FTS5 phrases of the words the customer-vocabulary thesaurus adds for ``query``."""
+    phrases: list[str] = []
+    for word in vocabulary.thesaurus(query):
+        for mode in (0, 1):
+            tokens = search.words(word, mode)
+            phrase = search._phrase(tokens) if tokens else ""
+            if phrase and phrase not in phrases:
+                phrases.append(phrase)
+    return phrases
+
+
 def keyword_expression(query: str) -> str | None:
-    """FTS5 expression for ``nodes_words``: the query's content words ORed; None if none."""
-    words = keywords(query)
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words) or None
+    """FTS5 expression for ``nodes_words``: the query's content words ORed, and the words the
+    customer-vocabulary thesaurus adds for it (as phrases); None if none."""
+    phrases = ['"' + w.replace('"', '""') + '"' for w in keywords(query)]
+    phrases += [p for p in _vocabulary_phrases(query) if p not in phrases]
+    return " OR ".join(phrases) or None
+
+
+def vocabulary_expression(query: str) -> str | None:
+    """FTS5 expression of the thesaurus words alone (the concept the customer named)."""
+    return " OR ".join(_vocabulary_phrases(query)) or None
 
 
 KEYWORD_SQL = """
@@ -102,21 +145,31 @@ order by top.rank, n.seq
 
 
 def keyword_search(
-    db: Any, query: str, doc: str | None = None, limit: int = 20
+    db: Any,
+    query: str,
+    doc: str | None = None,
+    limit: int = 20,
+    filters: Filters | None = None,
+    *,
+    vocabulary_only: bool = False,
 ) -> list[search.Hit]:
-    """Clauses sharing content words with ``query``, ranked by bm25 (latest versions)."""
-    words = keyword_expression(query)
+    """Clauses sharing content words with ``query``, ranked by bm25 (latest versions);
+    ``vocabulary_only``: sharing the words the thesaurus adds for it."""
+    words = vocabulary_expression(query) if vocabulary_only else keyword_expression(query)
     if words is None:
         return []
-    where = search.filter_expression(latest=True, doc=doc)
+    f = filters or Filters(doc=doc)
+    where = search.filter_expression(latest=True, doc=doc or f.doc)
     expr = "{caption text} : (" + words + ")" + (f" AND {where}" if where else "")
+    fetch = limit * 20 if f.narrows else limit
     conn, close = search._connection(db)
     try:
-        rows = conn.execute(KEYWORD_SQL, {"expr": expr, "limit": limit}).fetchall()
+        rows = conn.execute(KEYWORD_SQL, {"expr": expr, "limit": fetch}).fetchall()
     finally:
         if close:
             conn.close()
-    return [search._hit(row, query) for row in rows]
+    hits = [search._hit(row, query) for row in rows]
+    return [h for h in hits if f.keep(h.node_id, h.kind, h.chapter_id)][:limit]
 
 
 # --- the vector index --------------------------------------------------------------------------
@@ -129,13 +182,36 @@ class VectorIndex:
     doc_ids: np.ndarray  # one doc id per key
     matrix: np.ndarray  # (m, dim) float32, unit rows: the distinct vectors
     rows: np.ndarray | None = None  # matrix row of each key (None: key i is row i)
+    kinds: list[str] | None = None  # node kind per key (for Filters)
+    chapters: list[str | None] | None = None  # chapter id per key
+
+    def allowed(self, doc: str | None, filters: Filters | None) -> np.ndarray | None:
+        """Key numbers a document / Filters allow (None: every key)."""
+        doc = doc or (filters.doc if filters else None)
+        mask = self.doc_ids == doc if doc else None
+        if filters and filters.narrows:
+            kinds = self.kinds or [""] * len(self.keys)
+            chapters = self.chapters or [None] * len(self.keys)
+            keep = np.array(
+                [
+                    filters.keep(k.partition("/")[2], kind, chp)
+                    for k, kind, chp in zip(self.keys, kinds, chapters, strict=True)
+                ],
+                dtype=bool,
+            )
+            mask = keep if mask is None else mask & keep
+        return None if mask is None else np.flatnonzero(mask)
 
     def top(
-        self, vector: np.ndarray, doc: str | None = None, limit: int = 20
+        self,
+        vector: np.ndarray,
+        doc: str | None = None,
+        limit: int = 20,
+        filters: Filters | None = None,
     ) -> list[tuple[str, float]]:
-        """(key, cosine) of the ``limit`` keys nearest ``vector`` (optionally one document's);
-        keys with equal scores in key (document) order."""
-        picked = np.flatnonzero(self.doc_ids == doc) if doc else None
+        """(key, cosine) of the ``limit`` keys nearest ``vector`` (optionally one document's,
+        or those ``filters`` allow); keys with equal scores in key (document) order."""
+        picked = self.allowed(doc, filters)
         if picked is not None and not len(picked):
             return []
         with _one_blas_thread():
@@ -221,7 +297,7 @@ def _read_index(conn: sqlite3.Connection) -> VectorIndex:
         blobs.append(blob)
     matrix = embeddings.from_blobs(blobs, int(dim))
     rows = conn.execute(
-        "select e.key, e.doc_id, e.vector_id from embedding_rows e "
+        "select e.key, e.doc_id, e.vector_id, n.kind, n.chapter_id from embedding_rows e "
         "join node_rows n on n.key = e.key join versions v on v.id = n.version_id "
         "where v.latest = 1 order by n.seq"
     ).fetchall()
@@ -233,6 +309,8 @@ def _read_index(conn: sqlite3.Connection) -> VectorIndex:
         np.array([r[1] for r in rows]),
         matrix,
         position[np.array([r[2] for r in rows], dtype=np.int64)],
+        [r[3] for r in rows],
+        [r[4] for r in rows],
     )
 
 
@@ -259,7 +337,12 @@ def _hits(
 
 
 def semantic(
-    db: Any, query: str, doc: str | None = None, limit: int = 20, model: str | None = None
+    db: Any,
+    query: str,
+    doc: str | None = None,
+    limit: int = 20,
+    model: str | None = None,
+    filters: Filters | None = None,
 ) -> list[search.Hit]:
     """Clauses nearest ``query`` in meaning (score = cosine similarity, higher is closer).
 
@@ -272,7 +355,7 @@ def semantic(
     try:
         index = load_index(conn)
         vector = embeddings.encode([query], model=model or index.model, query=True)[0]
-        return _hits(conn, index.top(vector, doc, limit), " ".join(keywords(query)))
+        return _hits(conn, index.top(vector, doc, limit, filters), _highlight(query))
     finally:
         if close:
             conn.close()
@@ -289,16 +372,28 @@ def fuse(
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def _highlight(query: str) -> str:
+    """What snippets mark: the query's content words and its customer-vocabulary words."""
+    words = [w for w in keywords(query) if len(w) > 1]  # a lone 払 would mark 支払 everywhere
+    return " ".join(dict.fromkeys([*words, *vocabulary.thesaurus(query)]))
+
+
 def hybrid(
-    db: Any, query: str, doc: str | None = None, limit: int = 20, model: str | None = None
+    db: Any,
+    query: str,
+    doc: str | None = None,
+    limit: int = 20,
+    model: str | None = None,
+    filters: Filters | None = None,
 ) -> list[search.Hit]:
     """Keyword (bm25) and semantic ranks fused by weighted RRF; score = the fused score."""
     conn, close = search._connection(db)
     try:
-        words = [h.key for h in keyword_search(conn, query, doc, CANDIDATES)]
-        vectors = [h.key for h in semantic(conn, query, doc, CANDIDATES, model)]
-        fused = fuse([words, vectors], [1.0, VECTOR_WEIGHT])
-        return _hits(conn, fused[:limit], " ".join(keywords(query)))
+        words = [h.key for h in keyword_search(conn, query, doc, CANDIDATES, filters)]
+        vectors = [h.key for h in semantic(conn, query, doc, CANDIDATES, model, filters)]
+        named = keyword_search(conn, query, doc, CANDIDATES, filters, vocabulary_only=True)
+        fused = fuse([words, vectors, [h.key for h in named]], [1.0, VECTOR_WEIGHT, VOCAB_WEIGHT])
+        return _hits(conn, fused[:limit], _highlight(query))
     finally:
         if close:
             conn.close()

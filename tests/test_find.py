@@ -1,0 +1,219 @@
+"""The one search box (versions/kb/find.py) on the corpus knowledge base: words and questions,
+customer vocabulary, results by article, 附則 after main provisions, counts, paging, filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from semantic_helpers import build_kb, require_vectors
+
+from versions.kb import find, ranking, vocabulary
+
+
+@pytest.fixture(scope="session")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = build_kb(tmp_path_factory.getbasetemp() / "semantic" / "yakkan.db")
+    require_vectors(db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A knowledge base built without embeddings."""
+    return build_kb(tmp_path_factory.getbasetemp() / "search_cmd_plain" / "yakkan.db", "none")
+
+
+def headings(result: find.Result, n: int = 3) -> list[str]:
+    return [f"{g.doc_id} {g.node_id} {g.caption}" for g in result.groups[:n]]
+
+
+def rank_of(result: find.Result, doc: str, article: str) -> int | None:
+    return next(
+        (i for i, g in enumerate(result.groups, 1) if (g.doc_id, g.node_id) == (doc, article)),
+        None,
+    )
+
+
+# --- the issue's examples, each in the top 3 ---------------------------------------------------
+
+
+def test_question_about_late_payment(kb: Path) -> None:
+    q = "料金を払い忘れたらどうなる？"
+    within = find.find(kb, q, doc="toreru-camera")
+    assert within.mode == "hybrid" and within.reason == "question"
+    assert rank_of(within, "toreru-camera", "art_32") == 1, headings(within)  # 第32条（延滞利息）
+    assert within.groups[0].caption == "延滞利息"
+    assert within.groups[0].best.node_id == "art_32__para_1"
+    everywhere = find.find(kb, q, limit=5)
+    # every document's 延滞利息 article is the same text: they lead, toreru's among them
+    assert all(g.caption in ("延滞利息", "支払遅滞") for g in everywhere.groups[:3])
+    assert rank_of(everywhere, "toreru-camera", "art_32") is not None
+
+
+@pytest.mark.parametrize("word", ["キャンセル", "退会"])
+def test_customer_words_for_cancelling(kb: Path, word: str) -> None:
+    result = find.find(kb, word, doc="toreru-camera")
+    assert result.mode == "fulltext" and result.total > 3
+    assert {"解約", "解除"} <= set(result.expansions)
+    assert all("解約" in (g.caption or "") for g in result.groups[:3]), headings(result)
+    assert rank_of(result, "toreru-camera", "art_20") in (1, 2, 3)  # 第20条（契約者による解約）
+
+
+def test_moving_house(kb: Path) -> None:
+    result = find.find(kb, "引っ越し", doc="toreru-camera")
+    assert result.mode == "fulltext"
+    top = {g.node_id for g in result.groups[:3]}
+    assert {"art_16", "art_14"} <= top, headings(result)  # 移転, 氏名等の変更の届出
+
+
+@pytest.mark.parametrize(("polite", "plain_form"), [("お申込み", "申込み"), ("お支払い", "支払い")])
+def test_honorific_prefix_is_folded(kb: Path, polite: str, plain_form: str) -> None:
+    folded, bare = find.find(kb, polite, limit=3), find.find(kb, plain_form, limit=3)
+    assert folded.mode == bare.mode == "fulltext"
+    assert folded.total == bare.total > 30
+    assert headings(folded) == headings(bare)
+    # 「なお支払わないとき」 is not お支払い: every highlighted word is the folded one
+    for g in folded.groups:
+        assert "な<mark>お支払" not in g.best.snippet_html
+
+
+def test_caption_counts_for_the_body(kb: Path) -> None:
+    # 第三者提供 is only in the caption of 第二十七条, 同意 only in its body
+    result = find.find(kb, "第三者提供 同意")
+    assert result.mode == "fulltext"
+    first = result.groups[0]
+    assert (first.doc_id, first.node_id) == ("kojin-joho-hogo-ho", "art_27"), headings(result)
+    assert first.heading == "第二十七条（第三者提供の制限）"
+    assert first.best.node_id == "art_27__para_1" and "同意" in first.best.text
+
+
+def test_question_within_a_law_puts_main_provisions_first(kb: Path) -> None:
+    q = "本人の同意なしに個人データを他社に渡してもいい？"
+    result = find.find(kb, q, doc="kojin-joho-hogo-ho", limit=20)
+    assert result.mode == "hybrid"
+    assert rank_of(result, "kojin-joho-hogo-ho", "art_27") in (1, 2, 3), headings(result)
+    flags = [g.supplementary for g in result.groups]
+    assert flags == sorted(flags)  # no 附則 / 経過措置 before a main provision
+    asked = find.find(kb, "経過措置 同意", doc="kojin-joho-hogo-ho")
+    assert asked.groups and asked.groups[0].supplementary  # unless the query asks for them
+
+
+# --- counts, paging, grouping ------------------------------------------------------------------
+
+
+def test_true_counts_and_paging(kb: Path) -> None:
+    first, second = find.find(kb, "料金", limit=10), find.find(kb, "料金", limit=10, offset=10)
+    both = find.find(kb, "料金", limit=20)
+    assert first.total == second.total == both.total > 50
+    assert first.clauses > first.total  # several clauses of an article count once
+    assert [g.key for g in first.groups + second.groups] == [g.key for g in both.groups]
+    assert sum(first.by_doc.values()) == first.total and len(first.by_doc) >= 4
+
+
+def test_one_result_per_article_with_its_caption(kb: Path) -> None:
+    result = find.find(kb, "延滞利息", limit=50)
+    keys = [g.key for g in result.groups]
+    assert len(keys) == len(set(keys))
+    for g in result.groups:
+        assert g.best.article_id == g.node_id
+        assert g.best.key in {h.key for h in g.matches}
+    assert {g.caption for g in result.groups[:4]} == {"延滞利息"}
+    assert all(g.best.node_id.endswith("__para_1") for g in result.groups[:4])
+
+
+# --- filters in every mode ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["fulltext", "hybrid", "semantic"])
+def test_filters_work_in_every_mode(kb: Path, mode: str) -> None:
+    q = "延滞利息" if mode == "fulltext" else "料金を払い忘れたらどうなる？"
+    paras = find.find(kb, q, mode, kind="paragraph", limit=20)
+    assert paras.mode == mode and paras.groups
+    assert {g.best.kind for g in paras.groups} == {"paragraph"}
+    suppl = find.find(kb, "施行", mode, kind="supplement", doc="kojin-joho-hogo-ho", limit=10)
+    assert suppl.groups and all(g.best.node_id.startswith("suppl_") for g in suppl.groups)
+    chapter = find.find(kb, q, mode, doc="toreru-camera", chapter="chp_6", limit=10)
+    assert chapter.groups and {g.best.chapter_id for g in chapter.groups} == {"chp_6"}
+
+
+# --- which mode --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query", ["解約", "第三者提供 同意", "延滞利息", "個人情報の保護", "料金 支払", "お申込み"]
+)
+def test_words_are_words(query: str) -> None:
+    assert not find.is_question(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "料金を払い忘れたらどうなる？",
+        "解約したい",
+        "カメラが壊れたのですが",
+        "個人情報を消してほしい",
+        "契約はいつまで続くの",
+        "支払いが遅れた場合",
+    ],
+)
+def test_questions_are_questions(query: str) -> None:
+    assert find.is_question(query)
+
+
+def test_full_text_miss_goes_to_hybrid(kb: Path) -> None:
+    result = find.find(kb, "映像 カクカク", doc="toreru-camera")
+    assert result.reason == "no full-text match" and result.mode == "hybrid"
+    assert result.groups and result.other == "fulltext"
+
+
+def test_without_embeddings_questions_use_their_words(plain: Path) -> None:
+    result = find.find(plain, "料金を払い忘れたらどうなる？", doc="toreru-camera")
+    assert result.mode == "keywords" and result.notice and "embeddings" in result.notice
+    assert rank_of(result, "toreru-camera", "art_32") in (1, 2, 3), headings(result)
+    assert find.find(plain, "解約").mode == "fulltext"
+    assert find.find(plain, "解約").other == "keywords"
+
+
+# --- vocabulary --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "folded"),
+    [
+        ("お申込み", "申込み"),
+        ("お支払い", "支払い"),
+        ("ご利用", "利用"),
+        ("ご連絡", "連絡"),
+        ("お支払期日", "支払期日"),
+        ("お金", "お金"),  # お is part of these words
+        ("お客様", "お客様"),
+        ("お知らせ", "お知らせ"),
+        ("おそれ", "おそれ"),
+        ("解約", "解約"),
+    ],
+)
+def test_fold_honorific(typed: str, folded: str) -> None:
+    assert vocabulary.fold_honorific(typed) == folded
+
+
+def test_thesaurus_is_reviewed_data() -> None:
+    entries = vocabulary.load()
+    assert len(entries) >= 30
+    for e in entries:
+        assert e.say and e.means and not set(e.say) & {"", " "}
+    assert {"支払遅延", "延滞"} <= set(vocabulary.thesaurus("料金を払い忘れた"))
+    assert {"故障", "損傷", "弁償"} <= set(vocabulary.thesaurus("カメラを壊した"))
+    assert {"返金", "払戻し"} <= set(vocabulary.thesaurus("お金を返して"))
+    assert vocabulary.thesaurus("口座からの引き落とし") == vocabulary.thesaurus("引き落とし")
+    assert "故障" not in vocabulary.thesaurus("口座からの引き落とし")  # 落とし is not 壊し
+    assert vocabulary.thesaurus("延滞利息") == []
+
+
+def test_supplementary() -> None:
+    assert ranking.supplementary("suppl_10__art_5", "経過措置")
+    assert ranking.supplementary("art_90", "個人情報の取扱いに関する経過措置")
+    assert not ranking.supplementary("art_27", "第三者提供の制限")
+    assert ranking.asks_for_supplements("施行日はいつ？")
+    assert not ranking.asks_for_supplements("解約")

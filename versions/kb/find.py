@@ -1,0 +1,326 @@
+"""The one search box: words go to full text, questions to hybrid search; results by article.
+
+``find(db, query)`` decides the mode (``mode="auto"``): a query that reads as a question or a
+sentence (「料金を払い忘れたらどうなる？」, 「解約したい」) goes to hybrid search (words + meaning)
+when the knowledge base has embeddings and the backend is installed, else to keyword search
+(its content words ORed); plain words (解約, 「第三者提供 同意」) go to full text, and a full-text
+miss falls back to the question path. ``Result.mode`` says what ran and ``Result.other`` the
+mode to offer instead. Every mode takes the same filters (document, kind, chapter) and returns
+``ranking.Group``s, one per article, with the true count (``total``) and a page of them.
+
+Full text here is article-wide: every term (with its customer-vocabulary words, see
+versions/kb/vocabulary.py) must match somewhere in the article — its caption counts for every
+clause under it, so 「第三者提供 同意」 finds 第二十七条（第三者提供の制限）, whose body says 同意.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from extract.japanese import tokenize
+from versions.kb import embeddings, ranking, search, semantic, vocabulary
+
+SYNONYM_WEIGHT = 0.5  # a clause matched only through a thesaurus word counts half (bm25)
+MATCH_CAP = 20_000  # clauses read per term (more than any document has)
+MODES = ("auto", "fulltext", "hybrid", "semantic", "keywords")
+KINDS = ("article", "paragraph", "item", "subitem", "supplement", "appendix", "table_row")
+LABELS = {
+    "fulltext": "full text (every word)",
+    "hybrid": "question (words + meaning)",
+    "semantic": "meaning only",
+    "keywords": "question (any of its words)",
+}
+
+
+@dataclass
+class Result:
+    query: str
+    mode: str  # the mode that ran: fulltext, hybrid, semantic or keywords
+    groups: list[ranking.Group]  # this page
+    total: int  # articles found (every page)
+    clauses: int  # clauses found (every page)
+    offset: int
+    limit: int
+    other: str | None  # the mode to offer instead
+    reason: str  # why this mode: "asked", "words", "question", "no full-text match"
+    notice: str | None = None  # e.g. why semantic search is not available
+    expansions: list[str] = field(default_factory=list)  # customer-vocabulary words searched
+    by_doc: dict[str, int] = field(default_factory=dict)  # articles found per document
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.mode]
+
+
+# --- which mode --------------------------------------------------------------------------------
+
+_SENTENCE_POS = {"助動詞"}
+_SENTENCE_PARTICLES = {"接続助詞", "終助詞", "係助詞", "副助詞"}
+
+
+def is_question(query: str) -> bool:
+    """Whether ``query`` reads as a question or a sentence rather than search words.
+
+    A question mark, an auxiliary verb (たら, たい, ます), a conjunctive/final particle, or a verb
+    or adjective with a case particle (料金を払う) make a sentence; nouns joined by の do not.
+    """
+    q = unicodedata.normalize("NFKC", query or "").strip()
+    if not q:
+        return False
+    if q.endswith("?") or "?" in q:
+        return True
+    tokens = tokenize(q, "C")
+    pos = [t.part_of_speech[:2] for t in tokens]
+    if any(p[0] in _SENTENCE_POS or (p[0] == "助詞" and p[1] in _SENTENCE_PARTICLES) for p in pos):
+        return True
+    case = sum(p[0] == "助詞" for p in pos)
+    predicate = any(p[0] in ("動詞", "形容詞") for p in pos)
+    return case >= 2 or (case >= 1 and predicate)
+
+
+def semantic_problem(conn: sqlite3.Connection) -> str | None:
+    """Why semantic search cannot run on ``conn`` (None when it can)."""
+    if not semantic.has_vectors(conn):
+        return "this knowledge base has no clause embeddings (docs/semantic.md)"
+    model = conn.execute("select model from embedding_meta").fetchone()
+    return embeddings.missing_reason(model[0] if model else None)
+
+
+# --- the search --------------------------------------------------------------------------------
+
+
+def find(
+    db: Any,
+    query: str,
+    mode: str = "auto",
+    *,
+    doc: str | None = None,
+    kind: str | None = None,
+    chapter: str | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    all_versions: bool = False,
+    model: str | None = None,
+    strict: bool = False,
+) -> Result:
+    """Search ``query`` in ``mode`` (auto: decided from the query); a page of articles.
+
+    Semantic modes fall back to keywords when the knowledge base has no embeddings or the
+    backend is missing (``Result.notice`` says why); with ``strict``, a semantic mode asked
+    for by name raises semantic.NoVectors instead.
+    """
+    conn, close = search._connection(db)
+    try:
+        filters = {"doc": doc, "kind": kind, "chapter": chapter}
+        problem = None
+        if mode in ("auto", "hybrid", "semantic"):
+            problem = semantic_problem(conn)
+        reason = "asked"
+        if mode == "auto":
+            reason = "question" if is_question(query) else "words"
+            mode = "fulltext" if reason == "words" else "hybrid"
+        if mode in ("hybrid", "semantic") and problem:
+            if strict and reason == "asked":
+                raise semantic.NoVectors(problem)
+            mode = "keywords"
+        if mode == "fulltext":
+            groups, expanded = words_search(conn, query, all_versions=all_versions, **filters)
+            if not groups and reason == "words":
+                reason, mode = "no full-text match", "keywords" if problem else "hybrid"
+        if mode != "fulltext":
+            groups, expanded = question_search(conn, query, mode, model=model, **filters)
+        ranking.fill_text(conn, groups[offset : offset + limit])
+    finally:
+        if close:
+            conn.close()
+    other = "fulltext" if mode != "fulltext" else ("keywords" if problem else "hybrid")
+    return Result(
+        query,
+        mode,
+        groups[offset : offset + limit],
+        len(groups),
+        sum(len(g.matches) for g in groups),
+        offset,
+        limit,
+        other,
+        reason,
+        notice=f"semantic search is not available: {problem}"
+        if problem and mode == "keywords"
+        else None,
+        expansions=expanded,
+        by_doc=dict(Counter(g.doc_id for g in groups).most_common()),
+    )
+
+
+# --- full text, by article ---------------------------------------------------------------------
+
+ROWS_SQL = """
+select key, version_id, doc_id, node_id, kind, label, caption, text, path, chapter_id, article_id,
+       0.0, seq
+from nodes where seq in (select value from json_each(?))
+"""
+MATCH_SQL = "select rowid, rank from nodes_words where nodes_words match ? order by rank limit ?"
+
+
+def _phrases(strings: list[str]) -> list[str]:
+    out = {
+        search._phrase(ws) for s in strings for ws in (search.words(s, 0), search.words(s, 1)) if ws
+    }
+    return sorted(out)
+
+
+def _scores(conn: sqlite3.Connection, phrases: list[str], tags: str) -> dict[int, float]:
+    """rowid → bm25 rank (negative, lower is better) of clauses matching any of ``phrases``."""
+    if not phrases:
+        return {}
+    expr = "{caption text} : (" + " OR ".join(phrases) + ")" + (f" AND {tags}" if tags else "")
+    return dict(conn.execute(MATCH_SQL, [expr, MATCH_CAP]).fetchall())
+
+
+def _keep(hit: search.Hit, kind: str | None, chapter: str | None) -> bool:
+    """The kind and chapter filters; kind ``supplement`` means anywhere in a 附則."""
+    if kind == "supplement" and not hit.node_id.startswith("suppl_"):
+        return False
+    if kind and kind != "supplement" and hit.kind != kind:
+        return False
+    return not chapter or hit.chapter_id == chapter
+
+
+def _tags(doc: str | None, kind: str | None, chapter: str | None, all_versions: bool) -> str:
+    return search.filter_expression(
+        latest=not all_versions,
+        doc=doc,
+        kind=kind if kind and kind != "supplement" else None,
+        chapter=chapter,
+    )
+
+
+def words_search(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    doc: str | None = None,
+    kind: str | None = None,
+    chapter: str | None = None,
+    all_versions: bool = False,
+) -> tuple[list[ranking.Group], list[str]]:
+    """Articles matching every term of ``query`` (a term: what was typed, honorific folded, or
+    one of its customer-vocabulary words); (groups best first, the vocabulary words used)."""
+    tags = _tags(doc, kind, chapter, all_versions)
+    per_term: list[dict[int, float]] = []
+    expanded: list[str] = []
+    for term in search.terms(query):
+        typed = vocabulary.fold_honorific(term)
+        also = [w for w in vocabulary.expansions(term) if w != typed]
+        scores = _scores(conn, _phrases([typed]), tags)
+        for rowid, rank in _scores(conn, _phrases(also), tags).items():
+            scores.setdefault(rowid, rank * SYNONYM_WEIGHT)
+        if not scores:
+            return _substrings(conn, query, doc, kind, chapter, all_versions), also
+        per_term.append(scores)
+        expanded += [w for w in also if w not in expanded]
+    if not per_term:
+        return [], []
+    rowids = set().union(*per_term)
+    return _group_words(conn, query, per_term, rowids, expanded, kind, chapter)
+
+
+def _substrings(
+    conn: sqlite3.Connection,
+    query: str,
+    doc: str | None,
+    kind: str | None,
+    chapter: str | None,
+    all_versions: bool,
+) -> list[ranking.Group]:
+    """Articles where the query is printed as a substring cut across words (trigram index)."""
+    hits = search.fulltext(
+        conn,
+        vocabulary.fold_query(query),
+        doc=doc,
+        chapter=chapter,
+        kind=kind if kind != "supplement" else None,
+        limit=MATCH_CAP // 20,
+        all_versions=all_versions,
+    )
+    matches = [ranking.Match(h, -h.score) for h in hits if _keep(h, kind, chapter)]
+    keys = {f"{m.hit.version_id}/{ranking.article_of(m.hit)}" for m in matches}
+    return ranking.group(matches, ranking.article_headings(conn, keys), query)
+
+
+def _group_words(
+    conn: sqlite3.Connection,
+    query: str,
+    per_term: list[dict[int, float]],
+    rowids: set[int],
+    expanded: list[str],
+    kind: str | None,
+    chapter: str | None,
+) -> tuple[list[ranking.Group], list[str]]:
+    """Matching clauses folded per article; an article must match every term."""
+    highlight = " ".join([vocabulary.fold_query(query), *expanded])
+    matches = []
+    for row in conn.execute(ROWS_SQL, [json.dumps(sorted(rowids))]).fetchall():
+        hit = search._hit(row[:12], highlight)
+        if not _keep(hit, kind, chapter):
+            continue
+        hit.seq = seq = row[12]
+        found = [i for i, s in enumerate(per_term) if seq in s]
+        score = -sum(per_term[i][seq] for i in found)
+        matches.append(ranking.Match(hit, score, frozenset(found)))
+    headings = ranking.article_headings(
+        conn, {f"{m.hit.version_id}/{ranking.article_of(m.hit)}" for m in matches}
+    )
+    groups = ranking.group(matches, headings, query, need=len(per_term))
+    for g in groups:  # an article's score: each term's best clause in it
+        g.score = _article_score(g, per_term)
+    demote = not ranking.asks_for_supplements(query)
+    groups.sort(key=lambda g: (demote and g.supplementary, -g.score, g.key))
+    return groups, expanded
+
+
+def _article_score(g: ranking.Group, per_term: list[dict[int, float]]) -> float:
+    """Per term: its best clause of the article, plus the article's caption when that matches
+    too (an article about the term ranks above one that mentions it)."""
+    heading = [h.seq for h in g.matches if h.node_id == g.node_id and h.seq is not None]
+    body = [h.seq for h in g.matches if h.node_id != g.node_id and h.seq is not None]
+    total = 0.0
+    for s in per_term:
+        total += min((s[q] for q in body if q in s), default=0.0)
+        total += min((s[q] for q in heading if q in s), default=0.0)
+    return -total
+
+
+# --- questions: hybrid, semantic or keywords, by article ---------------------------------------
+
+
+def question_search(
+    conn: sqlite3.Connection,
+    query: str,
+    mode: str,
+    *,
+    doc: str | None = None,
+    kind: str | None = None,
+    chapter: str | None = None,
+    model: str | None = None,
+) -> tuple[list[ranking.Group], list[str]]:
+    """Clauses ranked by ``mode`` (hybrid, semantic, keywords), folded per article."""
+    filters = semantic.Filters(doc=doc, kind=kind, chapter=chapter)
+    if mode == "keywords":
+        hits = semantic.keyword_search(conn, query, doc, semantic.CANDIDATES, filters=filters)
+        ranked = [(h, 1.0 / (semantic.RRF_K + i)) for i, h in enumerate(hits, start=1)]
+    else:
+        find = semantic.semantic if mode == "semantic" else semantic.hybrid
+        limit = 2 * semantic.CANDIDATES
+        hits = find(conn, query, doc=doc, limit=limit, model=model, filters=filters)
+        ranked = [(h, h.score) for h in hits]
+    matches = [ranking.Match(h, score) for h, score in ranked]
+    headings = ranking.article_headings(
+        conn, {f"{m.hit.version_id}/{ranking.article_of(m.hit)}" for m in matches}
+    )
+    return ranking.group(matches, headings, query), vocabulary.thesaurus(query)

@@ -1,0 +1,164 @@
+"""Results by article: matching clauses grouped under their article, main provisions first.
+
+A customer's question is answered by an article (第32条（延滞利息）), not by one of its items, so
+every search mode ranks clauses, then ``group`` folds them into one ``Group`` per article (per
+node outside articles: a 別表 row, a 前文): the article's score is its best clause's, its best
+clause is shown under the article's caption. 附則 (node ids ``suppl_…``) and 経過措置
+provisions come after the main provisions unless the query asks for them (附則, 経過措置, 施行).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from versions.kb.search import Hit
+
+ASKS_FOR_SUPPLEMENTS = ("附則", "経過措置", "施行", "改正前", "旧法")
+HEADINGS = ("chapter", "section", "subsection")  # structure, not provisions: never a result
+
+
+@dataclass
+class Match:
+    """One matching clause: ``score`` higher is better; ``terms`` the query terms it matched."""
+
+    hit: Hit
+    score: float
+    terms: frozenset[int] = frozenset()
+
+
+@dataclass
+class Group:
+    """One article (or a clause outside articles) and the clauses of it that matched."""
+
+    key: str  # version_id/article node id
+    doc_id: str
+    version_id: str
+    node_id: str  # the article's node id
+    label: str
+    caption: str | None
+    best: Hit
+    score: float
+    supplementary: bool
+    matches: list[Hit] = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        """The article as printed: 第三十二条（延滞利息）."""
+        return self.label + (f"（{self.caption}）" if self.caption else "")
+
+
+def asks_for_supplements(query: str) -> bool:
+    q = unicodedata.normalize("NFKC", query or "")
+    return any(w in q for w in ASKS_FOR_SUPPLEMENTS)
+
+
+def supplementary(node_id: str, caption: str | None) -> bool:
+    """A 附則 provision, or a 経過措置 one wherever it stands."""
+    return node_id.startswith("suppl_") or "経過措置" in (caption or "")
+
+
+def article_of(hit: Hit) -> str:
+    return hit.article_id or hit.node_id
+
+
+def group(
+    matches: Iterable[Match],
+    articles: dict[str, tuple[str, str | None]],
+    query: str,
+    need: int = 0,
+) -> list[Group]:
+    """Matches folded per article, best first; ``articles``: key → (label, caption).
+
+    With ``need`` > 0 an article is kept only when its clauses together match all ``need``
+    query terms (a term in the article's caption counts for every clause under it). Main
+    provisions come before 附則/経過措置 unless ``query`` asks for those.
+    """
+    by_key: dict[str, list[Match]] = {}
+    for m in matches:
+        if m.hit.kind in HEADINGS:
+            continue
+        by_key.setdefault(f"{m.hit.version_id}/{article_of(m.hit)}", []).append(m)
+    out = []
+    for key, found in by_key.items():
+        covered = frozenset().union(*(m.terms for m in found))
+        if need and len(covered) < need:
+            continue
+        found.sort(key=lambda m: -m.score)
+        label, caption = articles.get(key, (found[0].hit.label, found[0].hit.caption))
+        head = found[0].hit
+        best = _best(found, article_of(head))
+        out.append(
+            Group(
+                key,
+                head.doc_id,
+                head.version_id,
+                article_of(head),
+                label,
+                caption,
+                best.hit,
+                found[0].score,
+                supplementary(article_of(head), caption),
+                [m.hit for m in found],
+            )
+        )
+    demote = not asks_for_supplements(query)
+    out.sort(key=lambda g: (demote and g.supplementary, -g.score, g.key))
+    return out
+
+
+def _best(found: list[Match], article: str) -> Match:
+    """The clause to show: the one matching most terms (the article's own terms count for
+    each), then the best scored; a clause with text rather than a bare heading, and a
+    paragraph rather than its item when both match as many terms."""
+    own = next((m.terms for m in found if m.hit.node_id == article), frozenset())
+    with_text = [m for m in found if m.hit.text] or found
+    best = max(with_text, key=lambda m: (len(m.terms | own), m.score))
+    if not any(m.terms for m in found):  # ranked by meaning: the score alone decides
+        return best
+    tier = {m.hit.node_id: m for m in with_text if len(m.terms | own) == len(best.terms | own)}
+    if best.terms <= own and all(m.hit.seq is not None for m in tier.values()):
+        # the caption says it all: the article's first matching clause, not a later aside
+        best = min(tier.values(), key=lambda m: m.hit.seq or 0)
+    node = best.hit.node_id
+    while "__" in node:
+        node = node.rsplit("__", 1)[0]
+        if node in tier:
+            best = tier[node]
+    return best
+
+
+def article_headings(
+    conn: sqlite3.Connection, keys: Iterable[str]
+) -> dict[str, tuple[str, str | None]]:
+    """key → (label, caption) of the given article keys (version_id/node_id)."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    rows = conn.execute(
+        "select key, label, caption from nodes where key in (select value from json_each(?))",
+        [json.dumps(keys)],
+    ).fetchall()
+    return {k: (label or "", caption) for k, label, caption in rows}
+
+
+FIRST_TEXT_SQL = """
+select key, version_id, doc_id, node_id, kind, label, caption, text, path, chapter_id, article_id,
+       0.0
+from nodes where version_id = ? and article_id = ? and coalesce(text, '') <> '' order by ord limit 1
+"""
+
+
+def fill_text(conn: sqlite3.Connection, groups: Iterable[Group]) -> None:
+    """Groups whose best match is a bare heading (caption only) show their first clause."""
+    from versions.kb.search import _hit
+
+    for g in groups:
+        if g.best.text:
+            continue
+        row = conn.execute(FIRST_TEXT_SQL, [g.version_id, g.node_id]).fetchone()
+        if row is not None:
+            g.best = _hit(row, g.best.query)
