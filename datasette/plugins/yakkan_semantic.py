@@ -4,9 +4,10 @@ Page:   /-/yakkan/hybrid?q=…&mode=hybrid|semantic redirects to the search box 
         (/-/yakkan/search, datasette/plugins/yakkan_site.py).
 Canned: hybrid_search (the search box's hybrid ranking, by article) and similar_clauses
         (clause_similar of one clause), for every database with embeddings.
-SQL:    yakkan_search(q, doc, mode, n) JSON [[key, score], …]: the best clause of each of the
-                                       first n articles the search box finds (mode auto,
-                                       fulltext, hybrid, semantic)
+SQL:    yakkan_search(q, doc, mode, n[, kind])  JSON [[key, score], …]: the best clause of
+                                       each of the first n articles the search box finds (mode
+                                       auto, fulltext, hybrid, semantic); the canned queries
+                                       search and hybrid_search read it
         yakkan_keywords(q[, doc])      FTS5 expression for nodes_words: q's content words ORed,
                                        latest versions (of doc when given)
         yakkan_nearest(q, doc, n)      JSON array of the keys of the n clauses nearest q (numpy)
@@ -102,12 +103,20 @@ def search_keys(path: str | None) -> Any:
     [key, score] of the best clause of each of the first ``n`` articles that the search box
     (versions/kb/find.py, ``mode`` auto/fulltext/hybrid/semantic) finds, in its order."""
 
-    def yakkan_search(q: str | None, doc: str | None, mode: str | None, n: int | None) -> str:
+    def yakkan_search(
+        q: str | None,
+        doc: str | None,
+        mode: str | None,
+        n: int | None,
+        kind: str | None = None,
+    ) -> str:
         if not q or not path:
             return "[]"
         chosen = mode if mode in find.MODES else "auto"
         try:
-            result = find.find(path, q, chosen, doc=doc or None, limit=int(n or 20))
+            result = find.find(
+                path, q, chosen, doc=doc or None, kind=kind or None, limit=int(n or 20)
+            )
         except (semantic.NoVectors, embeddings.BackendMissing, sqlite3.Error):
             return "[]"
         return json.dumps([[g.best.key, g.score] for g in result.groups])
@@ -124,6 +133,7 @@ def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     path = getattr(db, "path", None) if db is not None and not db.is_memory else None
     conn.create_function("yakkan_nearest", 3, nearest_keys(path))
     conn.create_function("yakkan_search", 4, search_keys(path))
+    conn.create_function("yakkan_search", 5, search_keys(path))
 
 
 HYBRID_SQL = """

@@ -134,7 +134,8 @@ def find(
                 reason, mode = "no full-text match", "keywords" if problem else "hybrid"
         if mode != "fulltext":
             groups, expanded = question_search(conn, query, mode, model=model, **filters)
-        ranking.fill_text(conn, groups[offset : offset + limit])
+        if not kind:  # a bare heading shows its first clause (unless kinds are filtered)
+            ranking.fill_text(conn, groups[offset : offset + limit])
     finally:
         if close:
             conn.close()
@@ -311,15 +312,13 @@ def question_search(
 ) -> tuple[list[ranking.Group], list[str]]:
     """Clauses ranked by ``mode`` (hybrid, semantic, keywords), folded per article."""
     filters = semantic.Filters(doc=doc, kind=kind, chapter=chapter)
+    limit = 2 * semantic.CANDIDATES
     if mode == "keywords":
-        hits = semantic.keyword_search(conn, query, doc, semantic.CANDIDATES, filters=filters)
-        ranked = [(h, 1.0 / (semantic.RRF_K + i)) for i, h in enumerate(hits, start=1)]
+        hits = semantic.keywords_only(conn, query, doc, limit, filters)
     else:
         find = semantic.semantic if mode == "semantic" else semantic.hybrid
-        limit = 2 * semantic.CANDIDATES
         hits = find(conn, query, doc=doc, limit=limit, model=model, filters=filters)
-        ranked = [(h, h.score) for h in hits]
-    matches = [ranking.Match(h, score) for h, score in ranked]
+    matches = [ranking.Match(h, h.score) for h in hits]
     headings = ranking.article_headings(
         conn, {f"{m.hit.version_id}/{ranking.article_of(m.hit)}" for m in matches}
     )

@@ -372,6 +372,21 @@ def fuse(
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def keywords_only(
+    db: Any, query: str, doc: str | None = None, limit: int = 20, filters: Filters | None = None
+) -> list[search.Hit]:
+    """Hybrid's word side alone (no embeddings): keywords and thesaurus words, fused by RRF."""
+    conn, close = search._connection(db)
+    try:
+        words = [h.key for h in keyword_search(conn, query, doc, CANDIDATES, filters)]
+        named = keyword_search(conn, query, doc, CANDIDATES, filters, vocabulary_only=True)
+        fused = fuse([words, [h.key for h in named]], [1.0, VOCAB_WEIGHT])
+        return _hits(conn, fused[:limit], _highlight(query))
+    finally:
+        if close:
+            conn.close()
+
+
 def _highlight(query: str) -> str:
     """What snippets mark: the query's content words and its customer-vocabulary words."""
     words = [w for w in keywords(query) if len(w) > 1]  # a lone 払 would mark 支払 everywhere
