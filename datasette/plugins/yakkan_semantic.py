@@ -110,6 +110,7 @@ def search_keys(path: str | None) -> Any:
         n: int | None,
         kind: str | None = None,
     ) -> str:
+        q = bounded_query(q)
         if not q or not path:
             return "[]"
         chosen = mode if mode in find.MODES else "auto"
