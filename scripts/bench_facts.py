@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from facts_labels import Score, load, score  # noqa: E402
+from facts_labels import SPLITS, Score, load, score  # noqa: E402
 
 from extract.facts import MODALITIES, Fact, _facts, document_facts, text_facts  # noqa: E402
 from extract.facts import pipeline as facts_pipeline  # noqa: E402
@@ -85,9 +85,7 @@ def regex_facts(node: str, text: str, terms: Any = ()) -> list[Fact]:
 
 def _scores(extract: Any) -> dict[str, Score]:
     rows = load()
-    return {
-        split: score((r for r in rows if r.split == split), extract) for split in ("dev", "held")
-    }
+    return {split: score((r for r in rows if r.split == split), extract) for split in SPLITS}
 
 
 def _row(name: str, split: str, kind: str, n: int, p: float, r: float) -> dict[str, Any]:

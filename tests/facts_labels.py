@@ -18,12 +18,13 @@ from extract.facts import MODALITIES, Fact, text_facts
 from versions.sources.loaded import open_version
 
 LABELS = Path(__file__).parent / "fixtures" / "facts" / "sentences.tsv"
+SPLITS = ("dev", "held", "fresh")  # fresh: labelled after the rules were written, run once
 Extractor = Callable[[str, str, Iterable[str]], list[Fact]]
 
 
 @dataclass(frozen=True)
 class Labelled:
-    split: str  # dev or held
+    split: str  # dev, held or fresh
     version: str
     node: str
     modality: frozenset[tuple[str, str]]  # (kind, party)
@@ -33,7 +34,7 @@ class Labelled:
 
 def load() -> list[Labelled]:
     rows = [line.split("\t") for line in LABELS.read_text(encoding="utf-8").splitlines()]
-    rows = [r for r in rows if r[0] in ("dev", "held")]
+    rows = [r for r in rows if r[0] in SPLITS]
     return [
         Labelled(
             split,
@@ -49,7 +50,9 @@ def load() -> list[Labelled]:
 
 @cache
 def defined_terms(version: str) -> tuple[str, ...]:
-    return tuple(d.term for d in open_version(version).parsed.definitions)
+    """The defined terms of a corpus version (DOC@DATE) or of a fixture file (its path)."""
+    spec = str(LABELS.parents[3] / version) if version.startswith("tests/") else version
+    return tuple(d.term for d in open_version(spec).parsed.definitions)
 
 
 @dataclass

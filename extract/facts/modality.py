@@ -10,7 +10,7 @@ and a sentence has one modality (its last predicate), as a reader takes it.
                  party: 「適用されるものとします」 states a rule, 「甲は…負担するものとします」
                  binds 甲)
     prohibition  〜してはならない, 〜しないものとします, 禁止, 〜することができない
-    permission   〜することができます / できるものとします / できる
+    permission   〜することができます / できるものとします / できる, 権利を有する
     disclaimer   責任を負いません / 負わないものとします / 負うものではありません, 免責,
                  保証しません
 """
@@ -37,6 +37,7 @@ PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
     "KUDASAI": [[{"LEMMA": {"IN": ["くださる", "下さる"]}}], [{"LEMMA": "お願い"}]],
     "GIMU": [[{"LEMMA": "義務"}, {"LEMMA": {"IN": ["を", "が"]}}, {"LEMMA": "負う"}]],
     "DEKIRU": [[{"LEMMA": {"IN": ["できる", "出来る"]}}]],
+    "KENRI": [[{"LEMMA": "権利"}, {"LEMMA": {"IN": ["を", "が"]}}, {"LEMMA": "有する"}]],
     "KINSHI": [[{"LEMMA": "禁止"}]],
     "SEKININ": [
         [
@@ -104,6 +105,8 @@ def _classify(name: str, tokens: list[Any], start: int, end: int) -> FactKind | 
         return "prohibition" if name == "KINSHI" or neg else None
     if name == "DEKIRU":
         return "prohibition" if neg else "permission"
+    if name == "KENRI":
+        return None if neg else "permission"
     if name == "MONOTO":
         if before == "ない":
             return "prohibition"
@@ -144,6 +147,7 @@ _VALUE: dict[tuple[str, str | None], str] = {
     ("ITADAKU", None): "いただく", ("YOSURU", None): "を要する", ("KUDASAI", None): "ください",
     ("GIMU", None): "義務を負う", ("DEKIRU", "permission"): "ことができる",
     ("DEKIRU", "prohibition"): "ことができない", ("KINSHI", None): "禁止",
+    ("KENRI", None): "権利を有する",
     ("SEKININ", None): "責任を負わない", ("MENSEKI", None): "免責", ("HOSHO", None): "保証しない",
 }  # fmt: skip
 # When one predicate holds several phrases (「負わないものとします」), the stronger one names it.

@@ -16,8 +16,12 @@ from extract.facts.pipeline import coarse
 VOCABULARY = (
     "契約者", "利用者", "申込者", "加入者", "会員", "登録者", "使用者", "お客様", "顧客",
     "ユーザー", "ユーザ", "当社", "弊社", "甲", "乙", "丙", "事業者", "消費者", "本人", "当事者",
-    "個人情報取扱事業者", "行政機関の長等", "行政機関の長", "委員会", "内閣総理大臣",
+    "個人情報取扱事業者", "行政機関の長等", "行政機関の長", "委員会", "内閣総理大臣", "国",
+    "地方公共団体",
 )  # fmt: skip
+# A topic compound of two or more characters ending so names a person even when no list has it
+# (利用希望者, 発起人, 中央会); a bare 「者」 after a verb (「開示を受ける者は」) does not.
+TOPIC_SUFFIXES = ("者", "人", "会", "団体", "法人", "会社", "機関", "大臣", "長", "庁", "省")
 PERSON_SUFFIXES = ("者", "団体", "法人", "会社", "機関", "機関等", "当社", "弊社", "大臣")
 CUSTOMER = ("契約者", "利用者", "申込者", "加入者", "会員", "登録者", "お客様", "顧客", "ユーザ",
             "消費者", "本人", "甲")  # fmt: skip
@@ -73,6 +77,9 @@ def _party_at(tokens: list[Any], end: int, terms: tuple[str, ...]) -> tuple[str,
         for term in terms if form else ():
             if (context + form).endswith(term):
                 return term, start
+    bare = words.removesuffix("等")
+    if len(bare) >= 2 and bare.endswith(TOPIC_SUFFIXES) and coarse(tokens[start]) != "接尾辞":
+        return bare, start
     return None
 
 
