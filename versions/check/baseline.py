@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from extract.errors import InputError
 from versions.check.problems import Problem
+from versions.sources.files import read_bytes
 
 FORMAT_VERSION = 1
 
@@ -42,6 +44,8 @@ def baseline_json(problems: Iterable[Problem]) -> dict[str, Any]:
 def write_baseline(path: Path, problems: Iterable[Problem]) -> int:
     """Write every problem to ``path``; returns how many were written."""
     data = baseline_json(problems)
+    if path.exists() and not path.is_file():  # a FIFO would block the write for ever
+        raise BaselineError(f"{path}: cannot write baseline: not a regular file")
     try:
         path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
@@ -51,11 +55,13 @@ def write_baseline(path: Path, problems: Iterable[Problem]) -> int:
 
 def read_baseline(path: Path) -> Counter[str]:
     """Fingerprint → how many occurrences the baseline accepts."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: baseline file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    if not path.exists() and not path.is_symlink():
+        raise BaselineError(f"{path}: baseline file not found")
+    try:  # bounded, and a FIFO or device is refused instead of waited on
+        data = json.loads(read_bytes(path).decode("utf-8"))
+    except InputError as exc:
+        raise BaselineError(f"{path}: cannot read baseline: {exc.message}") from None
+    except UnicodeDecodeError as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}:{exc.lineno}: not a JSON baseline: {exc.msg}") from None

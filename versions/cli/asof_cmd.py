@@ -39,15 +39,13 @@ def asof(doc: str, date: str, clause: str | None, fmt: str, corpus: Path) -> Non
         yakkan asof kojin-joho-hogo-ho 2016-01-01
     """
     from versions.history.asof import BeforeFirstVersion, as_of
-    from versions.sources.corpus import load_document
+    from versions.sources.corpus import load_document, open_document
 
     if not _is_date(date):
         click.echo(f"yakkan: {date!r} is not a date (use YYYY-MM-DD)", err=True)
         sys.exit(EXIT_BAD_INPUT)
     try:
-        if not (corpus / doc / "document.toml").is_file():
-            raise CorpusError(f"{doc}: no document {doc!r} in {corpus}")
-        result = as_of(load_document(corpus / doc), date, clause)
+        result = as_of(open_document(corpus, doc), date, clause)
     except BeforeFirstVersion as exc:
         click.echo(f"yakkan: {exc}", err=True)
         sys.exit(EXIT_NOT_IN_FORCE)

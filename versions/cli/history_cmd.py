@@ -45,12 +45,10 @@ def history(
         yakkan history toreru-camera 第20条 --facts      # 10日前まで → 5営業日前まで
     """
     from versions.history.timeline import clause_history
-    from versions.sources.corpus import load_document
+    from versions.sources.corpus import open_document
 
     try:
-        if not (corpus / doc / "document.toml").is_file():
-            raise CorpusError(f"{doc}: no document {doc!r} in {corpus}")
-        steps = clause_history(load_document(corpus / doc), clause, at)
+        steps = clause_history(open_document(corpus, doc), clause, at)
     except (InputError, CorpusError) as exc:
         click.echo(f"yakkan: {exc}", err=True)
         sys.exit(2)

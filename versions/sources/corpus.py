@@ -3,15 +3,29 @@
 A document.toml holds the document's metadata and a ``[[versions]]`` list; each entry names its
 ``file`` and may give ``effective`` (ISO date), ``label``, ``format``, ``origin`` and
 ``constructed`` (true for versions written by us as examples, never published text).
+
+``load_document`` is the one place document.toml is validated, so every command refuses the
+same things with the same one-line message (the document.toml and the offending value): a
+document.toml or version file that is not a regular file (a FIFO would hang the reader) or is
+too large, a version file outside its document folder (``../``, an absolute path, a symlink
+out), an id that is not ASCII or holds ``/``, ``@`` or ``..``, a value of the wrong type
+(``versions = [1, 2]``, ``effective = false``), an unknown ``format``, a version listed twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date as _date
-from pathlib import Path
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from extract.errors import InputError
+from versions.sources.files import CORPUS_FORMATS, read_bytes
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -59,49 +73,153 @@ class DocumentEntry:
     folder: Path
     versions: tuple[VersionEntry, ...] = field(default_factory=tuple)
     meta: dict[str, object] = field(default_factory=dict)
+    digest: str = ""  # sha256 of the document.toml bytes that were read
 
     def latest(self) -> VersionEntry:
         return self.versions[-1]
 
 
-def _version(doc_id: str, folder: Path, raw: dict[str, object], toml: Path) -> VersionEntry:
-    name = raw.get("file")
-    if not isinstance(name, str):
+# --- validation: every command reads document.toml through load_document ----------------------
+
+# ASCII, no '/', '@' (DOC@DATE), '..', spaces or a leading '.': ids appear in paths and URLs
+_DOC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+MAX_TOML_BYTES = 1024 * 1024
+_TEXT_KEYS = ("id", "title", "publisher", "kind")
+_VERSION_TEXT_KEYS = ("label", "format", "origin")
+
+
+def check_id(doc_id: str, where: str) -> str:
+    """``doc_id`` when it is a usable document id, else a CorpusError naming ``where``."""
+    if not _DOC_ID.fullmatch(doc_id) or ".." in doc_id:
+        raise CorpusError(
+            f"{where}: {doc_id!r} is not a document id (ASCII letters, digits, '.', '_', '-'; "
+            "no '/', '@' or '..')"
+        )
+    return doc_id
+
+
+def document_folder(root: Path, doc_id: str, where: str) -> Path:
+    """``root/doc_id`` for a valid id (a spec such as ``../etc`` never leaves the corpus)."""
+    return root / check_id(doc_id, where)
+
+
+def is_document(root: Path, doc_id: str) -> bool:
+    """``root/doc_id`` is a document folder (its document.toml may still be unusable)."""
+    valid = _DOC_ID.fullmatch(doc_id) is not None and ".." not in doc_id
+    return valid and os.path.lexists(root / doc_id / "document.toml")
+
+
+def read_toml(toml: Path) -> tuple[dict[str, object], bytes]:
+    """A document.toml's table and bytes (bounded read; a FIFO or device is refused)."""
+    try:
+        data = read_bytes(toml, MAX_TOML_BYTES)
+        return tomllib.loads(data.decode("utf-8")), data
+    except InputError as exc:
+        raise CorpusError(f"{toml}: cannot read document metadata: {exc.message}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CorpusError(f"{toml}: cannot read document metadata: {exc}") from None
+
+
+def _text(raw: dict[str, object], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise CorpusError(f'{where}: {key} must be a string ({key} = "..."), not {value!r}')
+    return value or None
+
+
+def _effective(raw: dict[str, object], where: str) -> str | None:
+    """The entry's date; leave ``effective`` out for an undated version (false/"" are errors)."""
+    if "effective" not in raw:
+        return None
+    value = raw["effective"]
+    if isinstance(value, _date) and not isinstance(value, datetime):
+        return value.isoformat()  # a TOML date literal: effective = 2024-10-01
+    if not isinstance(value, str) or not value:
+        raise CorpusError(
+            f'{where}: effective must be a date ("YYYY-MM-DD"; leave it out for an undated '
+            f"version), not {value!r}"
+        )
+    return check_date(value, f"{where}: effective")
+
+
+def _version_file(folder: Path, name: object, toml: Path) -> Path:
+    """The version file, which must be a regular file inside the document folder."""
+    if not isinstance(name, str) or not name:
         raise CorpusError(f'{toml}: every [[versions]] entry needs a file = "..." name')
+    rel = PurePosixPath(name.replace("\\", "/"))
+    if rel.is_absolute() or ".." in rel.parts or Path(name).is_absolute():
+        raise CorpusError(f"{toml}: version file {name!r} must be a path inside {folder}")
     path = folder / name
-    if not path.is_file():
-        raise CorpusError(f"{toml}: version file {name!r} does not exist")
-    effective = raw.get("effective")
-    if effective:
-        check_date(str(effective), f"{toml}: {name}: effective")
+    real, home = os.path.realpath(path), os.path.realpath(folder)
+    if os.path.commonpath([real, home]) != home:
+        raise CorpusError(f"{toml}: version file {name!r} leads outside {folder} (to {real})")
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise CorpusError(f"{toml}: version file {name!r} does not exist") from None
+    if not stat.S_ISREG(mode):
+        raise CorpusError(f"{toml}: version file {name!r} is not a regular file")
+    return path
+
+
+def _version(doc_id: str, folder: Path, raw: object, toml: Path, index: int) -> VersionEntry:
+    if not isinstance(raw, dict):
+        raise CorpusError(
+            f'{toml}: versions entry {index} must be a table ([[versions]] with file = "..."), '
+            f"not {raw!r}"
+        )
+    path = _version_file(folder, raw.get("file"), toml)
+    where = f"{toml}: {path.name}"
+    fmt = _text(raw, "format", where)
+    if fmt is not None and fmt not in CORPUS_FORMATS:
+        raise CorpusError(f"{where}: unknown format {fmt!r} (use {', '.join(CORPUS_FORMATS)})")
     constructed = raw.get("constructed", False)
     if not isinstance(constructed, bool):
-        raise CorpusError(f"{toml}: {name}: constructed must be true or false, not {constructed!r}")
+        raise CorpusError(f"{where}: constructed must be true or false, not {constructed!r}")
     return VersionEntry(
         doc_id=doc_id,
         file=path,
-        effective=str(effective) if effective else None,
-        label=str(raw["label"]) if raw.get("label") else None,
-        format=str(raw["format"]) if raw.get("format") else None,
-        origin=str(raw["origin"]) if raw.get("origin") else None,
+        effective=_effective(raw, where),
+        label=_text(raw, "label", where),
+        format=fmt,
+        origin=_text(raw, "origin", where),
         constructed=constructed,
     )
 
 
+def _no_duplicates(versions: list[VersionEntry], toml: Path) -> None:
+    seen: dict[str, VersionEntry] = {}
+    for v in versions:
+        files = [s.file.name for s in seen.values() if s.file == v.file]
+        if files:
+            raise CorpusError(f"{toml}: version file {v.file.name!r} is listed twice")
+        other = seen.get(v.key)
+        if other is not None:
+            raise CorpusError(
+                f"{toml}: duplicate version {v.key}: {other.file.name!r} and {v.file.name!r} "
+                "(give each version its own effective date)"
+            )
+        seen[v.key] = v
+
+
 def load_document(folder: Path) -> DocumentEntry:
+    """The document in ``folder``, validated; CorpusError naming document.toml and the value."""
     toml = folder / "document.toml"
-    try:
-        data = tomllib.loads(toml.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise CorpusError(f"{toml}: cannot read document metadata: {exc}") from exc
-    doc_id = str(data.get("id") or folder.name)
-    raw_versions = data.get("versions") or []
+    data, raw_bytes = read_toml(toml)
+    for key in _TEXT_KEYS:
+        _text(data, key, str(toml))
+    doc_id = check_id(str(data.get("id") or folder.name), f"{toml}: id")
+    raw_versions = data.get("versions")
     if not isinstance(raw_versions, list) or not raw_versions:
         raise CorpusError(f"{toml}: no [[versions]] listed")
-    versions = sorted(
-        (_version(doc_id, folder, v, toml) for v in raw_versions),
-        key=lambda v: (v.effective or "", v.file.name),
-    )
+    home = os.path.realpath(folder.parent)
+    if os.path.commonpath([os.path.realpath(folder), home]) != home:
+        raise CorpusError(f"{toml}: the document folder leads outside {folder.parent}")
+    entries = [_version(doc_id, folder, v, toml, i + 1) for i, v in enumerate(raw_versions)]
+    _no_duplicates(entries, toml)
+    versions = sorted(entries, key=lambda v: (v.effective or "", v.file.name))
     meta = {k: v for k, v in data.items() if k != "versions"}
     return DocumentEntry(
         id=doc_id,
@@ -111,6 +229,7 @@ def load_document(folder: Path) -> DocumentEntry:
         folder=folder,
         versions=tuple(versions),
         meta=meta,
+        digest=hashlib.sha256(raw_bytes).hexdigest(),
     )
 
 
@@ -118,16 +237,30 @@ def load_corpus(root: Path = DEFAULT_CORPUS) -> list[DocumentEntry]:
     """Every document under ``root`` (folders with a document.toml), sorted by id."""
     if not root.is_dir():
         raise CorpusError(f"{root}: corpus folder not found")
-    return [load_document(p.parent) for p in sorted(root.glob("*/document.toml"))]
+    documents = [load_document(p.parent) for p in sorted(root.glob("*/document.toml"))]
+    by_id: dict[str, DocumentEntry] = {}
+    for doc in documents:
+        other = by_id.setdefault(doc.id, doc)
+        if other is not doc:
+            raise CorpusError(
+                f"{doc.folder / 'document.toml'}: duplicate document id {doc.id!r} "
+                f"(also in {other.folder / 'document.toml'})"
+            )
+    return documents
+
+
+def open_document(root: Path, doc_id: str, where: str | None = None) -> DocumentEntry:
+    """The document ``doc_id`` of the corpus ``root`` (its id checked first), loaded."""
+    folder = document_folder(root, doc_id, where or doc_id)
+    if not os.path.lexists(folder / "document.toml"):
+        raise CorpusError(f"{where or doc_id}: no document {doc_id!r} in {root}")
+    return load_document(folder)
 
 
 def find_version(spec: str, root: Path = DEFAULT_CORPUS) -> VersionEntry:
     """Resolve ``DOC`` (latest) or ``DOC@DATE`` (the version in force on DATE)."""
     doc_id, _, date = spec.partition("@")
-    folder = root / doc_id
-    if not (folder / "document.toml").is_file():
-        raise CorpusError(f"{spec}: no document {doc_id!r} in {root}")
-    doc = load_document(folder)
+    doc = open_document(root, doc_id, spec)
     if not date:
         return doc.latest()
     exact = next((v for v in doc.versions if v.key == spec), None)

@@ -7,6 +7,8 @@ knowledge-base build) can turn it into one message and a non-zero exit.
 from __future__ import annotations
 
 import errno
+import os
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,7 +22,8 @@ MAX_BYTES = 20 * 1024 * 1024
 
 FORMATS = ("text", "markdown", "lawtext")
 _MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
-_CORPUS_FORMATS = {
+# ``format = ...`` values a document.toml may give → the parser format each one means
+CORPUS_FORMATS = {
     "markdown": "markdown",
     "md": "markdown",
     "text": "text",
@@ -32,8 +35,8 @@ _CORPUS_FORMATS = {
 def guess_format(path: Path, declared: str | None = None) -> str:
     """``markdown`` or ``text``: from a declared format (corpus metadata) or the file suffix."""
     if declared:
-        if declared in _CORPUS_FORMATS:
-            return _CORPUS_FORMATS[declared]
+        if declared in CORPUS_FORMATS:
+            return CORPUS_FORMATS[declared]
         raise InputError(str(path), f"unknown format {declared!r} (use text, markdown or lawtext)")
     if path.name.lower().endswith(".law.txt"):
         return "lawtext"
@@ -41,26 +44,33 @@ def guess_format(path: Path, declared: str | None = None) -> str:
 
 
 def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
-    """The file's bytes, refusing what is missing, not a regular file, or larger than ``limit``."""
+    """The file's bytes, refusing what is missing, not a regular file, or larger than ``limit``.
+
+    The file is opened without blocking (a FIFO would otherwise wait for a writer for ever)
+    and checked on the open handle, so the size limit applies before anything is read."""
     where = str(path)
     try:
-        st = path.stat()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         raise InputError(where, "no such file") from None
     except OSError as exc:
-        raise InputError(where, f"cannot read: {exc.strerror or exc}") from None
-    if path.is_dir():
-        raise InputError(where, "is a directory, not a document file")
-    if not path.is_file():
-        raise InputError(where, "not a regular file")
-    if st.st_size > limit:
-        raise InputError(where, f"file too large ({_mb(st.st_size)}; the limit is {_mb(limit)})")
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)  # bounded even if the file grows while we read
-    except OSError as exc:
         reason = "permission denied" if exc.errno == errno.EACCES else exc.strerror or str(exc)
         raise InputError(where, f"cannot read: {reason}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(where, "is a directory, not a document file")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(where, "not a regular file")
+        if st.st_size > limit:
+            size = f"{_mb(st.st_size)}; the limit is {_mb(limit)}"
+            raise InputError(where, f"file too large ({size})")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(limit + 1)  # bounded even if the file grows while we read
+    except OSError as exc:
+        raise InputError(where, f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise InputError(where, f"file too large (over {_mb(limit)})")
     return data

@@ -17,7 +17,9 @@ from versions.sources.corpus import (
     DEFAULT_CORPUS,
     CorpusError,
     VersionEntry,
+    document_folder,
     find_version,
+    is_document,
     load_document,
 )
 from versions.sources.files import read_document
@@ -54,8 +56,7 @@ def _parse(path: str, fmt: str | None, mtime: float) -> ParsedDocument:
 
 
 def parse_entry(v: VersionEntry) -> ParsedDocument:
-    fmt = v.format if v.format in ("text", "markdown", "md", "pdf-text", "lawtext") else None
-    return _parse(str(v.file), fmt, v.file.stat().st_mtime)
+    return _parse(str(v.file), v.format, v.file.stat().st_mtime)
 
 
 def open_version(spec: str, corpus: Path = DEFAULT_CORPUS) -> LoadedVersion:
@@ -64,13 +65,13 @@ def open_version(spec: str, corpus: Path = DEFAULT_CORPUS) -> LoadedVersion:
     if path.is_file():
         return LoadedVersion(spec, _parse(str(path), None, path.stat().st_mtime))
     doc_id = spec.partition("@")[0]
-    if not (corpus / doc_id / "document.toml").is_file():
+    if not is_document(corpus, doc_id):
         if path.is_dir():
             raise InputError(spec, "is a directory, not a document file")
         if path.exists() or "/" in spec or "." in Path(spec).name:
             raise InputError(spec, "no such file")
         raise CorpusError(f"{spec}: no such file, and no document {doc_id!r} in {corpus}")
-    doc = load_document(corpus / doc_id)
+    doc = load_document(document_folder(corpus, doc_id, spec))
     exact = next((v for v in doc.versions if v.key == spec), None)
     entry = exact or find_version(spec, corpus)
     return LoadedVersion(entry.key, parse_entry(entry), entry)
