@@ -100,16 +100,16 @@ def builder_version() -> str:
 
 
 def _sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise BuildError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    """The hash of a version file, read bounded (the size limit applies before reading)."""
+    from versions.sources.files import read_bytes
+
+    return hashlib.sha256(read_bytes(path)).hexdigest()
 
 
 def fingerprint(documents: list[DocumentEntry], hashes: dict[str, str], parser: str) -> str:
     h = hashlib.sha256(f"{schema.SCHEMA_VERSION}:{parser}:{builder_version()}".encode())
     for doc in documents:
-        h.update((doc.folder / "document.toml").read_bytes())
+        h.update(doc.digest.encode())  # the document.toml bytes load_corpus read
         for v in doc.versions:
             h.update(f"{v.key}:{v.file.name}:{hashes[v.key]}".encode())
     return h.hexdigest()
@@ -189,13 +189,9 @@ def _blob(parsed: ParsedDocument) -> bytes:
     return zlib.compress(json.dumps(parsed, default=vars, ensure_ascii=False).encode(), 6)
 
 
-def _parse_format(v: VersionEntry) -> str | None:
-    return v.format if v.format in (None, "text", "markdown", "md", "pdf-text", "lawtext") else None
-
-
 def parse_version(v: VersionEntry) -> ParsedDocument:
     """Parse one version file; InputError (file, line) for unusable input."""
-    return parse_task((v.file, _parse_format(v)))[0]
+    return parse_task((v.file, v.format))[0]
 
 
 # --- steps -------------------------------------------------------------------------------------
@@ -232,19 +228,25 @@ def step_documents(ctx: BuildContext) -> None:
 
 def step_parse(ctx: BuildContext) -> None:
     """Parse (or take from the parse cache) every version and insert its rows; the parses
-    run on the build's executor (a Dask cluster with ``--workers``/``--scheduler``)."""
+    run on the build's executor (a Dask cluster with ``--workers``/``--scheduler``).
+
+    A fresh parse is keyed by the hash of the bytes it parsed (``source.sha256``), not by the
+    hash taken when the build started: a file edited in between is recorded as it was parsed,
+    and the fingerprint follows (``step_meta``), so the next build sees the difference."""
     versions = ctx.versions()
     keys = [_cache_key(v, ctx.hashes[v.key], ctx.parser) for v in versions]
     cached = [_cached(ctx, key) for key in keys]
     todo = [v for v, c in zip(versions, cached, strict=True) if c is None]
     results: list[tuple[ParsedDocument, bytes]] = []
-    fresh = iter(ctx.map(parse_task, [(v.file, _parse_format(v)) for v in todo]))
+    fresh = iter(ctx.map(parse_task, [(v.file, v.format) for v in todo]))
     with ctx.progress(versions, "Parsing") as bar:
         for v, key, hit in zip(bar, keys, cached, strict=True):
             if hit is None:
                 ctx.changed.add(v.key)
                 results.append(next(fresh))
                 parsed, blob = results[-1]
+                ctx.hashes[v.key] = parsed.source.sha256
+                key = _cache_key(v, parsed.source.sha256, ctx.parser)
             else:
                 parsed, blob = hit
                 ctx.parse_handles[v.key] = hit
@@ -531,6 +533,8 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def step_meta(ctx: BuildContext) -> None:
+    meta = ctx.stats.setdefault("meta", {})
+    meta["fingerprint"] = fingerprint(ctx.documents, ctx.hashes, ctx.parser)  # as parsed
     ctx.db["build_meta"].insert_all(  # type: ignore[union-attr]
         [{"key": k, "value": str(v)} for k, v in ctx.stats.get("meta", {}).items()], replace=True
     )
