@@ -10,6 +10,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from extract.model import Node
+from extract.numerals import MAX_DIGITS
 
 _KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
                  "八": 8, "九": 9}  # fmt: skip
@@ -17,7 +18,10 @@ _KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
 def kanji_to_int(text: str) -> int:
-    """「二十四」→24, 「百二」→102, 「24」→24."""
+    """「二十四」→24, 「百二」→102, 「24」→24; a numeral longer than ``MAX_DIGITS`` is 0, a
+    number no clause has, so the reference is reported broken instead of failing the parse."""
+    if len(text) > MAX_DIGITS:
+        return 0
     if text.isdigit():
         return int(text)
     total, digit = 0, 0

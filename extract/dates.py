@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from extract.numerals import MAX_DIGITS
+
 ERAS: dict[str, date] = {  # first day of each era
     "明治": date(1868, 10, 23),
     "大正": date(1912, 7, 30),
@@ -69,7 +71,7 @@ class RelativeDate:
 def kanji_to_int(text: str) -> int | None:
     """「十八」→18, 「一八」→18, 「二〇一九」→2019, 「百二十九」→129; full-width/ASCII digits."""
     s = text.translate(_FULLWIDTH).strip()
-    if not s:
+    if not s or len(s) > MAX_DIGITS:  # no year, month or day has more digits
         return None
     if s.isdigit():
         return int(s)

@@ -32,6 +32,10 @@ IROHA = (
 AIUEO = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ"
 
 NUM_RE = r"[0-9]+|[" + KANJI_NUM_CHARS + r"]+"
+
+# Longest numeral read as a number. No document numbers a clause, item or year with more digits;
+# a longer run of digits is text, and int() of thousands of digits raises (or takes seconds).
+MAX_DIGITS = 9
 _NUM = re.compile(NUM_RE)
 
 
@@ -41,8 +45,13 @@ def fold(text: str) -> str:
 
 
 def kanji_to_int(text: str) -> int | None:
-    """二十四 → 24, 百八十五 → 185, 一〇 → 10 (digit-by-digit form); None when not a numeral."""
-    if not text or any(c not in KANJI_DIGITS and c not in KANJI_UNITS for c in text):
+    """二十四 → 24, 百八十五 → 185, 一〇 → 10 (digit-by-digit form); None when not a numeral
+    (or longer than ``MAX_DIGITS`` characters)."""
+    if (
+        not text
+        or len(text) > MAX_DIGITS
+        or any(c not in KANJI_DIGITS and c not in KANJI_UNITS for c in text)
+    ):
         return None
     if not any(c in KANJI_UNITS for c in text):
         value = 0
@@ -60,9 +69,10 @@ def kanji_to_int(text: str) -> int | None:
 
 
 def to_int(text: str) -> int | None:
-    """Any single numeral (Arabic, full-width, kanji, circled, Roman) → int."""
+    """Any single numeral (Arabic, full-width, kanji, circled, Roman) → int; None when it is
+    not one, or longer than ``MAX_DIGITS``."""
     text = fold(text).strip()
-    if not text:
+    if not text or len(text) > MAX_DIGITS:
         return None
     if text.isascii() and text.isdigit():
         return int(text)

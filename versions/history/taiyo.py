@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import unicodedata
 from typing import Any
 
@@ -192,6 +193,15 @@ def render_html(cmp: Comparison, old_first: bool = False, title: str = "") -> st
 
 # --- XLSX / DOCX ---------------------------------------------------------------------------------
 
+# Characters XML 1.0 cannot hold (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/F):
+# openpyxl and python-docx refuse them, so one ESC byte in a document would break the export.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with XML-illegal characters replaced by U+FFFD (same length, visibly marked)."""
+    return _XML_ILLEGAL.sub("\ufffd", text)
+
 
 def _width(text: str) -> int:
     """Display width in Excel column units: a full-width character takes two."""
@@ -270,7 +280,7 @@ def render_xlsx(cmp: Comparison, old_first: bool = False, title: str = "") -> by
     wb = Workbook()
     ws = wb.active
     ws.title = "新旧対照表"
-    ws.append([f"新旧対照表{(' — ' + title) if title else ''}　{LEGEND}"])
+    ws.append([xml_text(f"新旧対照表{(' — ' + title) if title else ''}　{LEGEND}")])
     ws.append(list(headers(old_first)))
     under, plain = InlineFont(u="single"), InlineFont()
     for row, changes in zip(table_of(cmp).rows, facts_of(cmp), strict=True):
@@ -279,7 +289,11 @@ def render_xlsx(cmp: Comparison, old_first: bool = False, title: str = "") -> by
             values, lines = [], 1
             for chunks in (left, right):
                 segs, n = chunks[k] if k < len(chunks) else ([], 1)
-                blocks = [TextBlock(under if u and t.strip() else plain, t) for t, u in segs if t]
+                blocks = [
+                    TextBlock(under if u and t.strip() else plain, xml_text(t))
+                    for t, u in segs
+                    if t
+                ]
                 values.append(CellRichText(blocks) if blocks else "")
                 lines = max(lines, n)
             ws.append(values)
@@ -325,7 +339,7 @@ def render_docx(cmp: Comparison, old_first: bool = False, title: str = "") -> by
     section.page_width, section.page_height = Mm(297), Mm(210)
     for margin in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, margin, Mm(15))
-    doc.add_heading(f"新旧対照表{(' — ' + title) if title else ''}", level=1)
+    doc.add_heading(xml_text(f"新旧対照表{(' — ' + title) if title else ''}"), level=1)
     doc.add_paragraph(LEGEND)
     table = doc.add_table(rows=1, cols=2)
     table.style = "Table Grid"
@@ -346,7 +360,7 @@ def render_docx(cmp: Comparison, old_first: bool = False, title: str = "") -> by
                 para.paragraph_format.left_indent = Mm(4 * depth)
                 for text, under in segs:
                     if text:
-                        run = para.add_run(text)
+                        run = para.add_run(xml_text(text))
                         run.underline = bool(under and text.strip())
     buf = io.BytesIO()
     doc.save(buf)
