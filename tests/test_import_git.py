@@ -113,3 +113,61 @@ def test_json_output(repo: Path, tmp_path: Path) -> None:
     assert [Path(p).name for p in data["added"]] == VERSIONS
     again = json.loads(CliRunner().invoke(main, [*args, "-f", "json"]).stdout)
     assert again == {"doc": "kiyaku", "added": [], "skipped": 3}
+
+
+HOSTILE = '直す \x1b[31m赤\x1b[0m\x07 "引用" back\\slash\ttab\r\n二行目\x7f\x0b\x0c end'
+
+
+def test_control_characters_in_commit_messages_round_trip(repo: Path, tmp_path: Path) -> None:
+    r = git.Repo(repo)
+    path = repo / "terms" / "kiyaku.txt"
+    path.write_bytes(path.read_bytes() + "\n追記です。\n".encode())
+    r.index.add(["terms/kiyaku.txt"])
+    r.index.commit(HOSTILE)
+    corpus = tmp_path / "corpus"
+    args = ["import-git", str(repo), "terms/kiyaku.txt", "--doc", "kiyaku", "--corpus", str(corpus)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    raw = tomllib.loads((corpus / "kiyaku" / "document.toml").read_text(encoding="utf-8"))
+    assert raw["versions"][-1]["commit_message"] == r.head.commit.message.strip() == HOSTILE
+    assert raw["versions"][-1]["label"] == HOSTILE.splitlines()[0]
+    assert len(load_document(corpus / "kiyaku").versions) == 4
+    again = CliRunner().invoke(main, args)  # reads its own document.toml back
+    assert again.exit_code == 0, again.output
+    built = CliRunner().invoke(
+        main, ["build", "--corpus", str(corpus), "--db", str(tmp_path / "kb.db"), "-q"]
+    )
+    assert built.exit_code == 0, built.output
+
+
+def test_doc_folder_that_is_a_file_is_an_error(repo: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kiyaku").write_text("not a folder")
+    args = ["import-git", str(repo), "terms/kiyaku.txt", "--doc", "kiyaku", "--corpus", str(corpus)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and not isinstance(result.exception, OSError)
+    assert f"yakkan: {corpus / 'kiyaku'}: exists and is not a folder" in result.stderr
+    assert (corpus / "kiyaku").read_text() == "not a folder"
+
+
+def test_two_versions_in_force_on_one_day_stop_the_import(repo: Path, tmp_path: Path) -> None:
+    r = git.Repo(repo)
+    path = repo / "terms" / "kiyaku.txt"
+    for fix in ("誤字の訂正。", "もう一つの訂正。"):  # the same 附則, committed the same day
+        path.write_bytes(path.read_bytes() + f"\n{fix}\n".encode())
+        r.index.add(["terms/kiyaku.txt"])
+        r.index.commit(fix)
+    corpus = tmp_path / "corpus"
+    args = ["import-git", str(repo), "terms/kiyaku.txt", "--doc", "kiyaku", "--corpus", str(corpus)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "would be a second version in force on" in result.stderr
+    assert list((corpus / "kiyaku").iterdir()) == []  # nothing half-imported
+
+
+@pytest.mark.parametrize("bad", ["../escape", "a/b", "x@y", ".."])
+def test_doc_id_is_validated(repo: Path, tmp_path: Path, bad: str) -> None:
+    args = ["import-git", str(repo), "terms/kiyaku.txt", "--doc", bad, "--corpus", str(tmp_path)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "is not a document id" in result.stderr
+    assert not (tmp_path.parent / "escape").exists()

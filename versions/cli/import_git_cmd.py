@@ -52,6 +52,9 @@ def import_git(
     except (InputError, CorpusError) as exc:
         click.echo(f"yakkan: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # a full disk, a read-only corpus folder
+        click.echo(f"yakkan: {exc.filename or corpus / doc_id}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
     if fmt == "json":
         added = [str(corpus / doc_id / name) for name in result.added]
         data = {"doc": doc_id, "added": added, "skipped": result.skipped}

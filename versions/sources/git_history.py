@@ -8,17 +8,18 @@ Importing twice changes nothing: versions already listed (same commit) are skipp
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract.errors import InputError
 from extract.parse import parse_bytes
 from extract.supplements import effective_date_of
-from versions.sources.corpus import CorpusError
+from versions.sources.corpus import CorpusError, check_id, document_folder, read_toml
 
 
 @dataclass(frozen=True)
@@ -83,25 +84,67 @@ def effective_of(v: GitVersion) -> tuple[str, str]:
     return v.day, "commit date (no 附則 in the text)"
 
 
-def _toml_str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = escaped.replace("\n", "\\n").replace("\r", "").replace("\t", "\\t")
-    return f'"{escaped}"'
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n",
+                 "\f": "\\f", "\r": "\\r"}  # fmt: skip
 
 
-def _existing(toml: Path) -> dict[str, object]:
-    if not toml.is_file():
-        return {}
+def toml_str(value: str) -> str:
+    """``value`` as a TOML basic string: quotes, backslashes and every control character
+    (an ESC or BEL in a commit message too) escaped, so tomllib reads back exactly ``value``."""
+    out = []
+    for c in value:
+        if c in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[c])
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def _existing(toml: Path) -> tuple[dict[str, object], str]:
+    if not toml.exists() and not toml.is_symlink():
+        return {}, ""
+    data, raw = read_toml(toml)
+    return data, raw.decode("utf-8")
+
+
+def _document_folder(corpus: Path, doc_id: str) -> Path:
+    """``corpus/doc_id``, created if needed; a file of that name is an error, not a traceback."""
+    folder = document_folder(corpus, doc_id, f"--doc {doc_id}")
+    for path in (corpus, folder):
+        if path.exists() and not path.is_dir():
+            raise CorpusError(
+                f"{path}: exists and is not a folder; choose another --doc or --corpus"
+            )
     try:
-        return tomllib.loads(toml.read_text(encoding="utf-8"))
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorpusError(f"{folder}: cannot create the document folder: {exc.strerror}") from None
+    return folder
+
+
+def _write_toml(toml: Path, old: str, lines: list[str], expected: list[dict[str, object]]) -> None:
+    """Append ``lines`` to document.toml, after checking the result reads back as written
+    (every new entry equal to ``expected``); the file is replaced atomically."""
+    text = old + ("" if not old or old.endswith("\n") else "\n") + "\n".join(lines) + "\n"
+    try:
+        listed = tomllib.loads(text).get("versions")
     except tomllib.TOMLDecodeError as exc:
-        raise CorpusError(f"{toml}: cannot read: {exc}") from None
+        raise CorpusError(f"{toml}: the imported entries would not be valid TOML: {exc}") from None
+    written = listed[len(listed) - len(expected) :] if isinstance(listed, list) else []
+    if written != expected:
+        raise CorpusError(f"{toml}: the imported entries do not read back as written")
+    tmp = toml.with_name(f".{toml.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, toml)
 
 
 @dataclass
 class ImportResult:
     added: list[str]  # file names written
     skipped: int  # commits already imported
+    entries: list[dict[str, object]] = field(default_factory=list)  # their [[versions]] tables
 
 
 def import_versions(
@@ -117,39 +160,61 @@ def import_versions(
 
     ``progress`` wraps the list of commits (e.g. click.progressbar) while they are parsed.
     """
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", doc_id):
-        raise CorpusError(f"{doc_id!r}: a document id is ASCII letters, digits, '.', '_', '-'")
+    check_id(doc_id, f"--doc {doc_id}")
     versions = file_versions(repo_path, path)
-    folder = corpus / doc_id
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _document_folder(corpus, doc_id)
     toml = folder / "document.toml"
-    data = _existing(toml)
+    data, old_text = _existing(toml)
     raw = data.get("versions")
     listed = raw if isinstance(raw, list) else []
     known = {str(v.get("commit_sha")) for v in listed if isinstance(v, dict)}
     names = {str(v.get("file")) for v in listed if isinstance(v, dict)}
     lines: list[str] = []
-    if not toml.is_file():
+    if not old_text:
         lines += [
-            f"id = {_toml_str(doc_id)}",
-            f"title = {_toml_str(title or doc_id)}",
+            f"id = {toml_str(doc_id)}",
+            f"title = {toml_str(title or doc_id)}",
             'kind = "terms"',
-            f"git_source = {_toml_str(str(repo_path.resolve()) + ':' + path)}",
+            f"git_source = {toml_str(str(repo_path.resolve()) + ':' + path)}",
         ]
     result = ImportResult([], 0)
     suffix = Path(path).suffix or ".txt"
     with (progress or nullcontext)(versions) as items:
-        for v in items:
-            _add(v, known, names, folder, suffix, repo_path, lines, result)
-    if lines:
-        with toml.open("a", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
+        new = [(v, effective_of(v)) for v in items if v.sha not in known]
+    result.skipped = len(versions) - len(new)
+    taken = {str(v.get("effective")) for v in listed if isinstance(v, dict)}
+    dated = [(v, _free_date(v, when, taken, toml)) for v, when in new]  # before writing
+    for v, (effective, why) in dated:
+        _add(v, effective, why, names, folder, suffix, repo_path, lines, result)
+    if result.entries:
+        _write_toml(toml, old_text, lines, result.entries)
     return result
+
+
+def _free_date(
+    v: GitVersion, when: tuple[str, str], taken: set[str], toml: Path
+) -> tuple[str, str]:
+    """The version's effective date, unique in the document (``DOC@DATE`` names one version).
+
+    A commit that changed the text but not its latest 附則 (a correction) takes its commit
+    date instead, when that is later and free; otherwise the import stops before writing."""
+    effective, why = when
+    if effective in taken:
+        if v.day > effective and v.day not in taken:
+            effective, why = v.day, f"commit date (the latest 附則 date {when[0]} is taken)"
+        else:
+            raise CorpusError(
+                f"{toml}: commit {v.sha[:12]} would be a second version in force on "
+                f"{effective}; nothing imported (date it by hand in document.toml)"
+            )
+    taken.add(effective)
+    return effective, why
 
 
 def _add(
     v: GitVersion,
-    known: set[str],
+    effective: str,
+    why: str,
     names: set[str],
     folder: Path,
     suffix: str,
@@ -157,11 +222,7 @@ def _add(
     lines: list[str],
     result: ImportResult,
 ) -> None:
-    """Write one commit's text and its [[versions]] entry (unless already imported)."""
-    if v.sha in known:
-        result.skipped += 1
-        return
-    effective, why = effective_of(v)
+    """Write one commit's text and its [[versions]] entry."""
     name = f"{effective}{suffix}"
     n = 2
     while name in names or (folder / name).exists():
@@ -170,16 +231,19 @@ def _add(
     (folder / name).write_bytes(v.data)
     names.add(name)
     result.added.append(name)
-    lines += [
-        "",
-        "[[versions]]",
-        f"file = {_toml_str(name)}",
-        f"effective = {_toml_str(effective)}  # {why}",
-        f"label = {_toml_str(v.message.splitlines()[0] if v.message else v.sha[:10])}",
-        f"origin = {_toml_str(f'git {repo_path.resolve()} {v.path} @ {v.sha[:12]}')}",
-        "constructed = false",
-        f"commit_sha = {_toml_str(v.sha)}",
-        f"commit_date = {_toml_str(v.date)}",
-        f"commit_author = {_toml_str(v.author)}",
-        f"commit_message = {_toml_str(v.message)}",
-    ]
+    entry: dict[str, object] = {
+        "file": name,
+        "effective": effective,
+        "label": v.message.splitlines()[0] if v.message else v.sha[:10],
+        "origin": f"git {repo_path.resolve()} {v.path} @ {v.sha[:12]}",
+        "constructed": False,
+        "commit_sha": v.sha,
+        "commit_date": v.date,
+        "commit_author": v.author,
+        "commit_message": v.message,
+    }
+    result.entries.append(entry)
+    lines += ["", "[[versions]]"]
+    for key, value in entry.items():
+        shown = toml_str(value) if isinstance(value, str) else str(value).lower()
+        lines.append(f"{key} = {shown}" + (f"  # {why}" if key == "effective" else ""))
