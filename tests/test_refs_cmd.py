@@ -135,3 +135,22 @@ def test_corrupt_document_toml_is_named(tmp_path: Path) -> None:
     ok = refs("--to", "art_19", "--corpus", str(corpus), "-f", "json")
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)[0]["path"].endswith(version.file.name)
+
+
+@pytest.mark.parametrize("content, reason", [(b"", "empty"), (b"\x00\xff" * 500, "binary")])
+def test_an_unreadable_document_is_reported_not_skipped(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    # Its citations of 第19条 would be missing from the answer without a word.
+    corpus = tmp_path / "corpus"
+    for doc, data in (("toreru-camera", None), ("broken", content)):
+        folder = corpus / doc
+        folder.mkdir(parents=True)
+        version = find_version(TORERU)
+        (folder / "v.txt").write_bytes(version.file.read_bytes() if data is None else data)
+        (folder / "document.toml").write_text('[[versions]]\nfile = "v.txt"\n', encoding="utf-8")
+    for args in (["--doc", "toreru-camera"], []):
+        result = refs("--to", "art_19", "--corpus", str(corpus), *args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"yakkan: {corpus / 'broken' / 'v.txt'}: ")
+        assert reason in result.stderr and "Traceback" not in result.output

@@ -124,3 +124,31 @@ def test_bad_input(plain: Path, tmp_path: Path) -> None:
     assert code == 2 and "nonsense" in err
     code, out, _ = search("存在しない言葉ぴよぴよ", "--fulltext", "--db", str(plain))
     assert code == 0 and "no clauses found" in out and "full text" in out
+
+
+def damaged_copy(db: Path, to: Path) -> Path:
+    """``db`` with every page of its search and vector tables overwritten (documents, versions
+    and nodes intact, so the database still opens and counts its clauses)."""
+    import shutil
+    import sqlite3
+
+    shutil.copy(db, to)
+    with sqlite3.connect(to) as conn:
+        size = conn.execute("pragma page_size").fetchone()[0]
+        intact = ("nodes", "documents", "versions", "build_meta", "sqlite_", "idx_nodes")
+        pages = [p for p, name in conn.execute("select pageno, name from dbstat")
+                 if not name.startswith(intact)]  # fmt: skip
+    data = bytearray(to.read_bytes())
+    for p in pages:
+        data[(p - 1) * size : (p - 1) * size + 100] = b"\xff" * 100
+    to.write_bytes(bytes(data))
+    return to
+
+
+def test_a_damaged_database_is_named_not_a_traceback(kb: Path, tmp_path: Path) -> None:
+    require_vectors(kb)
+    bad = damaged_copy(kb, tmp_path / "damaged.db")
+    for mode in ("--hybrid", "--semantic"):
+        code, _, err = search("料金を払い忘れたらどうなる？", mode, "--db", str(bad))
+        assert code == 1, err
+        assert f"{bad}: the knowledge base is damaged" in err and "yakkan build" in err

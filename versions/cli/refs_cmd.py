@@ -134,7 +134,10 @@ def _fail(message: str) -> NoReturn:
 
 def _load(spec: str | None, corpus_dir: Path) -> tuple[list[Loaded], list[Loaded]]:
     """(documents ID may belong to, every other document that may cite them)."""
-    load_corpus(corpus_dir)  # a missing folder or broken document.toml is named, not skipped
+    # a missing folder, a broken document.toml or an unreadable document is named, not skipped:
+    # its citations would silently be missing from the answer
+    for entry in load_corpus(corpus_dir):
+        read_cached(entry.latest().file, entry.latest().format)
     latest, _titles = corpus_latest(corpus_dir)
     corpus = [Loaded(k, shown_path(_latest_file(corpus_dir, k)), d) for k, d in latest.items()]
     if spec is None:

@@ -177,6 +177,13 @@ def search_cmd(
             offset=offset,
             model=model,
         )
+    except sqlite3.DatabaseError as exc:  # damaged pages that the first query did not touch
+        click.echo(
+            f"yakkan search: {db}: the knowledge base is damaged ({exc}); "
+            "rebuild it with `yakkan build`",
+            err=True,
+        )
+        raise SystemExit(1) from None
     finally:
         conn.close()
     if fmt == "json":
