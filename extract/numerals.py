@@ -33,9 +33,9 @@ AIUEO = "アイウエオカキクケコサシスセソタチツテトナニヌ�
 
 NUM_RE = r"[0-9]+|[" + KANJI_NUM_CHARS + r"]+"
 
-# Longest numeral read as a number. No document numbers a clause, item or year with more digits;
+# Longest numeral read as a number: 18 digits, past any clause number, year or yen amount;
 # a longer run of digits is text, and int() of thousands of digits raises (or takes seconds).
-MAX_DIGITS = 9
+MAX_DIGITS = 18
 _NUM = re.compile(NUM_RE)
 
 
