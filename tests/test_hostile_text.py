@@ -85,3 +85,33 @@ def office_text(data: bytes, fmt: str) -> str:
 
     doc = Document(io.BytesIO(data))
     return "\n".join(p.text for t in doc.tables for c in t._cells for p in c.paragraphs)
+
+
+def test_a_clause_longer_than_the_tokenizer_takes_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SudachiPy refuses more than 49,149 bytes at once; one 別表 paragraph can be longer.
+    import sqlite3
+
+    from test_build import small_corpus
+
+    from extract.facts import text_facts
+    from versions.kb import build as kb
+    from versions.kb import embeddings
+
+    sentence = "契約者は、料金月額表に定める料金を支払わなければならない。"
+    long = sentence * 1000  # 29,000 characters, 87,000 bytes, no line break
+    facts = text_facts("bessi_9", long)
+    assert [f.kind for f in facts] == ["obligation"] * 1000
+    last = facts[-1]  # offsets into the whole text: the last 「なければならない」 before 。
+    assert last.end == len(long) - 1 and long[last.start : last.end] == last.surface
+    corpus = small_corpus(tmp_path, ("vectant-closed-ip-smart",))
+    path = next((corpus / "vectant-closed-ip-smart").glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + f"\n\n別表9\n\n{long}\n", encoding="utf-8")
+    db = tmp_path / "kb.db"
+    monkeypatch.setenv(embeddings.ENV_VAR, "none")  # the facts step is the one at stake
+    kb.build(corpus, db)
+    with sqlite3.connect(db) as conn:
+        (count,) = conn.execute("select count(*) from nodes where length(text) >= 29000").fetchone()
+        facts_rows = conn.execute("select count(*) from clause_facts").fetchone()[0]
+    assert count == 1 and facts_rows > 1000

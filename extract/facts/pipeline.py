@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from extract.japanese import spacy_pipeline
+from extract.japanese import chunks, spacy_pipeline
 
 
 @lru_cache(maxsize=1)
@@ -19,8 +19,16 @@ def nlp() -> Any:
 
 
 def parse(text: str) -> Any:
-    """The spaCy Doc of a clause text (token offsets are character offsets into ``text``)."""
-    return nlp().make_doc(text)
+    """The spaCy Doc of a clause text (token offsets are character offsets into ``text``).
+
+    A long text (a 別表 of one paragraph) is tokenized in chunks cut after 。 or a line break
+    and joined, since SudachiPy refuses inputs over 49,149 bytes."""
+    pieces = chunks(text)
+    if len(pieces) == 1:
+        return nlp().make_doc(text)
+    from spacy.tokens import Doc
+
+    return Doc.from_docs([nlp().make_doc(p) for _, p in pieces], ensure_whitespace=False)
 
 
 def coarse(token: Any) -> str:
