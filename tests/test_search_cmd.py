@@ -128,14 +128,14 @@ def test_bad_input(plain: Path, tmp_path: Path) -> None:
 
 def damaged_copy(db: Path, to: Path) -> Path:
     """``db`` with every page of its search and vector tables overwritten (documents, versions
-    and nodes intact, so the database still opens and counts its clauses)."""
+    and clauses intact, so the database still opens and counts its clauses)."""
     import shutil
     import sqlite3
 
     shutil.copy(db, to)
     with sqlite3.connect(to) as conn:
         size = conn.execute("pragma page_size").fetchone()[0]
-        intact = ("nodes", "documents", "versions", "build_meta", "sqlite_", "idx_nodes")
+        intact = ("node", "texts", "documents", "versions", "build_meta", "sqlite_", "idx_node")
         pages = [p for p, name in conn.execute("select pageno, name from dbstat")
                  if not name.startswith(intact)]  # fmt: skip
     data = bytearray(to.read_bytes())
@@ -152,3 +152,6 @@ def test_a_damaged_database_is_named_not_a_traceback(kb: Path, tmp_path: Path) -
         code, _, err = search("料金を払い忘れたらどうなる？", mode, "--db", str(bad))
         assert code == 1, err
         assert f"{bad}: the knowledge base is damaged" in err and "yakkan build" in err
+    bad.write_bytes(bad.read_bytes()[:4096] + b"\xff" * 40960)  # the clauses damaged too
+    code, _, err = search("料金", "--hybrid", "--db", str(bad))
+    assert code == 1 and f"{bad}: the knowledge base is damaged" in err, err

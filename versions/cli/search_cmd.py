@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -27,9 +27,20 @@ def _open(db: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         conn.execute("select count(*) from nodes").fetchone()
     except sqlite3.Error as exc:
+        if "malformed" in str(exc):
+            _damaged(db, exc)
         click.echo(f"yakkan search: {db}: not a yakkan knowledge base ({exc})", err=True)
         raise SystemExit(1) from None
     return conn
+
+
+def _damaged(db: Path, exc: sqlite3.Error) -> NoReturn:
+    click.echo(
+        f"yakkan search: {db}: the knowledge base is damaged ({exc}); "
+        "rebuild it with `yakkan build`",
+        err=True,
+    )
+    raise SystemExit(1)
 
 
 def _check_doc(conn: sqlite3.Connection, doc: str | None) -> None:
@@ -178,12 +189,7 @@ def search_cmd(
             model=model,
         )
     except sqlite3.DatabaseError as exc:  # damaged pages that the first query did not touch
-        click.echo(
-            f"yakkan search: {db}: the knowledge base is damaged ({exc}); "
-            "rebuild it with `yakkan build`",
-            err=True,
-        )
-        raise SystemExit(1) from None
+        _damaged(db, exc)
     finally:
         conn.close()
     if fmt == "json":
