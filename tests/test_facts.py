@@ -127,3 +127,24 @@ def test_kanji_rates_and_amounts_of_a_statute() -> None:
     assert ("rate", "0.146", "per-year", "") in rate
     fine = _facts_of("shohisha-keiyaku-ho@2025-06-01", "art_49__para_1")
     assert ("amount", "3000000", "JPY", "") in fine
+
+
+def test_yakkan_facts_lists_a_versions_facts() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from versions.cli import main
+
+    args = ["facts", "gigaraku-wifi-ap@2026-04-01", "--kind", "period", "--format", "json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    notice = next(f for f in out["facts"] if f["node"] == "art_24__para_1")
+    assert (notice["value"], notice["unit"], notice["party"]) == ("P10D", "before", "契約者")
+    assert notice["party_role"] == "customer" and notice["label"].startswith("第24条")
+    assert {f["kind"] for f in out["facts"]} == {"period"}
+    text = CliRunner().invoke(main, ["facts", "itkeeper-remote-network", "--role", "customer"])
+    assert text.exit_code == 0 and "[甲]" in text.output
+    bad = CliRunner().invoke(main, ["facts", "nosuch-document"])
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and "nosuch-document" in bad.stderr

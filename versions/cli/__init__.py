@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "diff": "versions.cli.diff_cmd:diff",
     "asof": "versions.cli.asof_cmd:asof",
     "history": "versions.cli.history_cmd:history",
+    "facts": "versions.cli.facts_cmd:facts",
     "import-git": "versions.cli.import_git_cmd:import_git",
 }
 
