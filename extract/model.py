@@ -106,6 +106,10 @@ class Reference:
     status: RefStatus
     message: str = ""
     target_document: str | None = None  # for cross-document references
+    # every node the reference names, in document order: [target] for one unit, each member
+    # for 前2項, 前各号, 第1項から第3項 …; target_end is the last member of a range (else None)
+    targets: list[str] = field(default_factory=list)
+    target_end: str | None = None
 
 
 @dataclass

@@ -91,6 +91,7 @@ VERIFIED: dict[str, list[tuple[int, str, str]]] = {
         (46, BEKKI_2, "broken"),
         (245, BEKKI_2, "broken"),
         (261, BEKKI_2, "broken"),
+        (288, "全各項", "ambiguous"),  # 「5. 全各項の規定に関わらず」: 前各項 mistyped
     ],
     "kojin-joho-hogo-ho@2012-12-01": [],
     "kojin-joho-hogo-ho@2015-12-01": [],
