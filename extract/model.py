@@ -110,6 +110,9 @@ class Reference:
     # for 前2項, 前各号, 第1項から第3項 …; target_end is the last member of a range (else None)
     targets: list[str] = field(default_factory=list)
     target_end: str | None = None
+    # caption_mismatch: the unit that does carry the cited caption (the number or the caption is
+    # wrong), None when no unit does (a misquoted caption: 「提供するあたり」 for 「…にあたり」)
+    caption_owner: str | None = None
 
 
 @dataclass

@@ -51,6 +51,7 @@ class _Hit:
     status: RefStatus
     message: str = ""
     members: list[Node] = field(default_factory=list)  # 前2項, 前各号 …: every unit named
+    owner: Node | None = None  # the unit that carries the cited caption, when not the target
 
 
 def _count(rel: str) -> int | None:
@@ -202,6 +203,7 @@ class Resolver:
         ref.targets = [m.id for m in hit.members] or ([ref.target] if ref.target else [])
         ref.target_end = ref.targets[-1] if len(ref.targets) > 1 else None
         ref.status, ref.message = hit.status, hit.message
+        ref.caption_owner = hit.owner.id if hit.owner is not None else None
         if hit.status == "external":
             ref.kind = "external"
         return ref
@@ -298,12 +300,12 @@ class Resolver:
             self._last["item"] = item_hit.target
             if art_hit.status == "ok":
                 return item_hit
-            return _Hit(item_hit.target, art_hit.status, art_hit.message, item_hit.members)
+            return replace(art_hit, target=item_hit.target, members=item_hit.members)
         if para is not None:
             members = para_hit.members
             if art_hit.status == "ok":
                 return _Hit(para, "ok", members=members)
-            return _Hit(para, art_hit.status, art_hit.message, members)
+            return replace(art_hit, target=para, members=members)
         return art_hit
 
     # -- chapters ----------------------------------------------------------------------------
@@ -450,7 +452,7 @@ class Resolver:
         owner = self._captioned(target, want)
         if owner is not None:
             msg += f" (「{want}」 is {_short_label(owner)})"
-        return _Hit(target, "caption_mismatch", msg)
+        return _Hit(target, "caption_mismatch", msg, owner=owner)
 
     def _captioned(self, target: Node, caption: str) -> Node | None:
         pool = (
