@@ -285,7 +285,7 @@ async def document(datasette: Any, request: Any) -> Response:
     )
 
 
-_HEADINGS = ("chapter", "section", "subsection")
+_HEADINGS = ("part", "chapter", "section", "subsection")
 
 
 async def _earlier_texts(db: Any, vid: str, asof: str) -> dict[str, Any]:

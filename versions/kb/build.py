@@ -316,7 +316,7 @@ def _node_rows(
         if (
             n.kind == "article"
             or parent is None
-            or parent.kind in ("chapter", "section", "subsection")
+            or parent.kind in ("part", "chapter", "section", "subsection")
         ):
             article[n.id] = n.id
         else:
