@@ -55,12 +55,13 @@ _APPENDIX = re.compile(
 _CHAPTER = (
     rf"(?:第(?P<cn>{NUM})章|(?P<cr>本章|前章|次章|この章|同章))(?:第(?P<cs>{NUM})節)?"
     rf"|第(?P<cs2>{NUM})節"  # 「第二章第三節及び第四節」: a section of the chapter named before
+    r"|(?P<sr>本節|この節|前節|次節)"
 )
 # 「第3項乃至6項」: the end of a range printed without 第
 _BARE = r"(?:(?<=乃至)|(?<=から)|(?<=ないし))(?P<bn>\d+)(?P<bu>[項号])(?![目機棟車館室線])"
 _MASTER = re.compile(
     # where a reference can start (no empty matches elsewhere: こと, 本サービス, 次の …)
-    r"(?=附則|第|前|次[条項号章]|本[条項号章]|この[条項号章]|同[条項号章]|各号|全各|別[紙表記]|様式"
+    r"(?=附則|第|前|次[条項号章節]|本[条項号章節]|この[条項号章節]|同[条項号章]|各号|全各|別[紙表記]|様式"
     r"|(?:(?<=乃至)|(?<=から)|(?<=ないし))\d)"
     rf"(?:(?P<grp>{_GROUP.pattern})|(?P<apx>{_APPENDIX.pattern.replace('?P<', '?P<x')})"
     rf"|(?P<chp>{_CHAPTER})|(?P<bare>{_BARE}))"
@@ -215,6 +216,7 @@ def _chapter_citation(m: re.Match[str], node: Node, view: _View, joined: Citatio
     cit = Citation(node.id, view.orig(m.start()), view.orig(m.end() - 1) + 1, "")
     cit.chapter, cit.chapter_rel = _num(m.group("cn")), m.group("cr")
     cit.section = _num(m.group("cs") or m.group("cs2"))
+    cit.section_rel = m.group("sr")
     if m.group("cs2"):  # a section alone: of the chapter named before, else the citing one's
         chapter = joined if joined is not None and (joined.chapter or joined.chapter_rel) else None
         cit.chapter = chapter.chapter if chapter else None
@@ -326,14 +328,15 @@ def find_citations(node: Node, view: _View | None = None) -> list[Citation]:
         if m.start() == m.end():
             continue
         cit: Citation | None
-        if m.group("chp") or m.group("bare"):
+        if m.group("chp") or m.group("bare"):  # chapters and sections, 「乃至6項」
             if quoted is not None and quoted.inside(m.start()):
                 continue
             gap = view.text[prev_end : m.start()] if prev_end >= 0 else ""
             prev_end = m.end()
             if m.group("chp"):
-                prev, joined, _rng = _walk_gap(gap, prev, owners)
+                prev, joined, rng = _walk_gap(gap, prev, owners)
                 cit = _chapter_citation(m, node, view, prev if joined else None)
+                cit.range_end = rng  # 「第六章から第八章まで」
             else:
                 cit = _bare_end(m, node, view, prev, gap)
         elif m.group("grp"):

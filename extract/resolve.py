@@ -246,8 +246,11 @@ class Resolver:
         if a.kind == "article":
             scope = self._scope(a)
             return self.articles[scope] if self._scope(b) == scope else None
-        parent = self.by_id.get(a.parent or "")
-        return self._kids(parent, a.kind) if parent is not None and a.parent == b.parent else None
+        if a.parent != b.parent:
+            return None
+        if a.parent is None:  # top-level chapters
+            return [n for n in self.children[None] if n.kind == a.kind]
+        return self._kids(self.by_id[a.parent], a.kind)
 
     def resolve_external(self, cit: Citation) -> tuple[str | None, RefStatus, str]:
         """Resolve a citation made by another document, in this document's main provisions."""
@@ -266,6 +269,8 @@ class Resolver:
         if cit.external:
             self._last = {"art": "external", "para": "external", "item": "external"}
             return _Hit(None, "external", f"{cit.external}: another law or document")
+        if cit.section_rel:
+            return self._relative_section(cit.section_rel, node)
         if cit.chapter or cit.chapter_rel:
             return self._chapter(cit, node)
         same = cit.art_rel or (None if cit.art else cit.para_rel or cit.item_rel)
@@ -334,6 +339,18 @@ class Resolver:
             return _Hit(None, "broken", f"第{cit.chapter}章 does not exist (the document has "
                         f"{have})")  # fmt: skip
         return self._section(cit, target)
+
+    def _relative_section(self, rel: str, node: Node) -> _Hit:
+        """本節 / この節 / 前節 / 次節: among the sections of the citing one's chapter."""
+        own = self._ancestor(node, "section")
+        parent = self.by_id.get(own.parent or "") if own is not None else None
+        if own is None or parent is None:
+            return _Hit(None, "broken", f"{rel} used outside any section")
+        pool = self._kids(parent, "section")
+        i = self._index(pool, own) + {"前節": -1, "次節": 1}.get(rel, 0)
+        if not 0 <= i < len(pool):
+            return _Hit(None, "out_of_range", f"{rel} in {_squash(own.label)}")
+        return _Hit(pool[i], "ok")
 
     def _section(self, cit: Citation, chapter: Node) -> _Hit:
         self._last["chapter"] = chapter
