@@ -400,8 +400,12 @@ def _walk_gap(
     return prev, joined, joined and tail.removeprefix("まで") in ("から", "乃至", "ないし")
 
 
+# what a reference, a named law or document (消費税法, 「…規約」, …に関する規則) must contain
+_MAY_CITE = re.compile("[第条項号別章法令節]|全各|規[約程則]|約款|ポリシー|ガイドライン|利用条件")
+
+
 def _may_cite(text: str) -> bool:
-    return bool(text) and any(ch in text for ch in "第条項号別章法規約令全")
+    return bool(text) and _MAY_CITE.search(text) is not None
 
 
 def malformed(node: Node, view: _View | None = None) -> list[Diagnostic]:

@@ -742,6 +742,8 @@ def _id(node: Node | None) -> str | None:
 
 def _typo(cit: Citation) -> dict[str, str]:
     """{field: printed} for a 全各… printed where 前各… is meant."""
+    if not any(r and r[0] == "全" for r in (cit.art_rel, cit.para_rel, cit.item_rel)):
+        return {}
     fields = {"art_rel": cit.art_rel, "para_rel": cit.para_rel, "item_rel": cit.item_rel}
     return {k: v for k, v in fields.items() if v and v.startswith("全")}
 
