@@ -37,7 +37,9 @@ _ABOUT = re.compile(r"に関する(?:法律|政令|省令|府令|規則)")
 _NAME_BEFORE = re.compile(rf"{_NAME_CHARS}{{1,60}}$")
 # 「公職選挙法」「電気通信事業法」: four or more kanji ending in 法, none of them a word for a
 # way of doing something (方法, 手法 …) or a judgement of legality (違法, 適法 …)
-_KANJI_RUN = re.compile(rf"[{_KANJI}]{{3,15}}$")
+_KANJI_RUN = re.compile(rf"[{_KANJI}]{{1,15}}$")
+_AFTER_LAW = "等及又並若"  # kanji that may follow a name: 「…法等」「…法及び」「…法又は」
+_SHORT_LAWS = frozenset({"民法", "刑法", "商法", "憲法"})  # the codes named in two characters
 _IS_KANJI = re.compile(rf"[{_KANJI}]")
 _NOT_LAW = ("方法", "手法", "用法", "技法", "作法", "寸法", "文法", "療法", "工法", "製法",
             "論法", "便法", "違法", "適法", "合法", "不法", "算法", "改正法", "特別法",
@@ -86,7 +88,7 @@ def _candidates(view: str) -> Iterator[tuple[str, int, str, int]]:
     at = view.find("法")
     while at >= 0:  # 「…法」 not followed by a kanji: the kanji run before it
         end = at + 1
-        if end == len(view) or not _IS_KANJI.match(view, end):
+        if end == len(view) or not _IS_KANJI.match(view, end) or view[end] in _AFTER_LAW:
             run = _KANJI_RUN.search(view, max(0, at - 15), at)
             if run and (run.start() == 0 or not _IS_KANJI.match(view, run.start() - 1)):
                 yield "kanji", run.start(), run.group() + "法", end
@@ -106,7 +108,7 @@ def _span(kind: str, at: int, raw: str, end: int, view: str) -> tuple[int, int, 
             return None  # 「以下「本規約」という」: an alias, 読替え text: a quotation
         if _SELF_ALIAS.match(view, end):
             return None
-    elif kind == "kanji" and (name.endswith(_NOT_LAW) or len(name) < 4):
+    elif kind == "kanji" and name not in _SHORT_LAWS and (name.endswith(_NOT_LAW) or len(name) < 4):
         return None
     if _CITED_AFTER.match(view, end) or not name or name in SELF_NAMES:
         return None
