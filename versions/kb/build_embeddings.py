@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from versions.kb import embeddings, semantic
+from versions.kb import ann, embeddings, semantic
 
 TOP = 5
 BATCH = 128  # passages per encode call; the encoders batch by length inside
@@ -71,6 +71,14 @@ TABLES = {
             "dim": "Vector length.",
             "count": "Number of clauses embedded.",
             "seconds": "Time spent embedding in this build.",
+        },
+    },
+    "vector_index": {
+        "description": "Approximate nearest-neighbour index (hnswlib HNSW) over vectors, written "
+        "from 100,000 distinct vectors on (versions/kb/ann.py).",
+        "columns": {
+            "part": "Order of the part.",
+            "data": "The serialised index, in parts of 64 MB (keys are vectors.id).",
         },
     },
     "clause_similar": {
@@ -211,6 +219,7 @@ def step_embeddings(ctx: Any) -> None:
     )
     ctx.db["embedding_rows"].create_index(["doc_id"])
     ctx.db.execute(EMBEDDINGS_VIEW)
+    _approximate_index(ctx, ids, [blobs[h] for h in ids], encoder.dim)
     seconds = time.perf_counter() - started
     ctx.db["embedding_meta"].insert(
         {"model": encoder.name, "dim": encoder.dim, "count": len(rows), "seconds": seconds}
@@ -219,6 +228,21 @@ def step_embeddings(ctx: Any) -> None:
     write_similar(ctx, [k for k, _, _ in rows], [d for _, d, _ in rows], matrix)
     ctx.stats.setdefault("meta", {})["embeddings"] = (
         f"{encoder.name}: {len(rows)} clauses, {len(todo)} embedded in {seconds:.1f} s"
+    )
+
+
+def _approximate_index(ctx: Any, ids: dict[str, int], blobs: list[bytes], dim: int) -> None:
+    """An approximate index over the distinct vectors once brute force gets slow (ann.py)."""
+    if len(ids) < ann.min_vectors():
+        return
+    if not ann.available():
+        _notice(f"{len(ids):,} vectors, no hnswlib: semantic search stays brute force")
+        return
+    started = time.perf_counter()
+    matrix = embeddings.from_blobs(blobs, dim)
+    ann.write(ctx.db.conn, ann.build(matrix, np.array(list(ids.values()))))
+    ctx.stats.setdefault("meta", {})["vector_index"] = (
+        f"hnswlib HNSW over {len(ids)} vectors in {time.perf_counter() - started:.1f} s"
     )
 
 

@@ -23,14 +23,14 @@ import threading
 import unicodedata
 from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from extract.japanese import tokenize
-from versions.kb import embeddings, search, vocabulary
+from versions.kb import ann, embeddings, search, vocabulary
 
 RRF_K = 10  # reciprocal rank fusion constant (60 in Cormack et al.; 10 measured better here)
 VECTOR_WEIGHT = (
@@ -184,6 +184,8 @@ class VectorIndex:
     rows: np.ndarray | None = None  # matrix row of each key (None: key i is row i)
     kinds: list[str] | None = None  # node kind per key (for Filters)
     chapters: list[str | None] | None = None  # chapter id per key
+    ann: Any = None  # a stored approximate index (versions/kb/ann.py) keyed by vector_ids
+    vector_ids: np.ndarray | None = None  # vectors.id of each matrix row
 
     def allowed(self, doc: str | None, filters: Filters | None) -> np.ndarray | None:
         """Key numbers a document / Filters allow (None: every key)."""
@@ -210,8 +212,11 @@ class VectorIndex:
         filters: Filters | None = None,
     ) -> list[tuple[str, float]]:
         """(key, cosine) of the ``limit`` keys nearest ``vector`` (optionally one document's,
-        or those ``filters`` allow); keys with equal scores in key (document) order."""
+        or those ``filters`` allow); keys with equal scores in key (document) order. Unfiltered,
+        the stored approximate index answers when there is one."""
         picked = self.allowed(doc, filters)
+        if picked is None and self.ann is not None and self.rows is not None:
+            return self._top_ann(vector, limit)
         if picked is not None and not len(picked):
             return []
         with _one_blas_thread():
@@ -227,6 +232,30 @@ class VectorIndex:
         best = best[np.lexsort((best, -scores[best]))]
         index = best if picked is None else picked[best]
         return [(self.keys[i], float(scores[j])) for i, j in zip(index, best, strict=True)]
+
+    @cached_property
+    def _groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(key indices grouped by matrix row in key order, group starts, row of a vector id)."""
+        assert self.rows is not None and self.vector_ids is not None
+        by_row = np.argsort(self.rows, kind="stable")
+        starts = np.searchsorted(self.rows[by_row], np.arange(len(self.matrix) + 1))
+        row_of = np.full(int(self.vector_ids.max(initial=0)) + 1, -1, dtype=np.int64)
+        row_of[self.vector_ids] = np.arange(len(self.vector_ids))
+        return by_row, starts, row_of
+
+    def _top_ann(self, vector: np.ndarray, limit: int) -> list[tuple[str, float]]:
+        """The approximate index's nearest vectors, each expanded to its keys in key order."""
+        by_row, starts, row_of = self._groups
+        ids, scores = ann.search(self.ann, vector, max(limit, 10))
+        out: list[tuple[str, float]] = []
+        for vid, score in zip(ids, scores, strict=True):
+            row = row_of[vid] if 0 <= vid < len(row_of) else -1
+            if row < 0:
+                continue
+            out += [(self.keys[i], float(score)) for i in by_row[starts[row] : starts[row + 1]]]
+            if len(out) >= limit:
+                break
+        return out[:limit]
 
 
 @lru_cache(maxsize=1)
@@ -311,6 +340,8 @@ def _read_index(conn: sqlite3.Connection) -> VectorIndex:
         position[np.array([r[2] for r in rows], dtype=np.int64)],
         [r[3] for r in rows],
         [r[4] for r in rows],
+        ann.load(conn),
+        np.array(ids, dtype=np.int64),
     )
 
 
