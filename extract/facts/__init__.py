@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from extract.dates import find_dates
-from extract.facts.modality import final_modality
+from extract.facts.modality import final_modality, predicate_start
 from extract.facts.model import MODALITIES, QUANTITIES, Fact, FactKind
 from extract.facts.parties import party_of, person_terms, role
 from extract.facts.periods import find_deadlines, find_periods
@@ -94,7 +94,7 @@ def _sentence(doc: Any, s: int, e: int, text: str, people: tuple[str, ...], out:
     modal = final_modality(span)
     party = party_of(tokens, modal.start if modal else len(tokens), people)
     if modal and _binding(modal.value, modal.bare, party):
-        a, b = tokens[modal.start], tokens[modal.end - 1]
+        a, b = tokens[predicate_start(tokens, modal.start)], tokens[modal.end - 1]
         start, end = a.idx, b.idx + len(b.text)
         out.append(Fact("", modal.kind, modal.value, "", party, start, end, text[start:end]))
     return party

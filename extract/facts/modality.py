@@ -85,6 +85,40 @@ def _final(tokens: list[Any], end: int) -> bool:
     return all(_functional(t) for t in tokens[end:])
 
 
+_LEAD_LEMMAS = frozenset({"こと", "が", "は", "て", "で", "お", "する", "ない", "せる", "れる"})
+
+
+def _verb(tok: Any) -> bool:
+    return coarse(tok) == "動詞"
+
+
+def _suru_noun(tok: Any) -> bool:
+    return coarse(tok) == "名詞" and "サ変" in tok.tag_
+
+
+def predicate_start(tokens: list[Any], start: int) -> int:
+    """Where the predicate holding the modal phrase at ``start`` begins: back over 「こと が」,
+    auxiliaries and the verb (届け出る, or a サ変 noun + する) — 「通知しなければ…」."""
+    i = start
+    while i > 0 and start - i < 6:
+        t = tokens[i - 1]
+        if _verb(t):
+            i -= 1
+            while i > 0 and _verb(tokens[i - 1]):
+                i -= 1
+            if i > 0 and _suru_noun(tokens[i - 1]):
+                i -= 1
+            if i > 0 and coarse(tokens[i - 1]) == "接頭辞":  # お支払い
+                i -= 1
+            break
+        if _suru_noun(t):
+            return i - 1
+        if coarse(t) not in ("助動詞", "接尾辞") and t.lemma_ not in _LEAD_LEMMAS:
+            break
+        i -= 1
+    return i
+
+
 def _bare(tokens: list[Any], start: int) -> bool:
     """できる not after 「ことが」 / 「ことは」."""
     return not (start >= 2 and tokens[start - 2].lemma_ == "こと")
