@@ -229,3 +229,17 @@ def test_diff_lookups_are_freed_with_their_documents() -> None:
         del old, new
         gc.collect()
         assert (len(diff._CHILDREN_CACHE), len(diff._INDEX_CACHE)) == before
+
+
+# --- item 6: anonymous pages kept ----------------------------------------------------------------
+
+
+def test_anonymous_pages_are_kept_per_database_file(kb: Path) -> None:
+    ds = site(kb)
+    url = "/-/yakkan/search?q=解約"
+    first = get(ds, url)
+    kept = len(ds._yakkan_pages)  # type: ignore[attr-defined]
+    assert kept >= 1 and get(ds, url) == first and len(ds._yakkan_pages) == kept  # type: ignore[attr-defined]
+    cookies = {"ds_actor": ds.sign({"a": {"id": "legal"}}, "actor")}
+    response = asyncio.run(ds.client.get("/-/yakkan/search?q=料金", cookies=cookies))
+    assert response.status_code == 200 and len(ds._yakkan_pages) == kept  # type: ignore[attr-defined]

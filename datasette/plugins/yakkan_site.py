@@ -14,6 +14,7 @@ by ``versions.kb.search.marked_html`` which escapes first.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import itertools
@@ -269,6 +270,8 @@ async def document(datasette: Any, request: Any) -> Response:
     amendments = await _rows(
         db, "select * from amendments where version_id = ? order by line", [vid]
     )
+    # a statute's outline is thousands of nodes: rendered in a worker thread, off the event loop
+    outline = await asyncio.to_thread(outline_html, vid, nodes, own_dates, earlier, asof)
     return await _render(
         datasette,
         request,
@@ -276,7 +279,7 @@ async def document(datasette: Any, request: Any) -> Response:
         {
             "doc": doc,
             "version": version,
-            "outline": outline_html(vid, nodes, own_dates, earlier, asof),
+            "outline": outline,
             "versions": others,
             "amendments": amendments,
             "asof": asof or None,
@@ -285,7 +288,7 @@ async def document(datasette: Any, request: Any) -> Response:
     )
 
 
-_HEADINGS = ("part", "chapter", "section", "subsection")
+_HEADINGS = ("chapter", "section", "subsection")
 
 
 async def _earlier_texts(db: Any, vid: str, asof: str) -> dict[str, Any]:
@@ -393,11 +396,9 @@ async def clause(datasette: Any, request: Any) -> Response:
         db,
         f"""select r.*, s.label as source_label, s.caption as source_caption, s.path as source_path
             from [references] r join nodes s on s.key = r.source_key
-            where (r.target_key in ({marks}) or r.id in (select reference_id
-                   from reference_targets where target_key in ({marks})))
-              and r.source_key not in ({marks})
+            where r.target_key in ({marks}) and r.source_key not in ({marks})
             order by s.ord""",
-        keys + keys + keys,
+        keys + keys,
     )
     terms = await _rows(
         db,

@@ -1,6 +1,4 @@
-"""編 / 章 / 節 / 款 headings: a division nests under the ones above it and closes the article.
-
-編 (民法's 第一編 総則) is the level above 章; chapters restart in each 編 (part_2__chp_1)."""
+"""章 / 節 / 款 headings: a division nests under the ones above it and closes the article."""
 
 from __future__ import annotations
 
@@ -8,9 +6,9 @@ from extract.blocks.state import BlockState, Line
 from extract.model import NodeKind
 from extract.numerals import to_int
 
-KINDS = frozenset({"part", "chapter", "section", "subsection"})
-_ORDER = ["part", "chapter", "section", "subsection"]
-_PREFIX = {"part": "part", "chapter": "chp", "section": "sec", "subsection": "subsec"}
+KINDS = frozenset({"chapter", "section", "subsection"})
+_ORDER = ["chapter", "section", "subsection"]
+_PREFIX = {"chapter": "chp", "section": "sec", "subsection": "subsec"}
 
 
 def division(state: BlockState, line: Line) -> bool:
@@ -23,7 +21,7 @@ def division(state: BlockState, line: Line) -> bool:
     level = _ORDER.index(mk.kind)
     parent = None
     for k in _ORDER[:level]:
-        parent = state.division.get(k) or parent
+        parent = state.division[k] or parent
     prefix = _PREFIX[mk.kind]
     wanted = f"{parent.id}__{prefix}_{mk.num}" if parent else f"{prefix}_{mk.num}"
     kind: NodeKind = mk.kind  # type: ignore[assignment]

@@ -10,6 +10,7 @@ to ``MAX_LABEL``; SQL run through ``execute_limited`` stops at Datasette's ``sql
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -23,6 +24,7 @@ MAX_TEXT = 20_000  # characters of a text handed to a SQL function (a long statu
 MAX_LABEL = 64  # characters of a clause label or id in a URL (第二十七条の二第三項第十二号: 15)
 PAGE_LIMIT_FACTOR = 5  # a page runs several queries: 5 × sql_time_limit_ms, and at least
 PAGE_LIMIT_MS = 15_000  # 15 s (a statute's first 新旧対照表 takes 1–6 s on a busy 2-core VM)
+PAGE_CACHE_BYTES = 64_000_000  # rendered anonymous pages kept per server (a statute's table: 2 MB)
 
 T = TypeVar("T")
 
@@ -100,19 +102,91 @@ def time_limited(
 ) -> Callable[[Any, Any], Any]:
     """``page`` answered within ``page_time_limit``; past it (or on ``TimeLimit``) the answer is
     ``on_timeout(datasette, request, message)``. Work handed to threads finishes there (and
-    fills the caches), but no client waits for it."""
+    fills the caches), but no client waits for it. Anonymous answers are kept (``PageCache``):
+    the database is immutable, so a page is a function of its URL and the database file."""
 
     async def limited(datasette: Any, request: Any) -> Any:
+        cache = _page_cache(datasette)
+        key = _page_key(datasette, request)
+        hit = cache.get(key) if key else None
+        if hit is not None:
+            return hit
         limit = page_time_limit(datasette)
         try:
-            return await asyncio.wait_for(page(datasette, request), timeout=limit)
+            response = await asyncio.wait_for(page(datasette, request), timeout=limit)
         except (TimeoutError, TimeLimit) as exc:
             message = str(exc) or f"the page took longer than {limit:g} s"
             return await on_timeout(datasette, request, message)
+        if key:
+            cache.put(key, response)
+        return response
 
     limited.__name__ = getattr(page, "__name__", "page")
     limited.__doc__ = page.__doc__
     return limited
+
+
+class PageCache:
+    """Rendered 200 answers, least recently used first out, at most ``budget`` bytes of body."""
+
+    def __init__(self, budget: int = PAGE_CACHE_BYTES) -> None:
+        self.budget = budget
+        self.size = 0
+        self._items: OrderedDict[Hashable, tuple[int, str | bytes, dict[str, str], str]] = (
+            OrderedDict()
+        )
+
+    def get(self, key: Hashable) -> Any:
+        from datasette.utils.asgi import Response
+
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        status, body, headers, content_type = item
+        return Response(body, status=status, headers=dict(headers), content_type=content_type)
+
+    def put(self, key: Hashable, response: Any) -> None:
+        body = getattr(response, "body", None)
+        if getattr(response, "status", None) != 200 or not isinstance(body, str | bytes):
+            return
+        if len(body) > self.budget // 8 or key in self._items:
+            return
+        headers = dict(getattr(response, "headers", None) or {})
+        if any(h.lower() == "set-cookie" for h in headers):
+            return
+        self._items[key] = (200, body, headers, response.content_type)
+        self.size += len(body)
+        while self.size > self.budget:
+            _, (_, old, _, _) = self._items.popitem(last=False)
+            self.size -= len(old)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _page_cache(datasette: Any) -> PageCache:
+    cache: PageCache | None = getattr(datasette, "_yakkan_pages", None)
+    if cache is None:  # one per Datasette instance: freed with it
+        cache = datasette._yakkan_pages = PageCache()
+    return cache
+
+
+def _page_key(datasette: Any, request: Any) -> tuple[Any, ...] | None:
+    """What an anonymous page depends on: its URL and every database file as it is now
+    (path, size, mtime); None (not cached) for a logged-in actor or pending messages."""
+    if getattr(request, "actor", None) is not None or "ds_messages" in request.cookies:
+        return None
+    files = []
+    for name, db in datasette.databases.items():
+        if db.is_memory or not db.path:
+            continue
+        try:
+            stat = os.stat(db.path)
+        except OSError:
+            return None
+        files.append((name, db.path, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return (request.host, request.path, request.query_string, tuple(files))
 
 
 # --- clause trees from nodes rows --------------------------------------------------------------
