@@ -211,6 +211,19 @@ def test_thesaurus_is_reviewed_data() -> None:
     assert vocabulary.thesaurus("延滞利息") == []
 
 
+def test_thesaurus_allows_another_particle() -> None:
+    assert {"返金", "払戻し"} <= set(vocabulary.thesaurus("解約したらお金は戻ってくる？"))
+    assert "移転" in vocabulary.thesaurus("住所も変わった")
+    assert vocabulary.thesaurus("料金の上限") == []
+
+
+def test_a_defined_term_shows_its_definition_first(kb: Path) -> None:
+    result = find.find(kb, "要配慮個人情報", doc="kojin-joho-hogo-ho")
+    assert result.groups[0].best.node_id == "art_2__para_3"  # 「要配慮個人情報」とは
+    table = find.find(kb, "契約者", doc="toreru-camera")
+    assert table.groups[0].caption == "用語の定義" and "契約者" in table.groups[0].best.text
+
+
 def test_supplementary() -> None:
     assert ranking.supplementary("suppl_10__art_5", "経過措置")
     assert ranking.supplementary("art_90", "個人情報の取扱いに関する経過措置")

@@ -228,7 +228,39 @@ def words_search(
     if not per_term:
         return [], []
     rowids = set().union(*per_term)
-    return _group_words(conn, query, per_term, rowids, expanded, kind, chapter)
+    groups, expanded = _group_words(conn, query, per_term, rowids, expanded, kind, chapter)
+    if len(per_term) == 1:
+        groups = _definitions_first(conn, groups, vocabulary.fold_honorific(query))
+    return groups, expanded
+
+
+def _definitions_first(
+    conn: sqlite3.Connection, groups: list[ranking.Group], term: str
+) -> list[ranking.Group]:
+    """A query that is one defined term (要配慮個人情報, 契約者) shows the clause defining it
+    first: the definitions step records where each term is defined."""
+    keys = {h.key for g in groups[:200] for h in g.matches}
+    if not keys or "definitions" not in _tables(conn):
+        return groups
+    marks = ",".join("?" * len(keys))
+    defining = {
+        r[0]
+        for r in conn.execute(
+            f"select node_key from definitions where term = ? and node_key in ({marks})",
+            [term, *keys],
+        )
+    }
+    first = []
+    for g in groups:
+        hit = next((h for h in g.matches if h.key in defining), None)
+        if hit is not None:
+            g.best = hit
+            first.append(g)
+    return first + [g for g in groups if g not in first]
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
 
 
 def _substrings(

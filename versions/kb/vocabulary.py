@@ -15,6 +15,7 @@ service say 解約, 移転, 支払い, 支払遅延. Three things bridge that:
 
 from __future__ import annotations
 
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
@@ -77,12 +78,30 @@ def load(path: Path = THESAURUS) -> tuple[Entry, ...]:
     return tuple(entries)
 
 
+_PARTICLES = "はがをもにへ"
+_WORD_CHAR = r"[\u3400-\u9fff\u30a0-\u30ffー々]"
+
+
+@lru_cache(maxsize=1024)
+def _pattern(say: str) -> re.Pattern[str]:
+    """``say`` as a regular expression in which a particle between two kanji/katakana words may
+    be any particle (お金が戻 also finds お金は戻ってくる, 住所が変わ 住所も変わる)."""
+    out = []
+    for i, ch in enumerate(say):
+        inner = 0 < i < len(say) - 1 and ch in _PARTICLES
+        if inner and re.match(_WORD_CHAR, say[i - 1]) and re.match(_WORD_CHAR, say[i + 1]):
+            out.append(f"[{_PARTICLES}]")
+        else:
+            out.append(re.escape(ch))
+    return re.compile("".join(out))
+
+
 def thesaurus(text: str) -> list[str]:
     """Legal words for the customer phrasings found in ``text``, in thesaurus order."""
     folded = " ".join((normal(text), fold_query(text)))
     out: list[str] = []
     for entry in load():
-        if any(s in folded for s in entry.say):
+        if any(s in folded or _pattern(s).search(folded) for s in entry.say):
             out += [m for m in entry.means if m not in out]
     return out
 
