@@ -146,10 +146,15 @@ NODE_ROWS = TableDef(
     not_null=("seq", "version_id", "doc_id", "node_id", "kind", "text_id"),
 )
 
+# One table with two rowid lookups, not a join: SQLite cannot flatten a join view on the right
+# of a LEFT JOIN and would materialise every node (the as-of page took seconds at 1,000 versions).
 NODES_VIEW = (
     "CREATE VIEW nodes AS SELECT "
-    + ", ".join(f"t.{c}" if c in _CONTENT else f"r.{c}" for c in _NODE_COLUMNS)
-    + " FROM node_rows r JOIN texts t ON t.id = r.text_id"
+    + ", ".join(
+        f"(SELECT t.{c} FROM texts t WHERE t.id = r.text_id) AS {c}" if c in _CONTENT else f"r.{c}"
+        for c in _NODE_COLUMNS
+    )
+    + " FROM node_rows r"
 )
 
 # A view (node_rows joined with texts): read it like a table; the build writes node_rows/texts.
