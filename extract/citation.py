@@ -59,6 +59,10 @@ class Citation:
     amendment: bool = False  # 「第20条の改正規定」
     inherited: bool = False  # higher levels taken from the group before
     range_end: bool = False  # second end of 「AからBまで」
+    chapter: str | None = None  # 第N章
+    chapter_rel: str | None = None  # 本章, 前章, 次章, この章, 同章
+    section: str | None = None  # 第N章第M節
+    section_rel: str | None = None  # 本節, この節, 前節, 次節
 
     @property
     def kind(self) -> str:
@@ -66,6 +70,8 @@ class Citation:
             return "external"
         if self.appendix:
             return "appendix"
+        if self.chapter or self.chapter_rel or self.section_rel:
+            return "relative" if self.chapter_rel or self.section_rel else "absolute"
         if self.art_rel or (self.art is None and (self.para_rel or self.item_rel)):
             return "relative"
         return "absolute"

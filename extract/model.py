@@ -4,6 +4,7 @@ The clause tree is a flat list of ``Node`` in document order; ``parent`` links m
 Ids are stable and ASCII (see docs/parse-json.md):
 
     chp_3, chp_3__sec_1, chp_3__sec_1__subsec_2      章 / 節 / 款
+    part_2, part_2__chp_1                            編 (chapters restart in each)
     art_27-2, art_27-2__para_1, …__item_3, …__sub_1  条 / 項 / 号 / 細分 (nested __sub_N)
     suppl_6, suppl_6__art_1__para_1                  附則 blocks in document order
     bessi_4, beppyo_1, bekki_2, yoshiki_1            別紙 / 別表 / 別記 / 様式
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 NodeKind = Literal[
     "preamble",
+    "part",
     "chapter",
     "section",
     "subsection",
@@ -106,6 +108,13 @@ class Reference:
     status: RefStatus
     message: str = ""
     target_document: str | None = None  # for cross-document references
+    # every node the reference names, in document order: [target] for one unit, each member
+    # for 前2項, 前各号, 第1項から第3項 …; target_end is the last member of a range (else None)
+    targets: list[str] = field(default_factory=list)
+    target_end: str | None = None
+    # caption_mismatch: the unit that does carry the cited caption (the number or the caption is
+    # wrong), None when no unit does (a misquoted caption: 「提供するあたり」 for 「…にあたり」)
+    caption_owner: str | None = None
 
 
 @dataclass

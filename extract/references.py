@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 
 from extract.citation import Citation, kanji_to_int, position
 from extract.model import Diagnostic, Node, Reference
+from extract.named import NAME_CUT as _NAME_CUT
+from extract.named import SELF_NAMES as _SELF_NAMES
+from extract.named import named_documents
 from extract.resolve import Resolver
 
 _MAP = dict(zip("０１２３４５６７８９［］()", "0123456789[]（）", strict=True))
@@ -32,10 +35,11 @@ _RUN = re.compile(f"[^{_SPACE_CHARS}]+")
 
 NUM = r"(?:\d+|[〇一二三四五六七八九十百千]+)"
 _ART = rf"第(?P<a>{NUM})条(?P<ab>(?:の{NUM})*)(?![件約例文理])"
-_ART_REL = rf"(?P<ar>前条|次条|本条|この条|同条|前各条|前{NUM}条)(?![件約例文理])"
+# 全各項 / 全各号 / 全各条: 前各… mistyped (same reading); resolved as 前… and reported ambiguous
+_ART_REL = rf"(?P<ar>前条|次条|本条|この条|同条|前各条|前{NUM}条|全各条)(?![件約例文理])"
 _CAPTION = r"(?:（(?P<cap>[^（）第。、]{1,40})）)?"
-_PARA = rf"(?:第(?P<p>{NUM})項|(?P<pr>前項|次項|本項|この項|同項|前各項|前{NUM}項))(?!目)"
-_ITEM = rf"(?:第(?P<i>{NUM})号|(?P<ir>前号|次号|本号|この号|同号|前各号|各号|前{NUM}号))"
+_PARA = rf"(?:第(?P<p>{NUM})項|(?P<pr>前項|次項|本項|この項|同項|前各項|前{NUM}項|全各項))(?!目)"
+_ITEM = rf"(?:第(?P<i>{NUM})号|(?P<ir>前号|次号|本号|この号|同号|前各号|各号|前{NUM}号|全各号))"
 _SUB = r"(?P<sub>[イロハニホヘトチリヌルヲワカヨタレソツネナラム](?![ァ-ヶー]))?"
 _SUPPL = r"(?P<s>附則)?"
 # 「第8条3項」: a paragraph printed without 第, right after its article
@@ -47,10 +51,20 @@ _APPENDIX = re.compile(
     rf"(?P<k>別紙|別表|別記|様式)(?:第)?(?P<n>{NUM})?(?:の?表(?P<t>{NUM}))?"
     r"(?:（(?P<cap>[^（）第。、]{1,40})）)?"
 )
+# 本章 / 前章 / 次章 / この章 / 第N章 (第N章第M節)
+_CHAPTER = (
+    rf"(?:第(?P<cn>{NUM})章|(?P<cr>本章|前章|次章|この章|同章))(?:第(?P<cs>{NUM})節)?"
+    rf"|第(?P<cs2>{NUM})節"  # 「第二章第三節及び第四節」: a section of the chapter named before
+    r"|(?P<sr>本節|この節|前節|次節)"
+)
+# 「第3項乃至6項」: the end of a range printed without 第
+_BARE = r"(?:(?<=乃至)|(?<=から)|(?<=ないし))(?P<bn>\d+)(?P<bu>[項号])(?![目機棟車館室線])"
 _MASTER = re.compile(
     # where a reference can start (no empty matches elsewhere: こと, 本サービス, 次の …)
-    r"(?=附則|第|前|次[条項号]|本[条項号]|この[条項号]|同[条項号]|各号|別[紙表記]|様式)"
-    rf"(?:(?P<grp>{_GROUP.pattern})|(?P<apx>{_APPENDIX.pattern.replace('?P<', '?P<x')}))"
+    r"(?=附則|第|前|次[条項号章節]|本[条項号章節]|この[条項号章節]|同[条項号章]|各号|全各|別[紙表記]|様式"
+    r"|(?:(?<=乃至)|(?<=から)|(?<=ないし))\d)"
+    rf"(?:(?P<grp>{_GROUP.pattern})|(?P<apx>{_APPENDIX.pattern.replace('?P<', '?P<x')})"
+    rf"|(?P<chp>{_CHAPTER})|(?P<bare>{_BARE}))"
 )
 # A law name ends right before a group: 「電気通信事業法」「消費税法」「…約款」, optionally followed
 # by a bracketed law number, closed or (as printed in one corpus document) left open.
@@ -61,10 +75,6 @@ _LAW_TAIL = re.compile(
 )
 _LAST_HARD = re.compile(r"[、。，『』（）\[\]・：:；;][^、。，『』（）\[\]・：:；;]*$")
 _LAW_LAST = frozenset("律法令則例示約款程）号")  # the last character of a name (or bracket)
-_NAME_CUT = re.compile(
-    r"改正後の|改正前の|において|について|に基づく|により|以後に|前に|及び|又は|並びに|若しくは"
-    r"|(?<=[条項号])中|[はが]"
-)
 # 「法律第86号」「総務省令第15号」「西企営第41号」: a document/law number, never an item.
 _ITEM_OK_BEFORE = frozenset("、。，「『（）」』 はのをにでがもとびへや及又並若")
 _JOIN = re.compile(
@@ -73,8 +83,6 @@ _JOIN = re.compile(
 )
 # the part of a clause a citation may name before a list goes on (本文, ただし書, 前段 …)
 _SENTENCE_PART = re.compile(r"^(?:本文|ただし書|前段|後段|各号列記以外の部分|柱書き?)")
-_SELF_NAMES = frozenset({"本規約", "この規約", "当規約", "本約款", "この約款", "当約款", "この法律",
-                         "本法", "本規程", "この規程", "本細則"})  # fmt: skip
 _MALFORMED = re.compile(
     rf"(?<![次及落])第(?!{NUM})[^、。「」（）第]{{0,2}}?[条項号](?![件約例文理目])"
 )
@@ -202,6 +210,40 @@ def _group_citation(m: re.Match[str], node: Node, view: _View, prev: Citation | 
     return cit
 
 
+def _chapter_citation(m: re.Match[str], node: Node, view: _View, joined: Citation | None
+                      ) -> Citation:  # fmt: skip
+    """「本章」「第二章第三節」; 「行政不服審査法…第二十四条、第二章第三節」 is that law's."""
+    cit = Citation(node.id, view.orig(m.start()), view.orig(m.end() - 1) + 1, "")
+    cit.chapter, cit.chapter_rel = _num(m.group("cn")), m.group("cr")
+    cit.section = _num(m.group("cs") or m.group("cs2"))
+    cit.section_rel = m.group("sr")
+    if m.group("cs2"):  # a section alone: of the chapter named before, else the citing one's
+        chapter = joined if joined is not None and (joined.chapter or joined.chapter_rel) else None
+        cit.chapter = chapter.chapter if chapter else None
+        cit.chapter_rel = chapter.chapter_rel if chapter else "本章"
+    law = _law_before(view.text, m.start()) if joined is None else None
+    if joined is not None:
+        cit.external, cit.historical = joined.external, joined.historical
+    elif law is not None:
+        cit.external, cit.historical = law
+    return cit
+
+
+def _bare_end(m: re.Match[str], node: Node, view: _View, prev: Citation | None, gap: str
+              ) -> Citation | None:  # fmt: skip
+    """「第3項乃至6項」: 6項 ends the range the reference before opened, and takes its article."""
+    if prev is None or gap not in ("から", "乃至", "ないし") or prev.appendix:
+        return None
+    cit = Citation(node.id, view.orig(m.start()), view.orig(m.end() - 1) + 1, "")
+    if m.group("bu") == "項":
+        cit.para = m.group("bn")
+    else:
+        cit.item = m.group("bn")
+    cit.range_end = True
+    _inherit(cit, prev)
+    return cit
+
+
 def _level(c: Citation) -> int:
     if c.art or c.art_rel or c.supplement:
         return 0
@@ -286,7 +328,18 @@ def find_citations(node: Node, view: _View | None = None) -> list[Citation]:
         if m.start() == m.end():
             continue
         cit: Citation | None
-        if m.group("grp"):
+        if m.group("chp") or m.group("bare"):  # chapters and sections, 「乃至6項」
+            if quoted is not None and quoted.inside(m.start()):
+                continue
+            gap = view.text[prev_end : m.start()] if prev_end >= 0 else ""
+            prev_end = m.end()
+            if m.group("chp"):
+                prev, joined, rng = _walk_gap(gap, prev, owners)
+                cit = _chapter_citation(m, node, view, prev if joined else None)
+                cit.range_end = rng  # 「第六章から第八章まで」
+            else:
+                cit = _bare_end(m, node, view, prev, gap)
+        elif m.group("grp"):
             if not any(m.group("a", "ar", "p", "pr", "i", "ir")):
                 continue
             if quoted is not None and quoted.inside(m.start()):
@@ -307,7 +360,22 @@ def find_citations(node: Node, view: _View | None = None) -> list[Citation]:
         out.append(cit)
         if not cit.appendix:
             prev = cit
-    return out
+    return _with_named(out, node, view, quoted)
+
+
+def _with_named(out: list[Citation], node: Node, view: _View, quoted: _Quotes | None
+                ) -> list[Citation]:  # fmt: skip
+    """Add the laws and documents named without an article (「消費税法（昭和63年法律第108号）」)."""
+    named = []
+    for s, e, name in named_documents(view.text):
+        if quoted is not None and view.text[s] != "「" and quoted.inside(s):
+            continue  # a defined term or quoted text
+        start, end = view.orig(s), view.orig(e - 1) + 1
+        if any(c.start < end and start < c.end for c in out):
+            continue
+        cit = Citation(node.id, start, end, node.text[start:end], external=name)
+        named.append(cit)
+    return sorted(out + named, key=lambda c: c.start) if named else out
 
 
 def _walk_gap(
@@ -332,9 +400,12 @@ def _walk_gap(
     return prev, joined, joined and tail.removeprefix("まで") in ("から", "乃至", "ないし")
 
 
+# what a reference, a named law or document (消費税法, 「…規約」, …に関する規則) must contain
+_MAY_CITE = re.compile("[第条項号別章法令節]|全各|規[約程則]|約款|ポリシー|ガイドライン|利用条件")
+
+
 def _may_cite(text: str) -> bool:
-    return bool(text) and ("第" in text or "条" in text or "項" in text or "号" in text
-                           or "別" in text)  # fmt: skip
+    return bool(text) and _MAY_CITE.search(text) is not None
 
 
 def malformed(node: Node, view: _View | None = None) -> list[Diagnostic]:
@@ -369,10 +440,15 @@ def extract_references(nodes: list[Node]) -> tuple[list[Reference], list[Diagnos
             continue  # no 第/条/項/号/別: neither a reference nor a malformed one
         view = normalise(node.text)  # once per node, shared by both scans
         diags.extend(malformed(node, view))
+        start: Reference | None = None  # the reference before, which a range end closes
         for cit in find_citations(node, view):
             if cit.appendix_table and resolver.is_table_heading(cit, node):
                 continue
-            refs.append(resolver.resolve(cit, node))
+            ref = resolver.resolve(cit, node)
+            if cit.range_end and start is not None:
+                resolver.extend_range(start, ref)  # 「第1項から第3項まで」
+            refs.append(ref)
+            start = None if cit.appendix else ref
     return refs, diags
 
 

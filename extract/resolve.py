@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -50,6 +50,8 @@ class _Hit:
     target: Node | None
     status: RefStatus
     message: str = ""
+    members: list[Node] = field(default_factory=list)  # 前2項, 前各号 …: every unit named
+    owner: Node | None = None  # the unit that carries the cited caption, when not the target
 
 
 def _count(rel: str) -> int | None:
@@ -186,22 +188,74 @@ class Resolver:
             self._last, self._last_article = {}, article
         line, col = position(node, cit.start)
         ref = Reference(node.id, cit.text, line, col, cit.kind, None, "ok")  # type: ignore[arg-type]
+        typo = _typo(cit)
+        if typo:  # 「全各項」: resolved as 前各項, then reported as a guess
+            cit = _read_typo(cit, typo)
         hit = self._resolve(cit, node, article)
+        if typo:
+            hit = self._typo_hit(hit, next(iter(typo.values())))
         if node.kind == "table_row" and not cit.appendix and self._reading_table(node):
             hit = _Hit(None, "external", "a provision named in a 読替え table (of the law read)")
         if hit.status not in ("ok", "external") and self._historical(cit, node):
             hit = _Hit(hit.target, "external", f"in a 附則: {hit.message}; not checked against "
                        "the current text")  # fmt: skip
         ref.target = hit.target.id if hit.target else None
+        ref.targets = [m.id for m in hit.members] or ([ref.target] if ref.target else [])
+        ref.target_end = ref.targets[-1] if len(ref.targets) > 1 else None
         ref.status, ref.message = hit.status, hit.message
+        ref.caption_owner = hit.owner.id if hit.owner is not None else None
         if hit.status == "external":
             ref.kind = "external"
         return ref
 
+    @staticmethod
+    def _typo_hit(hit: _Hit, printed: str) -> _Hit:
+        meant = "前" + printed[1:]
+        found = _members_label(hit.members) if hit.target is not None else hit.message
+        return _Hit(hit.target, "ambiguous", f"「{printed}」 is not a reference form: probably "
+                    f"「{meant}」 ({found})", hit.members)  # fmt: skip
+
+    def extend_range(self, first: Reference, last: Reference) -> None:
+        """「第1項から第3項まで」: ``first`` names every unit through ``last``'s, in order; a
+        number missing in between (a deleted middle member) makes it broken."""
+        if first.status != "ok" or last.status != "ok" or not first.target or not last.target:
+            return
+        a, b = self.by_id.get(first.target), self.by_id.get(last.target)
+        units = self._range_pool(a, b) if a is not None and b is not None else None
+        if a is None or b is None or a is b or units is None:
+            return
+        i, j = self._index(units, a), self._index(units, b)
+        if i < 0 or j <= i:
+            return
+        members = units[i : j + 1]
+        first.targets, first.target_end = [m.id for m in members], b.id
+        missing = _missing_numbers(members)
+        if missing and self._excerpted(self._scope(a)) and self._scope(a):
+            first.message = "an excerpted (抄) 附則: members left out are not checked"
+        elif missing:
+            unit = _UNIT.get(a.kind, "")
+            gone = "、".join(f"第{k}{unit}" for k in missing)
+            first.status = "broken"
+            first.message = (f"the range {_squash(first.text)}から{_squash(last.text)}: {gone} "
+                             "does not exist")  # fmt: skip
+
+    def _range_pool(self, a: Node, b: Node) -> list[Node] | None:
+        """The units a range runs through: a scope's articles, or one unit's children."""
+        if a.kind != b.kind:
+            return None
+        if a.kind == "article":
+            scope = self._scope(a)
+            return self.articles[scope] if self._scope(b) == scope else None
+        if a.parent != b.parent:
+            return None
+        if a.parent is None:  # top-level chapters
+            return [n for n in self.children[None] if n.kind == a.kind]
+        return self._kids(self.by_id[a.parent], a.kind)
+
     def resolve_external(self, cit: Citation) -> tuple[str | None, RefStatus, str]:
         """Resolve a citation made by another document, in this document's main provisions."""
         if not cit.art:
-            return None, "external", "only references naming an article are resolved"
+            return None, "external", "the document as a whole (no article named)"
         local = replace(cit, external=None, supplement=False, amendment=True, art_rel=None)
         outside = Node("__citing__", "text", None, "", None, "", None, 0, 0)
         self._last, self._last_article = {}, None
@@ -215,6 +269,10 @@ class Resolver:
         if cit.external:
             self._last = {"art": "external", "para": "external", "item": "external"}
             return _Hit(None, "external", f"{cit.external}: another law or document")
+        if cit.section_rel:
+            return self._relative_section(cit.section_rel, node)
+        if cit.chapter or cit.chapter_rel:
+            return self._chapter(cit, node)
         same = cit.art_rel or (None if cit.art else cit.para_rel or cit.item_rel)
         if same in ("同条", "同項", "同号"):
             level = {"同条": "art", "同項": "para", "同号": "item"}[same]
@@ -245,11 +303,67 @@ class Resolver:
             if item_hit.status != "ok" or item_hit.target is None:
                 return item_hit
             self._last["item"] = item_hit.target
-            return item_hit if art_hit.status == "ok" else _Hit(item_hit.target, art_hit.status,
-                                                                art_hit.message)  # fmt: skip
-        if para is not None and art_hit.status == "ok":
-            return _Hit(para, "ok")
-        return art_hit if para is None else _Hit(para, art_hit.status, art_hit.message)
+            if art_hit.status == "ok":
+                return item_hit
+            return replace(art_hit, target=item_hit.target, members=item_hit.members)
+        if para is not None:
+            members = para_hit.members
+            if art_hit.status == "ok":
+                return _Hit(para, "ok", members=members)
+            return replace(art_hit, target=para, members=members)
+        return art_hit
+
+    # -- chapters ----------------------------------------------------------------------------
+    def _chapter(self, cit: Citation, node: Node) -> _Hit:
+        """本章 / この章 / 前章 / 次章 / 同章 / 第N章 (第M節): chapters among the citing one's
+        siblings (chapters restart in each 編), or the top-level ones."""
+        rel = cit.chapter_rel
+        if rel == "同章":
+            last = self._last.get("chapter")
+            if not isinstance(last, Node):
+                return _Hit(None, "ambiguous", "同章 with no chapter named before it")
+            return self._section(cit, last)
+        own = self._ancestor(node, "chapter")
+        parent = own.parent if own is not None else _id(self._ancestor(node, "part"))
+        pool = self._kids(self.by_id[parent], "chapter") if parent else self._top_chapters()
+        if rel in ("本章", "この章", "前章", "次章"):
+            if own is None:
+                return _Hit(None, "broken", f"{rel} used outside any chapter")
+            i = self._index(pool, own) + {"前章": -1, "次章": 1}.get(rel, 0)
+            if not 0 <= i < len(pool):
+                return _Hit(None, "out_of_range", f"{rel} in {_squash(own.label)}")
+            return self._section(cit, pool[i])
+        target = next((c for c in pool if c.num == cit.chapter), None)
+        if target is None:
+            have = f"第{pool[0].num}章–第{pool[-1].num}章" if pool else "no chapters"
+            return _Hit(None, "broken", f"第{cit.chapter}章 does not exist (the document has "
+                        f"{have})")  # fmt: skip
+        return self._section(cit, target)
+
+    def _relative_section(self, rel: str, node: Node) -> _Hit:
+        """本節 / この節 / 前節 / 次節: among the sections of the citing one's chapter."""
+        own = self._ancestor(node, "section")
+        parent = self.by_id.get(own.parent or "") if own is not None else None
+        if own is None or parent is None:
+            return _Hit(None, "broken", f"{rel} used outside any section")
+        pool = self._kids(parent, "section")
+        i = self._index(pool, own) + {"前節": -1, "次節": 1}.get(rel, 0)
+        if not 0 <= i < len(pool):
+            return _Hit(None, "out_of_range", f"{rel} in {_squash(own.label)}")
+        return _Hit(pool[i], "ok")
+
+    def _section(self, cit: Citation, chapter: Node) -> _Hit:
+        self._last["chapter"] = chapter
+        if cit.section is None:
+            return _Hit(chapter, "ok")
+        sec = next((c for c in self._kids(chapter, "section") if c.num == cit.section), None)
+        if sec is None:
+            label = _squash(chapter.label)
+            return _Hit(None, "broken", f"{label} has no 第{cit.section}節")
+        return _Hit(sec, "ok")
+
+    def _top_chapters(self) -> list[Node]:
+        return [n for n in self.children[None] if n.kind == "chapter"]
 
     # -- articles ----------------------------------------------------------------------------
     def _article(self, cit: Citation, node: Node, article: Node | None) -> _Hit:
@@ -326,7 +440,7 @@ class Resolver:
             return _Hit(
                 None, "out_of_range", f"{rel} in {article.label}: not enough articles before"
             )
-        return _Hit(arts[i - (n or i)], "ok")
+        return _before(arts, i, n)
 
     def _gap_note(self, num: str) -> str:
         if not num.isdigit():
@@ -338,6 +452,8 @@ class Resolver:
         k = int(num)
         if nums and k not in nums and lowest < k < highest:
             return f" (the article numbering skips 第{k}条)"
+        if nums and k > highest:
+            return f": the document ends at 第{highest}条"
         return ""
 
     def _check_caption(self, target: Node, caption: str | None, label: str) -> _Hit:
@@ -353,7 +469,7 @@ class Resolver:
         owner = self._captioned(target, want)
         if owner is not None:
             msg += f" (「{want}」 is {_short_label(owner)})"
-        return _Hit(target, "caption_mismatch", msg)
+        return _Hit(target, "caption_mismatch", msg, owner=owner)
 
     def _captioned(self, target: Node, caption: str) -> Node | None:
         pool = (
@@ -369,7 +485,8 @@ class Resolver:
         if cit.para:
             para = self._numbered_para(paras, cit.para) or self._child(art, "paragraph", cit.para)
             if para is None:
-                return _Hit(None, "broken", f"{art.label} has no 第{cit.para}項")
+                ends = f": it ends at 第{paras[-1].num}項" if paras and paras[-1].num else ""
+                return _Hit(None, "broken", f"{art.label} has no 第{cit.para}項{ends}")
             return _Hit(para, "ok")
         rel = cit.para_rel or ""
         if rel == "同項":
@@ -389,7 +506,7 @@ class Resolver:
         n = 1 if rel == "前項" else _count(rel)
         if i == 0 or (n is not None and n > i):
             return _Hit(None, "out_of_range", f"{rel} in 第{own.num}項 of {art.label}")
-        return _Hit(paras[i - (n or i)], "ok")
+        return _before(paras, i, n)
 
     @staticmethod
     def _numbered_para(paras: list[Node], num: str) -> Node | None:
@@ -429,18 +546,19 @@ class Resolver:
                 where = art.label + (
                     f"第{para.num}項" if len(self._kids(art, "paragraph")) > 1 else ""
                 )
-                return _Hit(None, "broken", f"{where} has no 第{cit.item}号")
+                last = f": its items end at 第{items[-1].num}号" if items and items[-1].num else ""
+                return _Hit(None, "broken", f"{where} has no 第{cit.item}号{last}")
             return _Hit(item, "ok")
         if rel == "各号":
             if items:
-                return _Hit(items[0], "ok")
+                return _Hit(items[0], "ok", members=items)
             if node.kind == "table_row" and not (cit.para or cit.para_rel):
                 return _Hit(None, "ok", "各号 listed inside a table cell: not checked")
             return _Hit(None, "broken", f"各号: {art.label} 第{para.num}項 has no items")
         if own_item is None or self._index(items, own_item) < 0:
             prev = self._previous_items(para)
             if rel == "前各号" and prev:
-                return _Hit(prev[0], "ok")
+                return _Hit(prev[0], "ok", members=prev)
             return _Hit(None, "broken", f"{rel} used outside a list of items")
         i = self._index(items, own_item)
         if rel in ("本号", "この号"):
@@ -453,10 +571,10 @@ class Resolver:
         if i == 0 and rel == "前各号" and self._continued_list(para):
             paras = self._kids(art, "paragraph")
             prev = self._kids(paras[self._index(paras, para) - 1], "item")
-            return _Hit(prev[0], "ok", "the list continues across a layout break")
+            return _Hit(prev[0], "ok", "the list continues across a layout break", prev)
         if i == 0 or (n is not None and n > i):
             return _Hit(None, "out_of_range", f"{rel} in the first item of its list")
-        return _Hit(items[i - (n or i)], "ok")
+        return _before(items, i, n)
 
     def _numbered_subitem(self, node: Node) -> Node | None:
         """「⑤その他前各号に準ずる行為」: in a numbered sub-list (①②…), 号 are its entries.
@@ -477,7 +595,7 @@ class Resolver:
         n = 1 if rel == "前号" else _count(rel)
         if i <= 0 or (n is not None and n > i):
             return _Hit(None, "out_of_range", f"{rel} in the first entry of its list")
-        return _Hit(siblings[i - (n or i)], "ok")
+        return _before(siblings, i, n)
 
     def _continued_list(self, para: Node) -> bool:
         """A 'paragraph' that is really one more entry of the list before it (「…とき。」)."""
@@ -613,6 +731,54 @@ def _kana_note(want: str, have: str) -> str:
         else:
             parts.append(f"「{a}」 for 「{b}」")
     return " (differs only in kana: " + ", ".join(parts) + ")"
+
+
+_UNIT = {"article": "条", "paragraph": "項", "item": "号"}
+
+
+def _id(node: Node | None) -> str | None:
+    return node.id if node is not None else None
+
+
+def _typo(cit: Citation) -> dict[str, str]:
+    """{field: printed} for a 全各… printed where 前各… is meant."""
+    if not any(r and r[0] == "全" for r in (cit.art_rel, cit.para_rel, cit.item_rel)):
+        return {}
+    fields = {"art_rel": cit.art_rel, "para_rel": cit.para_rel, "item_rel": cit.item_rel}
+    return {k: v for k, v in fields.items() if v and v.startswith("全")}
+
+
+def _read_typo(cit: Citation, typo: dict[str, str]) -> Citation:
+    fixed = {k: "前" + v[1:] for k, v in typo.items()}
+    return replace(cit, art_rel=fixed.get("art_rel", cit.art_rel),
+                   para_rel=fixed.get("para_rel", cit.para_rel),
+                   item_rel=fixed.get("item_rel", cit.item_rel))  # fmt: skip
+
+
+def _members_label(members: list[Node]) -> str:
+    """「第1項–第4項」, 「第2号」: the units a reference names."""
+    labels = [f"第{m.num}{_UNIT.get(m.kind, '')}" if m.num else _squash(m.label) for m in members]
+    return f"{labels[0]}–{labels[-1]}" if len(labels) > 1 else (labels[0] if labels else "")
+
+
+def _squash(text: str) -> str:
+    return _SPACE_RE.sub("", text)
+
+
+def _missing_numbers(members: list[Node]) -> list[int]:
+    """Numbers between the first and last member that no member carries (1, 3 → [2])."""
+    heads = [m.num.split("-")[0] for m in members if m.num]
+    if len(heads) != len(members) or not all(h.isdigit() for h in heads):
+        return []
+    have = {int(h) for h in heads}
+    return [k for k in range(int(heads[0]), int(heads[-1]) + 1) if k not in have]
+
+
+def _before(units: list[Node], i: int, n: int | None) -> _Hit:
+    """前項 / 前2項 / 前各項 at position ``i``: the ``n`` units before it (all when ``n`` is None),
+    the first as the target and every one as a member."""
+    members = units[i - (n or i) : i]
+    return _Hit(members[0], "ok", members=members)
 
 
 def _index(seq: list[Node], node: Node) -> int:

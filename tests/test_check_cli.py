@@ -248,3 +248,17 @@ def test_a_version_named_twice_is_checked_once() -> None:
         check("toreru-camera", str(find_version("toreru-camera").file), "-f", "json").stdout
     )
     assert len(same["documents"]) == 1
+
+
+def test_caption_mismatch_level_says_whether_the_target_is_in_doubt() -> None:
+    # 第24条（利用料金の支払義務）: that caption is 第25条's — which clause is meant? error.
+    # 別紙4（…提供するあたり…）, 別紙3表2（解約精算金）: the target's own caption misquoted.
+    dokodemo = find_version("dokodemo-merec@2023-09-19").file
+    found = {(p["line"], p["status"]): p["level"] for p in check_json(str(dokodemo))["problems"]}
+    assert found == {
+        (623, "caption_mismatch"): "error",
+        (801, "caption_mismatch"): "warning",
+        (1375, "caption_mismatch"): "warning",
+    }
+    assert check(str(dokodemo)).exit_code == 1
+    assert check(str(dokodemo), "--fail-on", "error").exit_code == 1

@@ -2,8 +2,10 @@
 
 A fixture is a small terms document, then a line 「=== expect …」, then one line per reference
 the document holds, in order: ``line:col  kind  status  target  text`` (tab-separated; ``-`` for no
-target; the printed text with its spaces and line breaks removed). Lines starting with ``#`` are
-comments and are blanked before parsing, so line numbers are those of the file.
+target; the printed text with its spaces and line breaks removed), then, for a reference naming
+more than one unit (前2項, 前各号, 第1項から第3項まで), every member in order, comma-separated.
+Lines starting with ``#`` are comments and are blanked before parsing, so line numbers are those
+of the file.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ def _load(path: Path) -> tuple[str, list[tuple[str, ...]]]:
 
 def _actual(source: str, name: str) -> list[tuple[str, ...]]:
     doc = parse_bytes(source.encode("utf-8"), name, "text")
-    return [
-        (f"{r.line}:{r.column}", r.kind, r.status, r.target or "-", "".join(r.text.split()))
-        for r in doc.references
-    ]
+    rows = []
+    for r in doc.references:
+        row = (f"{r.line}:{r.column}", r.kind, r.status, r.target or "-", "".join(r.text.split()))
+        assert r.target_end == (r.targets[-1] if len(r.targets) > 1 else None)
+        rows.append(row + ((",".join(r.targets),) if len(r.targets) > 1 else ()))
+    return rows
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -69,7 +73,9 @@ def test_kanji_article_with_branch_numbers() -> None:
 
 def test_law_numbers_and_document_numbers_are_not_items() -> None:
     text = "消費税法（昭和63年法律第108号）及び本経企第000421号、西企営第41 号による。"
-    assert [c.text for c in find_citations(_node(text))] == []
+    (law,) = find_citations(_node(text))  # the law, named without an article; no items
+    assert (law.external, law.item) == ("消費税法", None)
+    assert law.text == "消費税法（昭和63年法律第108号）"
 
 
 def test_quoted_relative_references_are_left_alone() -> None:

@@ -91,6 +91,7 @@ VERIFIED: dict[str, list[tuple[int, str, str]]] = {
         (46, BEKKI_2, "broken"),
         (245, BEKKI_2, "broken"),
         (261, BEKKI_2, "broken"),
+        (288, "全各項", "ambiguous"),  # 「5. 全各項の規定に関わらず」: 前各項 mistyped
     ],
     "kojin-joho-hogo-ho@2012-12-01": [],
     "kojin-joho-hogo-ho@2015-12-01": [],
@@ -197,3 +198,40 @@ def test_cross_document_reference_resolves_in_the_named_document() -> None:
     )
     other = next(r for r in docs["toreru-camera"].references if r.line == 301)
     assert (other.status, other.target_document) == ("external", None)  # not in the corpus
+
+
+def test_items_numbered_like_paragraphs_after_an_announcing_sentence() -> None:
+    # dokodemo 第23条: 「次のいずれかに該当する場合は…本条第 3 号に該当する場合には」, then 1 2 3
+    refs = parsed("dokodemo-merec@2023-09-19").references
+    ref = next(r for r in refs if "".join(r.text.split()) == "本条第3号")
+    assert (ref.target, ref.status) == ("art_23__para_1__item_3", "ok")
+
+
+def test_every_member_of_a_range_is_a_target() -> None:
+    refs = parsed("toreru-camera@2023-12-01").references
+    two = next(r for r in refs if r.line == 271 and "".join(r.text.split()) == "前2項")
+    assert (two.targets, two.target_end) == (["art_9__para_1", "art_9__para_2"], "art_9__para_2")
+    itk = parsed("itkeeper-remote-network@published").references
+    span = next(r for r in itk if "".join(r.text.split()) == "前項第２号")
+    assert len(span.targets) == 7 and span.targets[-1].endswith("__item_8")
+    vec = parsed("vectant-closed-ip-smart@2017-07-17").references
+    art = next(r for r in vec if r.line == 294 and r.text.startswith("前条"))
+    assert [t.rsplit("_", 1)[1] for t in art.targets] == ["3", "4", "5", "6"]
+
+
+def test_chapter_references_resolve_to_chapters() -> None:
+    refs = parsed("itkeeper-remote-network@published").references
+    chapters = [(r.line, r.target) for r in refs if "".join(r.text.split()) == "本章"]
+    assert len(chapters) == 3 and all(t and t.startswith("chp_") for _, t in chapters)
+    assert len({t for _, t in chapters}) == 3  # 第17条, 第26条, 第31条: each in its own chapter
+
+
+def test_laws_named_without_an_article_are_external() -> None:
+    vec = {"".join(r.text.split()): r
+           for r in parsed("vectant-closed-ip-smart@2017-07-17").references}  # fmt: skip
+    for name in ("消費税法(昭和63年法律第108号)", "個人情報の保護に関する法律"):
+        assert (vec[name].kind, vec[name].status) == ("external", "external")
+    assert any("総務省令第15号" in t for t in vec)  # the Markdown link naming a 省令
+    doko = [r for r in parsed("dokodemo-merec@2023-09-19").references
+            if "ＢＰＳＩＭ" in "".join(r.text.split())]  # fmt: skip
+    assert doko and all(r.status == "external" for r in doko)

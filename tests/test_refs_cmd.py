@@ -154,3 +154,15 @@ def test_an_unreadable_document_is_reported_not_skipped(
         assert result.exit_code == 2, result.output
         assert result.stderr.startswith(f"yakkan: {corpus / 'broken' / 'v.txt'}: ")
         assert reason in result.stderr and "Traceback" not in result.output
+
+
+def test_a_range_that_covers_the_clause_cites_it() -> None:
+    # 第9条第3項 「前 2項の規定により」 names 第1項 and 第2項: --to 第2項 finds it
+    result = refs("--to", "art_9__para_2", "--doc", TORERU, "--format", "json")
+    assert result.exit_code == 0, result.output
+    cites = json.loads(result.stdout)["citations"]
+    ranged = next(c for c in cites if "".join(c["text"].split()) == "前2項")
+    assert (ranged["line"], ranged["source"]) == (271, "art_9__para_3")
+    assert ranged["targets"] == ["art_9__para_1", "art_9__para_2"]
+    text = refs("--to", "art_9__para_2", "--doc", TORERU).stdout
+    assert "cites art_9__para_1–art_9__para_2 as 「前 2項」" in text

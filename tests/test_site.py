@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -488,3 +489,36 @@ def test_clause_page_lists_its_facts(ds: Datasette) -> None:
     facts = html.split("<h2>Facts (", 1)[1].split("</table>", 1)[0]
     assert '<tr class="fact-period">' in facts and "10 日前まで" in facts
     assert "P10D before" in facts and "契約者" in facts
+
+
+def test_cited_by_lists_ranges_that_cover_the_clause(
+    ds: Datasette, conn: sqlite3.Connection
+) -> None:
+    # a member after the first of a range (前2項, 第1項から第3項まで), cited by nothing else there
+    member = conn.execute(
+        """select t.target, r.source, r.version_id, r.targets, r.target_end
+           from reference_targets t join [references] r on r.id = t.reference_id
+           where t.ord > 0 and r.version_id = 'toreru-camera@2023-12-01'
+             and not exists (select 1 from [references] o where o.source_key = r.source_key
+                             and o.target_key = t.target_key)
+           order by r.line limit 1"""
+    ).fetchone()
+    assert member is not None
+    targets = json.loads(member["targets"])
+    assert member["target"] in targets and member["target_end"] == targets[-1]
+    page = get(ds, f"/-/yakkan/clause/{member['version_id']}/{member['target']}")
+    assert f'href="/-/yakkan/clause/{member["version_id"]}/{member["source"]}"' in page
+    found = rows(ds, "references_to", version=member["version_id"], clause=member["target"])
+    assert member["source"] in {r["source"] for r in found}
+
+
+def test_reference_targets_hold_every_member(conn: sqlite3.Connection) -> None:
+    counted = conn.execute(
+        "select coalesce(sum(json_array_length(targets)), 0) from [references]"
+    ).fetchone()[0]
+    assert counted == conn.execute("select count(*) from reference_targets").fetchone()[0] > 0
+    ranged = conn.execute(
+        "select text, targets from [references] where version_id = 'toreru-camera@2023-12-01' "
+        "and line = 271 and replace(text, ' ', '') = '前2項'"
+    ).fetchone()
+    assert json.loads(ranged["targets"]) == ["art_9__para_1", "art_9__para_2"]

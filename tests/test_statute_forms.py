@@ -82,3 +82,7 @@ def test_a_toc_of_parts_whose_chapters_restart_ends_where_the_body_begins() -> N
     assert [n.line for n in doc.nodes if n.kind == "supplement"] == [32]
     assert len([a for a in doc.artefacts if a.kind == "toc"]) == 7
     assert not [d for d in doc.diagnostics if d.code == "duplicate-id"]
+    # 編 is the level above 章: each 編's 第一章 is its own
+    divisions = [(n.id, n.parent) for n in doc.nodes if n.kind in ("part", "chapter")]
+    assert divisions == [("part_1", None), ("part_1__chp_1", "part_1"), ("part_1__chp_2", "part_1"),
+                         ("part_2", None), ("part_2__chp_1", "part_2")]  # fmt: skip

@@ -288,7 +288,7 @@ async def document(datasette: Any, request: Any) -> Response:
     )
 
 
-_HEADINGS = ("chapter", "section", "subsection")
+_HEADINGS = ("part", "chapter", "section", "subsection")
 
 
 async def _earlier_texts(db: Any, vid: str, asof: str) -> dict[str, Any]:
@@ -396,9 +396,11 @@ async def clause(datasette: Any, request: Any) -> Response:
         db,
         f"""select r.*, s.label as source_label, s.caption as source_caption, s.path as source_path
             from [references] r join nodes s on s.key = r.source_key
-            where r.target_key in ({marks}) and r.source_key not in ({marks})
+            where (r.target_key in ({marks}) or r.id in (select reference_id
+                   from reference_targets where target_key in ({marks})))
+              and r.source_key not in ({marks})
             order by s.ord""",
-        keys + keys,
+        keys + keys + keys,
     )
     terms = await _rows(
         db,

@@ -1,4 +1,6 @@
-"""章 / 節 / 款 headings: a division nests under the ones above it and closes the article."""
+"""編 / 章 / 節 / 款 headings: a division nests under the ones above it and closes the article.
+
+編 (民法's 第一編 総則) is the level above 章; chapters restart in each 編 (part_2__chp_1)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,9 @@ from extract.blocks.state import BlockState, Line
 from extract.model import NodeKind
 from extract.numerals import to_int
 
-KINDS = frozenset({"chapter", "section", "subsection"})
-_ORDER = ["chapter", "section", "subsection"]
-_PREFIX = {"chapter": "chp", "section": "sec", "subsection": "subsec"}
+KINDS = frozenset({"part", "chapter", "section", "subsection"})
+_ORDER = ["part", "chapter", "section", "subsection"]
+_PREFIX = {"part": "part", "chapter": "chp", "section": "sec", "subsection": "subsec"}
 
 
 def division(state: BlockState, line: Line) -> bool:
@@ -21,7 +23,7 @@ def division(state: BlockState, line: Line) -> bool:
     level = _ORDER.index(mk.kind)
     parent = None
     for k in _ORDER[:level]:
-        parent = state.division[k] or parent
+        parent = state.division.get(k) or parent
     prefix = _PREFIX[mk.kind]
     wanted = f"{parent.id}__{prefix}_{mk.num}" if parent else f"{prefix}_{mk.num}"
     kind: NodeKind = mk.kind  # type: ignore[assignment]

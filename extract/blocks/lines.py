@@ -172,7 +172,7 @@ def _division(text: str, folded: str) -> Marker | None:
         return None
     num = number(m.group("num"), m.group("branch"))
     kind = {"編": "part", "章": "chapter", "節": "section", "款": "subsection", "目": "division"}
-    if num is None or kind[m.group("unit")] not in ("chapter", "section", "subsection"):
+    if num is None or kind[m.group("unit")] not in ("part", "chapter", "section", "subsection"):
         return None
     start = _skip_blanks(text, m.end())
     caption = text[start:].strip() or None

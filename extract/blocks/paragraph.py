@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from extract.blocks.item import try_item
 from extract.blocks.lines import Marker
 from extract.blocks.state import BlockState, Line
 
 KINDS = frozenset({"paragraph"})
+# a paragraph that announces a list: its 1, 2, 3 … are 号, not 項
+_INTRO = re.compile(r"次の各号|次のいずれか|次に掲げる")
+_SPACES = re.compile(r"[\s\u3000]+")
+LIST_STYLE = "listed-digit"  # 「1 」 read as an item
 
 
 def paragraph(state: BlockState, line: Line) -> bool:
@@ -19,6 +25,9 @@ def paragraph(state: BlockState, line: Line) -> bool:
     if ln.list_depth > 0 and ln.list_label:  # Markdown 「1.」 nested under 「2.」: a 号 of that 項
         as_item = Marker("item", mk.num, mk.label, None, mk.start, "digit", mk.value)
         return try_item(state, as_item, line)
+    if _announced_item(state, mk):
+        as_item = Marker("item", mk.num, mk.label, None, mk.start, LIST_STYLE, mk.value)
+        return try_item(state, as_item, line)
     last = state.last_para
     fits = mk.value == last + 1 or (last == 0 and mk.value == 1)
     if mk.weak and not (fits and line.ended):
@@ -27,3 +36,15 @@ def paragraph(state: BlockState, line: Line) -> bool:
         return False  # a wrapped number, or a numbered row of a flattened table
     state.open_paragraph(mk, ln)
     return True
+
+
+def _announced_item(state: BlockState, mk: Marker) -> bool:
+    """「当社は、次のいずれかに該当する場合は…」 then 「1 …」「2 …」: entries of that paragraph's
+    list (号), numbered like paragraphs. The list goes on while the numbers follow each other."""
+    para = state.paragraph
+    if para is None or mk.weak:
+        return False
+    if state.items:
+        top = state.items[0]
+        return top.style == LIST_STYLE and mk.value == top.value + 1
+    return mk.value == 1 and bool(_INTRO.search(_SPACES.sub("", para.text)))

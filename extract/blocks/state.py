@@ -54,7 +54,7 @@ class BlockState:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     division: dict[str, Node | None] = field(
-        default_factory=lambda: {"chapter": None, "section": None, "subsection": None}
+        default_factory=lambda: {"part": None, "chapter": None, "section": None, "subsection": None}
     )
     article: Node | None = None
     paragraph: Node | None = None

@@ -72,6 +72,7 @@ def resolve_across(
                 if status != "ok" and ref.source.startswith("suppl_"):
                     continue  # a 附則 speaks of the law as it stood then, not of today's text
                 ref.target_document, ref.target = target_id, target
+                ref.targets, ref.target_end = ([target] if target else []), None
                 ref.status = status
                 ref.message = f"{name}{cit.text.strip()} → {target_id}: {message}"
                 changed.append(ref)

@@ -25,7 +25,10 @@ from versions.check.rules import RULES
 LEVELS: tuple[Level, ...] = ("info", "warning", "error")
 STATUS_LEVEL: dict[str, Level] = {
     "broken": "error",  # no such article / paragraph / appendix
-    "caption_mismatch": "error",  # 「第18条（提供の停止）」 cites an article captioned otherwise
+    # 「第44条（利用に係る契約者の義務）」 where that caption is 第45条's: which clause is meant
+    # cannot be told. A caption no other unit carries (a misquotation of the target's own,
+    # 「提供するあたり」 for 「提供するにあたり」) is a warning: see reference_level
+    "caption_mismatch": "error",
     "stale": "error",  # target renumbered or deleted by an amendment, citing text not updated
     "ambiguous": "warning",  # e.g. a bare 別紙 when there are several
     "out_of_range": "warning",  # 前各号 in the first item
@@ -92,10 +95,18 @@ def fingerprint(p: Problem) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
+def reference_level(ref: Reference) -> Level:
+    """The status's level; a caption_mismatch whose caption no other unit carries (the target
+    is right, its caption misquoted) is only a warning."""
+    if ref.status == "caption_mismatch" and ref.caption_owner is None:
+        return "warning"
+    return STATUS_LEVEL.get(ref.status, "warning")
+
+
 def reference_problem(ref: Reference, path: str, document: str) -> Problem | None:
     if ref.status in NOT_PROBLEMS:
         return None
-    level = STATUS_LEVEL.get(ref.status, "warning")
+    level = reference_level(ref)
     message = ref.message or f"{squash(ref.text)}: {STATUS_HELP.get(ref.status, ref.status)}"
     return Problem(
         path=path,

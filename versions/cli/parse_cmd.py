@@ -155,13 +155,14 @@ def _heading(node: Node) -> str:
     label = node.label or _KIND_NAMES.get(node.kind, "")
     if not node.caption:
         caption = ""
-    elif node.kind in ("chapter", "section", "subsection"):
+    elif node.kind in ("part", "chapter", "section", "subsection"):
         caption = f" {node.caption}"  # 第1章 総則: division captions are printed without brackets
     else:
         caption = f"（{node.caption}）"
     head = f"{label}{caption}"
     text = preview(node.text)
-    if node.kind in ("chapter", "section", "subsection", "supplement", "appendix") and not text:
+    headings = ("part", "chapter", "section", "subsection", "supplement", "appendix")
+    if node.kind in headings and not text:
         return head
     return f"{head} {text}".strip() if head else text
 

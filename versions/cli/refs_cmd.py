@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
@@ -40,6 +40,7 @@ class Citation:
     cross_document: bool
     inside: bool  # the citation sits inside the cited clause itself (前項 within 第19条)
     by_caption: bool = False  # the number points elsewhere, the printed caption is ID's
+    targets: list[str] = field(default_factory=list)  # every unit named (前2項: both), in order
 
 
 @dataclass
@@ -91,12 +92,14 @@ def refs(
     """List every citation of clause ID and of its paragraphs and items.
 
     Citations of ID's descendants count (--to art_19 also lists citations of art_19__para_2),
-    and so do citations from other corpus documents that name this one. Each line reads
-    FILE:LINE:COL: SOURCE cites TARGET as 「TEXT」 [STATUS].
+    so do ranges that cover ID (前2項 in 第9条第3項 cites art_9__para_1 and art_9__para_2;
+    第1項から第3項まで cites 第2項 too), and citations from other corpus documents that name
+    this one. Each line reads FILE:LINE:COL: SOURCE cites TARGET as 「TEXT」 [STATUS].
 
     \b
     Examples:
         yakkan refs --to art_19 --doc toreru-camera
+        yakkan refs --to art_9__para_2 --doc toreru-camera   # finds 前2項 in 第9条第3項
         yakkan refs --to 第20条 --doc toreru-camera
         yakkan refs --to art_27 --doc kojin-joho-hogo-ho@2015-12-01 --format json
         yakkan refs --to bessi_4 --doc corpus/dokodemo-merec/2023-09-19.txt
@@ -210,7 +213,7 @@ def citations(cited: Loaded, documents: list[Loaded], target: str) -> list[Citat
                 continue
             if not same and ref.target_document != cited.key:
                 continue
-            if covers(target, ref.target):
+            if covers(target, ref.target) or any(covers(target, t) for t in ref.targets):
                 out.append(_citation(d, ref, target, cross=not same))
             elif caption and ref.status == "caption_mismatch" and printed_caption(ref) == caption:
                 c = _citation(d, ref, target, cross=not same)
@@ -240,6 +243,7 @@ def _citation(d: Loaded, ref: Reference, target: str, cross: bool) -> Citation:
         text=" ".join(ref.text.split()),
         target=ref.target or "",
         status=ref.status,
+        targets=list(ref.targets),
         cross_document=cross,
         inside=not cross and covers(target, ref.source),
     )
@@ -273,7 +277,8 @@ def _text(t: Loaded, target: str, cites: list[Citation]) -> list[str]:
     lines = [head + (f" from {len(sources)} clause(s)" if cites else "")]
     for c in cites:
         where = f"{c.source} {c.source_article}" if c.source_article else c.source
-        lines.append(f"{c.path}:{c.line}:{c.column}: {where} cites {c.target} as 「{c.text}」 "
+        cited = f"{c.targets[0]}–{c.targets[-1]}" if len(c.targets) > 1 else c.target
+        lines.append(f"{c.path}:{c.line}:{c.column}: {where} cites {cited} as 「{c.text}」 "
                      f"[{c.status}]{_note(c)}")  # fmt: skip
     return lines
 

@@ -36,7 +36,7 @@ from extract.model import Node, ParsedDocument
 MatchType = Literal[
     "unchanged", "modified", "renumbered", "moved", "added", "deleted", "split", "merged"
 ]
-STRUCTURAL = frozenset({"chapter", "section", "subsection"})
+STRUCTURAL = frozenset({"part", "chapter", "section", "subsection"})
 NGRAM = 3
 MAX_POSTING = 24  # a 3-gram shared by more old clauses than this is not used for candidates
 TOP_CANDIDATES = 6

@@ -316,7 +316,7 @@ def _node_rows(
         if (
             n.kind == "article"
             or parent is None
-            or parent.kind in ("chapter", "section", "subsection")
+            or parent.kind in ("part", "chapter", "section", "subsection")
         ):
             article[n.id] = n.id
         else:
@@ -391,7 +391,7 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
         ]
     _insert_rows(db, "amendments", amendments)
     _insert_rows(db, "amendment_targets", targets)
-    _insert_rows(db, "references", [_reference_row(vid, doc_id, r) for r in p.references])
+    _insert_references(db, vid, doc_id, p.references)
     for d in p.definitions:
         row = {
             "version_id": vid,
@@ -423,6 +423,27 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
     _insert_rows(db, "diagnostics", diagnostics)
 
 
+def _insert_references(
+    db: sqlite_utils.Database, vid: str, doc_id: str, refs: list[Reference]
+) -> None:
+    """[references] rows with explicit ids, and one reference_targets row per member."""
+    first = db.conn.execute("select coalesce(max(id), 0) + 1 from [references]").fetchone()[0]
+    rows = [{"id": first + i, **_reference_row(vid, doc_id, r)} for i, r in enumerate(refs)]
+    _insert_rows(db, "references", rows)
+    members = [
+        {
+            "reference_id": row["id"],
+            "version_id": vid,
+            "ord": k,
+            "target": t,
+            "target_key": f"{vid}/{t}" if not r.target_document else None,
+        }
+        for row, r in zip(rows, refs, strict=True)
+        for k, t in enumerate(r.targets)
+    ]
+    _insert_rows(db, "reference_targets", members)
+
+
 def _reference_row(vid: str, doc_id: str, r: Reference) -> dict[str, Any]:
     return {
         "version_id": vid,
@@ -438,6 +459,8 @@ def _reference_row(vid: str, doc_id: str, r: Reference) -> dict[str, Any]:
         "status": r.status,
         "message": r.message,
         "target_document": r.target_document,
+        "targets": json.dumps(r.targets, ensure_ascii=False),
+        "target_end": r.target_end,
     }
 
 
@@ -469,6 +492,13 @@ def step_link_references(ctx: BuildContext) -> None:
              select d.latest_version_id || '/' || [references].target from documents d
              where d.id = [references].target_document)
            where target_document is not null and target is not null"""
+    )
+    ctx.db.execute(
+        """update reference_targets set target_key = (
+             select d.latest_version_id || '/' || reference_targets.target
+             from [references] r join documents d on d.id = r.target_document
+             where r.id = reference_targets.reference_id)
+           where target_key is null"""
     )
 
 

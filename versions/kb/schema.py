@@ -230,10 +230,33 @@ REFERENCES = TableDef(
         "status": C(str, "ok, broken, caption_mismatch, ambiguous, external or out_of_range."),
         "message": C(str, "Why the status is not ok."),
         "target_document": C(str, "documents.id of another corpus document cited by name."),
+        "targets": C(
+            str,
+            "Every node_id the reference names, in order, as a JSON list: [target] for one unit, "
+            "each member for 前2項, 前各号, 第1項から第3項まで (a row each in reference_targets).",
+        ),
+        "target_end": C(str, "node_id of the last member when the reference names several."),
     },
     pk="id",
     foreign_keys=[("version_id", "versions", "id"), ("source_key", "node_rows", "key")],
     indexes=[("source_key",), ("target_key",), ("version_id", "status")],
+)
+
+REFERENCE_TARGETS = TableDef(
+    "reference_targets",
+    "Every unit a reference names, one row each: the 前2項 in 第9条第3項 names 第1項 and 第2項. "
+    "Join on target_key to find the references whose range covers a clause.",
+    {
+        "id": C(int, "Row id."),
+        "reference_id": C(int, "The reference ([references].id)."),
+        "version_id": C(str, "The citing version (versions.id)."),
+        "ord": C(int, "0-based position of the member in the reference."),
+        "target": C(str, "node_id of the member."),
+        "target_key": C(str, "nodes.key of the member (in target_document when set), or null."),
+    },
+    pk="id",
+    foreign_keys=[("reference_id", "references", "id"), ("version_id", "versions", "id")],
+    indexes=[("target_key",), ("reference_id",)],
 )
 
 DEFINITIONS = TableDef(
@@ -340,6 +363,7 @@ TABLES: tuple[TableDef, ...] = (
     AMENDMENTS,
     AMENDMENT_TARGETS,
     REFERENCES,
+    REFERENCE_TARGETS,
     DEFINITIONS,
     DEFINITION_USES,
     DIAGNOSTICS,
