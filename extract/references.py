@@ -320,6 +320,13 @@ def find_citations(node: Node, view: _View | None = None) -> list[Citation]:
         return []
     view = view or normalise(text)
     quoted = _Quotes(view.text) if "「" in view.text or "『" in view.text else None
+    out = _unit_citations(node, view, quoted) if _UNIT_CUE.search(view.text) else []
+    return _with_named(out, node, view, quoted)
+
+
+def _unit_citations(node: Node, view: _View, quoted: _Quotes | None) -> list[Citation]:
+    """The references naming a unit (条, 項, 号, 章, 節, 別紙 …), in order."""
+    text = node.text
     out: list[Citation] = []
     prev: Citation | None = None
     owners: list[Citation | None] = []  # the reference each open bracket refines
@@ -360,7 +367,7 @@ def find_citations(node: Node, view: _View | None = None) -> list[Citation]:
         out.append(cit)
         if not cit.appendix:
             prev = cit
-    return _with_named(out, node, view, quoted)
+    return out
 
 
 def _with_named(out: list[Citation], node: Node, view: _View, quoted: _Quotes | None
@@ -400,6 +407,7 @@ def _walk_gap(
     return prev, joined, joined and tail.removeprefix("まで") in ("から", "乃至", "ないし")
 
 
+_UNIT_CUE = re.compile("[第条項号別章節様]")  # every reference to a unit holds one of these
 # what a reference, a named law or document (消費税法, 「…規約」, …に関する規則) must contain
 _MAY_CITE = re.compile("[第条項号別章法令節]|全各|規[約程則]|約款|ポリシー|ガイドライン|利用条件")
 
