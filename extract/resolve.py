@@ -221,8 +221,13 @@ class Resolver:
         if first.status != "ok" or last.status != "ok" or not first.target or not last.target:
             return
         a, b = self.by_id.get(first.target), self.by_id.get(last.target)
-        units = self._range_pool(a, b) if a is not None and b is not None else None
-        if a is None or b is None or a is b or units is None:
+        if a is None or b is None or a is b:
+            return
+        units = self._range_pool(a, b)
+        if units is None:  # 「第5条第2項から第7条まで」: units of different levels
+            cover = self._cover(a, b)
+            if cover:
+                first.targets, first.target_end = [m.id for m in cover], b.id
             return
         i, j = self._index(units, a), self._index(units, b)
         if i < 0 or j <= i:
@@ -238,6 +243,33 @@ class Resolver:
             first.status = "broken"
             first.message = (f"the range {_squash(first.text)}から{_squash(last.text)}: {gone} "
                              "does not exist")  # fmt: skip
+
+    def _cover(self, a: Node, b: Node) -> list[Node] | None:
+        """What 「AからBまで」 covers when A and B are of different levels, in document order:
+        A and what follows it in its article, the articles between, then B's article up to B."""
+        art_a, art_b = self._article_of(a), self._article_of(b)
+        if art_a is None or art_b is None or self._scope(art_a) != self._scope(art_b):
+            return None
+        arts = self.articles[self._scope(art_a)]
+        i, j = self._index(arts, art_a), self._index(arts, art_b)
+        if i < 0 or j <= i:
+            return None
+        head, node = ([] if a is not art_a else [a]), a
+        while node is not art_a:  # a, its later siblings, then its parent's later siblings …
+            sibs = self._kids(self.by_id[node.parent or ""], node.kind)
+            k = self._index(sibs, node)
+            head += sibs[k:] if node is a else sibs[k + 1 :]
+            node = self.by_id[node.parent or ""]
+        tail, node = ([] if b is not art_b else [b]), b
+        while node is not art_b:  # … and in B's article, everything before B, then B
+            sibs = self._kids(self.by_id[node.parent or ""], node.kind)
+            k = self._index(sibs, node)
+            tail = sibs[: k + 1 if node is b else k] + tail
+            node = self.by_id[node.parent or ""]
+        return head + arts[i + 1 : j] + tail
+
+    def _article_of(self, node: Node) -> Node | None:
+        return node if node.kind == "article" else self._ancestor(node, "article")
 
     def _range_pool(self, a: Node, b: Node) -> list[Node] | None:
         """The units a range runs through: a scope's articles, or one unit's children."""
