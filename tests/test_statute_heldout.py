@@ -4,7 +4,8 @@ formats/markdown-nested-lists.txt): a range of 条の二 deleted in one line, a 
 whole, a chapter and an article whose caption or sentence begins with 中, a 目次 ending in
 「附　則」, 附則 of amending acts citing articles deleted since, the commencement wordings
 より…これを / をもって / 効力を生ずる / 起算して…を経過した日, Lawtext, and Markdown saved as .txt
-with nested numbered lists. `yakkan check` reports no error and no warning on any of them."""
+with nested numbered lists, a 附則 amending another law (statutes/amends-another-law.txt).
+`yakkan check` reports no error and no warning on any of them."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ACT = FIXTURES / "statutes" / "amended-act.txt"
 LAWTEXT = FIXTURES / "formats" / "kyokai-ho.law.txt"
 MARKDOWN = FIXTURES / "formats" / "markdown-nested-lists.txt"
+OTHER_LAW = FIXTURES / "statutes" / "amends-another-law.txt"
 
 
 def _main_articles(path: Path) -> list[str]:
@@ -124,3 +126,19 @@ def test_the_corpus_statutes_check_clean_at_every_version() -> None:
     data = json.loads(result.stdout)
     assert len(data["documents"]) == 6
     assert {p["level"] for p in data["problems"]} == {"info"}
+
+
+def test_a_supplement_amending_another_law_is_no_error() -> None:
+    # 附則第二条 amends 試験登録法: 「第十条中…」, 「第十二条第二項を削る」 are that law's articles
+    data = _check(OTHER_LAW)
+    assert data["summary"]["by_level"].keys() <= {"info"}
+    historical = [p["text"] for p in data["problems"] if p["status"] == "historical"]
+    assert historical == ["第十条", "第十二条第二項"]
+    doc = read_document(OTHER_LAW)
+    assert [s.effective for s in doc.supplements] == [None, "2001-01-06", "2023-07-06"]
+    assert "政令で定める日" in (doc.supplements[0].effective_text or "")
+    refs = {(r.source, r.text): r.target for r in doc.references}
+    assert refs[("art_4__para_2", "第三項")] == "art_3__para_3"  # 前条第二項本文及び第三項
+    assert refs[("art_6__para_2", "第三条第三項")] == "art_3__para_3"
+    sections = [(n.id, n.parent) for n in doc.nodes if n.kind == "section"]
+    assert sections == [("chp_2__sec_1", "chp_2"), ("chp_2__sec_2", "chp_2")]
