@@ -522,3 +522,9 @@ def test_reference_targets_hold_every_member(conn: sqlite3.Connection) -> None:
         "and line = 271 and replace(text, ' ', '') = '前2項'"
     ).fetchone()
     assert json.loads(ranged["targets"]) == ["art_9__para_1", "art_9__para_2"]
+
+
+def test_home_page_links_the_fact_queries(ds: Datasette) -> None:
+    html = get(ds, "/-/yakkan")
+    assert "/yakkan/notice_periods?doc=gigaraku-wifi-ap" in html
+    assert "/yakkan/disclaimers?doc=" in html and "every obligation of the customer" in html
