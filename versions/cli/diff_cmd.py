@@ -40,7 +40,9 @@ def diff(old: str, new: str, fmt: str, output: str | None, old_first: bool, corp
     OLD and NEW are files, or corpus versions: DOC@DATE (the version in force on DATE) or DOC
     (the latest). Clauses are aligned by identity (renumbered, moved, split and merged clauses
     are followed); unchanged clauses are omitted and shown as （略）. Two different documents
-    written on one template can be compared the same way.
+    written on one template can be compared the same way. A row whose clause changed a period,
+    amount, rate, date or duty carries a note (「※ 事実の変更: 期間 10日前まで → 30日前まで」);
+    JSON lists them as fact_changes.
 
     \b
     Examples:
