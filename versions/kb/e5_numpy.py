@@ -123,6 +123,8 @@ class E5Numpy:
         self.tokenizer, self.bos, self.eos = self._read_tokenizer(r)
         self._read_tensors(r, data, dequantize)
         self.dim = self.H
+        self.tokens_per_batch = TOKENS_PER_BATCH
+        self.truncate: int | None = None  # keep the first N tokens instead of 510-token windows
 
     @staticmethod
     def _read_tokenizer(r: _Reader) -> tuple[Tokenizer, int, int]:
@@ -230,6 +232,8 @@ class E5Numpy:
         """Model inputs for ``text``: <s> + up to MAXP − 2 pieces + </s> per window."""
         content = self.tokenizer.content_ids(("query: " if query else "passage: ") + text)
         size = self.MAXP - 2
+        if self.truncate:
+            content = content[: self.truncate - 2]
         chunks = [content[i : i + size] for i in range(0, len(content), size)] or [[]]
         return [[self.bos, *chunk, self.eos] for chunk in chunks]
 
@@ -238,7 +242,7 @@ class E5Numpy:
         inputs = [(t, w) for t, text in enumerate(texts) for w in self.windows(text, query)]
         sums = np.zeros((len(texts), self.H), np.float64)
         order = sorted(range(len(inputs)), key=lambda i: len(inputs[i][1]))
-        for batch in length_batches([len(inputs[i][1]) for i in order], TOKENS_PER_BATCH):
+        for batch in length_batches([len(inputs[i][1]) for i in order], self.tokens_per_batch):
             rows = [inputs[order[i]] for i in batch]
             L = max(len(ids) for _, ids in rows)
             ids = np.zeros((len(rows), L), np.int64)
