@@ -220,6 +220,8 @@ def fifo_commands(corpus: Path, db: Path) -> list[list[str]]:
         ["build", "--corpus", c, "--db", str(db), "-q"],
         ["check", "--corpus", "--corpus-dir", c],
         ["refs", "--to", "第1条", "--corpus", c],
+        ["parse", DOC, "--corpus", c],
+        ["asof", DOC, "2024-01-01", "--corpus", c],
     ]
 
 

@@ -24,6 +24,7 @@ from versions.sources.corpus import (
     CorpusError,
     VersionEntry,
     find_version,
+    is_document,
     load_corpus,
     load_document,
 )
@@ -286,7 +287,7 @@ def _target(spec: str, corpus_dir: Path) -> Target:
     path = Path(spec)
     doc_id = spec.partition("@")[0]
     looks_like_doc = doc_id and "/" not in doc_id and os.sep not in doc_id
-    if not path.exists() and looks_like_doc and (corpus_dir / doc_id / "document.toml").is_file():
+    if not path.exists() and looks_like_doc and is_document(corpus_dir, doc_id):
         return _with_previous(find_version(spec, corpus_dir), corpus_dir)
     owner = _corpus_version(path, corpus_dir) if path.is_file() else None
     if owner is not None:  # a corpus file given by its path: the same as DOC@DATE

@@ -14,7 +14,7 @@ import click
 from extract.errors import InputError
 from extract.model import Node, ParsedDocument
 from versions.cli.options import corpus_option
-from versions.sources.corpus import DEFAULT_CORPUS, CorpusError, find_version
+from versions.sources.corpus import DEFAULT_CORPUS, CorpusError, find_version, is_document
 from versions.sources.files import FORMATS, read_document, read_stream
 
 EXIT_BAD_INPUT = 2
@@ -96,7 +96,7 @@ def _resolve(spec: str, corpus: Path = DEFAULT_CORPUS) -> tuple[Path, str | None
     doc_id = spec.partition("@")[0]
     if path.exists() or not doc_id or "/" in doc_id or os.sep in doc_id:
         return path, None
-    if not (corpus / doc_id / "document.toml").is_file():
+    if not is_document(corpus, doc_id):
         raise InputError(spec, "no such file or corpus document")
     version = find_version(spec, corpus)
     return version.file, version.format

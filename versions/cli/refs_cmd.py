@@ -21,7 +21,13 @@ from versions.cli.check_cmd import (
     resolve_cross_document,
     shown_path,
 )
-from versions.sources.corpus import DEFAULT_CORPUS, CorpusError, find_version, load_corpus
+from versions.sources.corpus import (
+    DEFAULT_CORPUS,
+    CorpusError,
+    find_version,
+    is_document,
+    load_corpus,
+)
 
 EXIT_BAD_INPUT = 2
 
@@ -172,7 +178,7 @@ def _target(spec: str, corpus_dir: Path) -> Target:
         return Target(path, shown_path(path), owner[1] if owner else None,
                       owner[0] if owner else None)  # fmt: skip
     doc_id = spec.partition("@")[0]
-    if "/" in doc_id or not (corpus_dir / doc_id / "document.toml").is_file():
+    if not is_document(corpus_dir, doc_id):
         raise InputError(spec, "no such file or corpus document")
     v = find_version(spec, corpus_dir)
     return Target(v.file, shown_path(v.file), v.format, v.doc_id)
