@@ -171,3 +171,18 @@ def test_doc_id_is_validated(repo: Path, tmp_path: Path, bad: str) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "is not a document id" in result.stderr
     assert not (tmp_path.parent / "escape").exists()
+
+
+def test_a_huge_file_in_the_history_is_refused_by_its_size(repo: Path, tmp_path: Path) -> None:
+    r = git.Repo(repo)
+    (repo / "terms" / "kiyaku.txt").write_bytes(b"\0" * (21 * 1024 * 1024))
+    r.index.add(["terms/kiyaku.txt"])
+    r.index.commit("a 21 MB mistake")
+    corpus = tmp_path / "corpus"
+    args = ["import-git", str(repo), "terms/kiyaku.txt", "--doc", "kiyaku", "--corpus", str(corpus)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert (
+        "terms/kiyaku.txt@" in result.stderr
+        and "file too large (22,020,096 bytes)" in result.stderr
+    )

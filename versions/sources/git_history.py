@@ -20,6 +20,7 @@ from extract.errors import InputError
 from extract.parse import parse_bytes
 from extract.supplements import effective_date_of
 from versions.sources.corpus import CorpusError, check_id, document_folder, read_toml
+from versions.sources.files import MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ def file_versions(repo_path: Path, path: str) -> list[GitVersion]:
             when = commit.committed_datetime.isoformat()
             author = f"{commit.author.name} <{commit.author.email}>"
             message = str(commit.message).strip()
+            if blob.size > MAX_BYTES:  # refused by its size, before it is read
+                raise InputError(
+                    f"{repo_path}:{line}@{sha[:12]}", f"file too large ({blob.size:,} bytes)"
+                )
             out.append(GitVersion(sha, when, author, message, line, blob.data_stream.read()))
             sha = None
     if not out:
