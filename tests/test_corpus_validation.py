@@ -264,3 +264,17 @@ def test_a_huge_version_file_is_refused_before_it_is_read(tmp_path: Path) -> Non
     assert done.returncode == 1, done.stderr
     assert "huge.txt: file too large (3072.0 MB; the limit is 20.0 MB)" in done.stderr
     assert "MemoryError" not in done.stderr
+
+
+def test_a_fifo_as_database_or_as_a_file_argument_is_refused(tmp_path: Path) -> None:
+    corpus = corpus_with(tmp_path, VALID)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    done = cli("build", "--corpus", str(corpus), "--db", str(fifo), "-q")
+    assert (
+        done.returncode == 1
+        and f"{fifo}: not a regular file; refusing to replace it" in done.stderr
+    )
+    for args in (["diff", str(fifo), str(corpus / DOC / FILE)], ["parse", str(fifo)]):
+        done = cli(*args)
+        assert done.returncode == 2 and f"yakkan: {fifo}: not a regular file" in done.stderr, args

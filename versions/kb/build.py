@@ -779,6 +779,8 @@ def _check_replaceable(db_path: Path) -> None:
     """Refuse to replace anything but an SQLite file (``--db README.md`` must not destroy it)."""
     if db_path.is_dir():
         raise BuildError(f"{db_path}: is a directory, not a database file")
+    if db_path.exists() and not db_path.is_file():  # a FIFO would block the read for ever
+        raise BuildError(f"{db_path}: not a regular file; refusing to replace it")
     try:
         with db_path.open("rb") as f:
             head = f.read(16)

@@ -68,6 +68,8 @@ def open_version(spec: str, corpus: Path = DEFAULT_CORPUS) -> LoadedVersion:
     if not is_document(corpus, doc_id):
         if path.is_dir():
             raise InputError(spec, "is a directory, not a document file")
+        if path.exists():
+            raise InputError(spec, "not a regular file")
         if path.exists() or "/" in spec or "." in Path(spec).name:
             raise InputError(spec, "no such file")
         raise CorpusError(f"{spec}: no such file, and no document {doc_id!r} in {corpus}")
