@@ -174,6 +174,7 @@ def test_duplicate_versions_are_named(tmp_path: Path) -> None:
         (f"[[versions]]\nfile = {FILE!r}\neffective = 20240101\n", "effective must be a date"),
         (f"[[versions]]\nfile = {FILE!r}\neffective = '2024-02-30'\n", "is not a date"),
         ("title = 3\n" + VALID, "title must be a string"),
+        ('[[versions]]\nfile = "a\\u0000b.md"\n', "holds a control character"),
     ],
 )
 def test_schema_errors_are_one_line_in_every_command(
@@ -278,3 +279,18 @@ def test_a_fifo_as_database_or_as_a_file_argument_is_refused(tmp_path: Path) -> 
     for args in (["diff", str(fifo), str(corpus / DOC / FILE)], ["parse", str(fifo)]):
         done = cli(*args)
         assert done.returncode == 2 and f"yakkan: {fifo}: not a regular file" in done.stderr, args
+
+
+@pytest.mark.parametrize("spec", ["a\x00b", "x" * 300, "toreru-camera@" + "9" * 5000])
+def test_a_name_the_system_cannot_look_up_is_one_line(spec: str) -> None:
+    for args in (
+        ["parse", spec],
+        ["check", spec],
+        ["diff", spec, "toreru-camera"],
+        ["refs", "--to", "第1条", "--doc", spec],
+        ["asof", spec, "2024-01-01"],
+        ["history", spec, "第1条"],
+    ):
+        code, err = run(args)
+        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, (args[0], err)
+        assert "NUL byte" in err or "too long" in err or "not a document id" in err, (args, err)

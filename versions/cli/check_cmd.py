@@ -28,7 +28,7 @@ from versions.sources.corpus import (
     load_corpus,
     load_document,
 )
-from versions.sources.files import read_document
+from versions.sources.files import read_document, spec_path
 
 EXIT_BAD_INPUT = 2
 
@@ -166,7 +166,7 @@ def check(
                 raise click.UsageError("--previous needs exactly one document to check")
             targets[0].previous = _target(previous, corpus_dir)
         accepted = read_baseline(baseline) if baseline else None
-    except (CorpusError, BaselineError) as exc:
+    except (CorpusError, BaselineError, InputError) as exc:
         _fail(str(exc))
     if not stale:
         for t in targets:
@@ -284,7 +284,7 @@ def _targets(paths: tuple[str, ...], use_corpus: bool, corpus_dir: Path) -> list
 
 def _target(spec: str, corpus_dir: Path) -> Target:
     """A file path, or ``DOC`` / ``DOC@DATE`` from the corpus; anything else is left to fail."""
-    path = Path(spec)
+    path = spec_path(spec)
     doc_id = spec.partition("@")[0]
     looks_like_doc = doc_id and "/" not in doc_id and os.sep not in doc_id
     if not path.exists() and looks_like_doc and is_document(corpus_dir, doc_id):

@@ -15,7 +15,7 @@ from extract.errors import InputError
 from extract.model import Node, ParsedDocument
 from versions.cli.options import corpus_option
 from versions.sources.corpus import DEFAULT_CORPUS, CorpusError, find_version, is_document
-from versions.sources.files import FORMATS, read_document, read_stream
+from versions.sources.files import FORMATS, read_document, read_stream, spec_path
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -92,7 +92,7 @@ def _load(spec: str, fmt: str | None, corpus: Path = DEFAULT_CORPUS) -> ParsedDo
 
 def _resolve(spec: str, corpus: Path = DEFAULT_CORPUS) -> tuple[Path, str | None]:
     """A path that exists (or looks like one) is a file; otherwise try ``DOC`` / ``DOC@DATE``."""
-    path = Path(spec)
+    path = spec_path(spec)
     doc_id = spec.partition("@")[0]
     if path.exists() or not doc_id or "/" in doc_id or os.sep in doc_id:
         return path, None

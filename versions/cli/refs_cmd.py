@@ -28,6 +28,7 @@ from versions.sources.corpus import (
     is_document,
     load_corpus,
 )
+from versions.sources.files import spec_path
 
 EXIT_BAD_INPUT = 2
 
@@ -172,7 +173,7 @@ def _latest_file(corpus_dir: Path, doc_id: str) -> Path:
 
 
 def _target(spec: str, corpus_dir: Path) -> Target:
-    path = Path(spec)
+    path = spec_path(spec)
     if path.exists():
         owner = _corpus_owner(path, corpus_dir)
         return Target(path, shown_path(path), owner[1] if owner else None,

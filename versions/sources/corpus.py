@@ -148,6 +148,8 @@ def _version_file(folder: Path, name: object, toml: Path) -> Path:
     """The version file, which must be a regular file inside the document folder."""
     if not isinstance(name, str) or not name:
         raise CorpusError(f'{toml}: every [[versions]] entry needs a file = "..." name')
+    if any(ord(c) < 0x20 or c == "\x7f" for c in name):  # a NUL cannot even be looked up
+        raise CorpusError(f"{toml}: version file {name!r} holds a control character")
     rel = PurePosixPath(name.replace("\\", "/"))
     if rel.is_absolute() or ".." in rel.parts or Path(name).is_absolute():
         raise CorpusError(f"{toml}: version file {name!r} must be a path inside {folder}")

@@ -32,6 +32,17 @@ CORPUS_FORMATS = {
 }
 
 
+def spec_path(spec: str) -> Path:
+    """``spec`` (a command-line file or DOC argument) as a Path the OS can look up: a NUL byte
+    or a name longer than the file system allows is an InputError, not a traceback."""
+    shown = spec if len(spec) <= 60 else spec[:60] + "…"
+    if "\0" in spec:
+        raise InputError(repr(shown), "not a file name (it holds a NUL byte)")
+    if len(spec.encode()) > 4096 or any(len(p.encode()) > 255 for p in Path(spec).parts):
+        raise InputError(shown, "file name too long")
+    return Path(spec)
+
+
 def guess_format(path: Path, declared: str | None = None) -> str:
     """``markdown`` or ``text``: from a declared format (corpus metadata) or the file suffix."""
     if declared:

@@ -22,7 +22,7 @@ from versions.sources.corpus import (
     is_document,
     load_document,
 )
-from versions.sources.files import read_document
+from versions.sources.files import read_document, spec_path
 
 
 @dataclass
@@ -61,7 +61,7 @@ def parse_entry(v: VersionEntry) -> ParsedDocument:
 
 def open_version(spec: str, corpus: Path = DEFAULT_CORPUS) -> LoadedVersion:
     """A file path, ``DOC`` (latest), ``DOC@DATE`` (in force on DATE) or ``DOC@file-stem``."""
-    path = Path(spec)
+    path = spec_path(spec)
     if path.is_file():
         return LoadedVersion(spec, _parse(str(path), None, path.stat().st_mtime))
     doc_id = spec.partition("@")[0]
