@@ -2,7 +2,7 @@
 (翌月末日, 当月20日) → ISO-8601 durations and a normalised calendar point.
 
 Plain regular expressions over the folded text (full-width → ASCII keeps offsets): numbers and
-their counters are a lexical job that tokens do not make easier (docs/facts.md).
+their counters are read character by character for the normalisation anyway (docs/facts.md).
 """
 
 from __future__ import annotations
