@@ -83,10 +83,13 @@ def is_question(query: str) -> bool:
     return case >= 2 or (case >= 1 and predicate)
 
 
+NO_VECTORS = "this knowledge base has no clause embeddings (docs/semantic.md)"
+
+
 def semantic_problem(conn: sqlite3.Connection) -> str | None:
-    """Why semantic search cannot run on ``conn`` (None when it can)."""
+    """Why semantic search cannot run on ``conn`` (None when it can); loads the backend."""
     if not semantic.has_vectors(conn):
-        return "this knowledge base has no clause embeddings (docs/semantic.md)"
+        return NO_VECTORS
     model = conn.execute("select model from embedding_meta").fetchone()
     return embeddings.missing_reason(model[0] if model else None)
 
@@ -116,21 +119,16 @@ def find(
     """
     conn, close = search._connection(db)
     try:
+        # words need no model: whether vectors exist is enough to offer the question mode
+        words = mode == "fulltext" or (mode == "auto" and not is_question(query))
+        cheap = None if semantic.has_vectors(conn) else NO_VECTORS
+        problem = cheap if words else semantic_problem(conn)
+        mode, reason = _mode(query, mode, problem, strict)
         filters = {"doc": doc, "kind": kind, "chapter": chapter}
-        problem = None
-        if mode in ("auto", "hybrid", "semantic"):
-            problem = semantic_problem(conn)
-        reason = "asked"
-        if mode == "auto":
-            reason = "question" if is_question(query) else "words"
-            mode = "fulltext" if reason == "words" else "hybrid"
-        if mode in ("hybrid", "semantic") and problem:
-            if strict and reason == "asked":
-                raise semantic.NoVectors(problem)
-            mode = "keywords"
         if mode == "fulltext":
             groups, expanded = words_search(conn, query, all_versions=all_versions, **filters)
             if not groups and reason == "words":
+                problem = semantic_problem(conn)
                 reason, mode = "no full-text match", "keywords" if problem else "hybrid"
         if mode != "fulltext":
             groups, expanded = question_search(conn, query, mode, model=model, **filters)
@@ -139,7 +137,6 @@ def find(
     finally:
         if close:
             conn.close()
-    other = "fulltext" if mode != "fulltext" else ("keywords" if problem else "hybrid")
     return Result(
         query,
         mode,
@@ -148,7 +145,7 @@ def find(
         sum(len(g.matches) for g in groups),
         offset,
         limit,
-        other,
+        "fulltext" if mode != "fulltext" else ("keywords" if problem else "hybrid"),
         reason,
         notice=f"semantic search is not available: {problem}"
         if problem and mode == "keywords"
@@ -156,6 +153,19 @@ def find(
         expansions=expanded,
         by_doc=dict(Counter(g.doc_id for g in groups).most_common()),
     )
+
+
+def _mode(query: str, mode: str, problem: str | None, strict: bool) -> tuple[str, str]:
+    """(the mode to run, why): auto reads the query; semantic modes need embeddings."""
+    reason = "asked"
+    if mode == "auto":
+        reason = "question" if is_question(query) else "words"
+        mode = "fulltext" if reason == "words" else "hybrid"
+    if mode in ("hybrid", "semantic") and problem:
+        if strict and reason == "asked":
+            raise semantic.NoVectors(problem)
+        mode = "keywords"
+    return mode, reason
 
 
 # --- full text, by article ---------------------------------------------------------------------
