@@ -74,3 +74,20 @@ def test_neither_the_next_build_nor_force_keeps_text_that_is_in_no_file(tmp_path
     kb.build(corpus, db, force=True)
     digest, text, keys = stored(db)
     assert ADDED not in text and digest == sha(original) and keys[0].startswith(sha(original))
+
+
+def test_the_parse_cache_key_covers_all_the_parser_code() -> None:
+    # A change to a block rule (extract/blocks/) kept the old parses, even with --force.
+    import sys
+
+    from extract.parse import parse_bytes
+
+    parse_bytes("第1条（目的）\n本文。\n".encode(), "x.txt", "text")
+    loaded = {
+        Path(str(m.__file__)).resolve()
+        for name, m in list(sys.modules.items())
+        if name.split(".")[0] == "extract" and getattr(m, "__file__", None)
+    }
+    hashed = {p.resolve() for p in kb.parser_files()}
+    assert any(p.parent.name == "blocks" for p in loaded)
+    assert loaded <= hashed, sorted(str(p) for p in loaded - hashed)

@@ -72,15 +72,18 @@ def _relative(path: Path, root: Path) -> str:
 # --- fingerprints ------------------------------------------------------------------------------
 
 
+def parser_files() -> list[Path]:
+    """The parser's code: every module of extract/, its subpackages (the block rules) included,
+    and the reader in front of it."""
+    return [*sorted((ROOT / "extract").rglob("*.py")), ROOT / "versions" / "sources" / "files.py"]
+
+
 def parser_version() -> str:
     """Hash of the parser's code: a parser change invalidates the parse cache."""
     h = hashlib.sha256()
-    for path in [
-        *sorted((ROOT / "extract").glob("*.py")),
-        ROOT / "versions" / "sources" / "files.py",
-    ]:
+    for path in parser_files():
         if path.is_file():
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
+            h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
 
 
