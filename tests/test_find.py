@@ -60,6 +60,13 @@ def test_customer_words_for_cancelling(kb: Path, word: str) -> None:
     assert rank_of(result, "toreru-camera", "art_20") in (1, 2, 3)  # 第20条（契約者による解約）
 
 
+def test_words_the_documents_use_are_searched_as_typed(kb: Path) -> None:
+    # 解約金 is in the thesaurus (→ 違約金, 手数料) but the terms say 解約金: no widening
+    result = find.find(kb, "解約金")
+    assert result.mode == "fulltext" and result.expansions == [] and result.total
+    assert all("解約金" in g.best.text + (g.caption or "") for g in result.groups)
+
+
 def test_moving_house(kb: Path) -> None:
     result = find.find(kb, "引っ越し", doc="toreru-camera")
     assert result.mode == "fulltext"

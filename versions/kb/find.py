@@ -27,6 +27,7 @@ from versions.kb import embeddings, ranking, search, semantic, vocabulary
 
 SYNONYM_WEIGHT = 0.5  # a clause matched only through a thesaurus word counts half (bm25)
 MATCH_CAP = 20_000  # clauses read per term (more than any document has)
+EXPAND_BELOW = 5  # a term matching fewer clauses as typed is searched with its vocabulary words
 MODES = ("auto", "fulltext", "hybrid", "semantic", "keywords")
 KINDS = ("article", "paragraph", "item", "subitem", "supplement", "appendix", "table_row")
 LABELS = {
@@ -227,8 +228,11 @@ def words_search(
     expanded: list[str] = []
     for term in search.terms(query):
         typed = vocabulary.fold_honorific(term)
-        also = [w for w in vocabulary.expansions(term) if w != typed]
         scores = _scores(conn, _phrases([typed]), tags)
+        # the customer's word stands in for the documents' words when they rarely use it
+        # (キャンセル, 退会); a word they use (解約金, 保証) is searched as typed
+        also = [w for w in vocabulary.expansions(term) if w != typed]
+        also = also if len(scores) < EXPAND_BELOW else []
         for rowid, rank in _scores(conn, _phrases(also), tags).items():
             scores.setdefault(rowid, rank * SYNONYM_WEIGHT)
         if not scores:
