@@ -178,6 +178,29 @@ QUERIES = {
 }
 
 
+def _warm(conn: sqlite3.Connection) -> None:
+    """Load the embedding backend and run one query through it, when ``conn`` has vectors."""
+    try:
+        if semantic.has_vectors(conn) and find.semantic_problem(conn) is None:
+            (model,) = conn.execute("select model from embedding_meta").fetchone()
+            embeddings.encode(["解約"], model=model, query=True)
+    except sqlite3.Error:
+        pass
+
+
+@hookimpl
+def startup(datasette: Any) -> Any:
+    """Before the first request: load the embedding model (seconds on a busy machine), so the
+    first question is not cut short by the page and SQL time limits (sitedb.time_limited)."""
+
+    async def warm() -> None:
+        for name, db in list(datasette.databases.items()):
+            if name != "_internal" and not db.is_memory:
+                await db.execute_fn(_warm)
+
+    return warm
+
+
 @hookimpl
 def canned_queries(datasette: Any, database: str) -> Any:
     async def inner() -> dict[str, Any] | None:
