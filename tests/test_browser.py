@@ -57,7 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(300):  # up to ~30 s: the site loads the embedding model at startup
             try:
                 urllib.request.urlopen(url + "/-/yakkan", timeout=1).read()
                 break
