@@ -30,6 +30,11 @@ from versions.cli.serve_cmd import datasette_args
 from versions.kb.build import DEFAULT_DB
 
 
+def total_rss(server: psutil.Process) -> int:
+    """The server's RSS and its children's (the 新旧対照表 worker process)."""
+    return sum(p.memory_info().rss for p in [server, *server.children(recursive=True)])
+
+
 def diff_urls(db: Path) -> list[str]:
     conn = sqlite3.connect(db)
     ids = [r[0] for r in conn.execute("select id from versions order by doc_id, ord")]
@@ -66,8 +71,8 @@ def main() -> None:
         for path in urls[:5]:  # warm-up: tokenizer, templates
             urllib.request.urlopen(base + path, timeout=300).read()
         print(
-            f"{args.db}: {len(urls)} distinct diff pages; RSS after warm-up "
-            f"{server.memory_info().rss / 1e6:.0f} MB"
+            f"{args.db}: {len(urls)} distinct diff pages; RSS (server and its worker process) "
+            f"after warm-up {total_rss(server) / 1e6:.0f} MB"
         )
         static: list[float] = []
         done = threading.Event()
@@ -92,7 +97,7 @@ def main() -> None:
                     print(f"the server exited ({proc.returncode}) at page {i}: {path}")
                     break
             if i % args.every == 0:
-                rss = server.memory_info().rss / 1e6
+                rss = total_rss(server) / 1e6
                 print(f"{i:6d} {rss:7.0f} {time.perf_counter() - started:6.0f}", flush=True)
         done.set()
         poller.join()

@@ -28,7 +28,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^[A-Za-z0-9._@-]+$")
 # Bounded caches keyed by (database file, its mtime, version ids): 新旧対照表 comparisons with
 # their rendered parts, and clause trees rebuilt from nodes rows (as-of, history pages).
-_TABLES: LRU[dict[str, Any]] = LRU(16)
+_TABLES: LRU[dict[str, Any]] = LRU(8)
 _TREES: LRU[Any] = LRU(32)
 _PENDING: dict[tuple[str, ...], asyncio.Future[dict[str, Any]]] = {}
 
@@ -142,26 +142,18 @@ async def _table(
     old_first: bool,
     dates: tuple[str, str],
 ) -> dict[str, Any]:
-    """The 新旧対照表 parts of a page, computed in a worker thread (alignment and word diffs
-    take seconds on a statute: never on the event loop), once for concurrent requests."""
+    """The 新旧対照表 parts of a page, computed in a worker process (versions/kb/sitediff.py:
+    alignment and word diffs take seconds on a statute, never on the event loop nor holding the
+    server's GIL), once for concurrent requests of the same pair."""
+    from versions.kb import sitediff
+
     pending = _PENDING.get(key)
     if pending is None:
 
-        def work() -> dict[str, Any]:
-            from versions.history import taiyo
-            from versions.history.diff import compare
-
-            cmp = compare(old, new)
-            return {
-                "articles": _changed_articles(cmp, old_id, new_id),
-                "table": Markup(taiyo.html_table(cmp, old_first, dates)),
-                "summary": cmp.summary(),
-                "changes": len(cmp.changes),
-            }
-
         async def run() -> dict[str, Any]:
             try:
-                return _TABLES.put(key, await asyncio.to_thread(work))
+                parts = await sitediff.compute(old, new, old_id, new_id, old_first, dates)
+                return _TABLES.put(key, {**parts, "table": Markup(parts["table"])})
             finally:
                 _PENDING.pop(key, None)
 
@@ -174,32 +166,6 @@ def _reversed(old: dict[str, Any], new: dict[str, Any]) -> bool:
     """Two versions of one document whose OLD took effect after NEW."""
     same_doc = old.get("doc_id") and old.get("doc_id") == new.get("doc_id")
     return bool(same_doc and (old.get("effective") or "") > (new.get("effective") or ""))
-
-
-def _changed_articles(cmp: Any, old_id: str, new_id: str) -> list[dict[str, str]]:
-    """The articles the 新旧対照表 changes, in its order, each with its clause page. Labelled
-    「第二十条 契約者による解約」, not as the table heads its rows 「第二十条（…）」: a clause
-    page's text fragment (#art_20:~:text=…) then lands on the row, not on this list."""
-    from versions.history.diff import display_label
-
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for c in cmp.changes:
-        side, vid, nid = (cmp.new, new_id, c.new) if c.new else (cmp.old, old_id, c.old)
-        node = side.node(nid) if nid else None
-        while node is not None and node.kind not in ("article", "appendix") and node.parent:
-            node = side.node(node.parent)
-        if node is None or node.kind not in ("article", "appendix") or (vid, node.id) in seen:
-            continue
-        seen.add((vid, node.id))
-        out.append(
-            {
-                "label": " ".join(x for x in (display_label(side, node.id), node.caption) if x),
-                "url": f"/-/yakkan/clause/{vid}/{node.id}",
-                "type": c.type,
-            }
-        )
-    return out
 
 
 async def asof_page(datasette: Any, request: Any) -> Response:
