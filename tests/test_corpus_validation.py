@@ -99,6 +99,16 @@ def test_a_document_folder_symlinked_out_of_the_corpus_is_refused(tmp_path: Path
     assert code == 1 and "evil/document.toml: the document folder leads outside" in err
 
 
+def test_a_document_toml_symlinked_out_of_its_folder_is_refused(tmp_path: Path) -> None:
+    corpus = corpus_with(tmp_path, VALID)
+    toml = corpus / DOC / "document.toml"
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_text(f'id = {DOC!r}\ntitle = "{SECRET}"\n{VALID}', encoding="utf-8")
+    toml.unlink()
+    toml.symlink_to(outside)
+    assert_refused_everywhere(tmp_path, corpus, "leads outside")
+
+
 def test_a_symlink_inside_the_document_folder_is_read(tmp_path: Path) -> None:
     corpus = corpus_with(tmp_path, '[[versions]]\nfile = "latest.md"\neffective = "2017-07-17"\n')
     (corpus / DOC / "latest.md").symlink_to(FILE)

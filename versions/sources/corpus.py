@@ -206,9 +206,18 @@ def _no_duplicates(versions: list[VersionEntry], toml: Path) -> None:
         seen[v.key] = v
 
 
+def _inside(path: Path, home: Path, what: str) -> None:
+    """``path`` (symlinks followed) is inside ``home``, else a CorpusError."""
+    real, top = os.path.realpath(path), os.path.realpath(home)
+    if os.path.commonpath([real, top]) != top:
+        raise CorpusError(f"{what} leads outside {home} (to {real})")
+
+
 def load_document(folder: Path) -> DocumentEntry:
     """The document in ``folder``, validated; CorpusError naming document.toml and the value."""
     toml = folder / "document.toml"
+    _inside(folder, folder.parent, f"{toml}: the document folder")  # before anything is read
+    _inside(toml, folder, str(toml))
     data, raw_bytes = read_toml(toml)
     for key in _TEXT_KEYS:
         _text(data, key, str(toml))
@@ -216,9 +225,6 @@ def load_document(folder: Path) -> DocumentEntry:
     raw_versions = data.get("versions")
     if not isinstance(raw_versions, list) or not raw_versions:
         raise CorpusError(f"{toml}: no [[versions]] listed")
-    home = os.path.realpath(folder.parent)
-    if os.path.commonpath([os.path.realpath(folder), home]) != home:
-        raise CorpusError(f"{toml}: the document folder leads outside {folder.parent}")
     entries = [_version(doc_id, folder, v, toml, i + 1) for i, v in enumerate(raw_versions)]
     _no_duplicates(entries, toml)
     versions = sorted(entries, key=lambda v: (v.effective or "", v.file.name))
