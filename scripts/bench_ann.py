@@ -65,6 +65,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--noise", type=float, default=0.02, help="per-dimension noise")
+    parser.add_argument(
+        "--only", nargs="*", default=["hnswlib", "usearch", "sqlite-vec"], help="libraries"
+    )
     args = parser.parse_args()
     try:
         from threadpoolctl import threadpool_limits
@@ -82,6 +85,8 @@ def main() -> None:
     print(f"brute force (numpy): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
     try:
+        if "usearch" not in args.only:
+            raise ImportError
         from usearch.index import Index
 
         index = Index(ndim=dim, metric="ip", dtype="f16", connectivity=16)
@@ -94,9 +99,11 @@ def main() -> None:
             f"recall@10 {recall(found, truth):.3f}"
         )
     except ImportError:
-        print("usearch not installed")
+        print("usearch: not installed or not asked")
 
     try:
+        if "hnswlib" not in args.only:
+            raise ImportError
         import hnswlib
 
         h = hnswlib.Index(space="ip", dim=dim)
@@ -113,12 +120,16 @@ def main() -> None:
                 f"p95 {p95:.2f} ms, recall@10 {recall(found, truth):.3f}"
             )
     except ImportError:
-        print("hnswlib not installed")
+        print("hnswlib: not installed or not asked")
 
     try:
+        if "sqlite-vec" not in args.only:
+            raise ImportError
         import sqlite_vec
 
         conn = sqlite3.connect(":memory:")
+        if not hasattr(conn, "enable_load_extension"):
+            raise ImportError("this Python's sqlite3 cannot load extensions")
         conn.enable_load_extension(True)
         sqlite_vec.load(conn)
         conn.execute(f"create virtual table v using vec0(e float[{dim}] distance_metric=cosine)")
@@ -134,8 +145,8 @@ def main() -> None:
             f"sqlite-vec (exact scan): insert {built:.1f} s, p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
             f"recall@10 {recall(found, truth[:50]):.3f}"
         )
-    except ImportError:
-        print("sqlite-vec not installed")
+    except ImportError as exc:
+        print(f"sqlite-vec: not installed or not asked {exc}")
 
 
 if __name__ == "__main__":
