@@ -77,7 +77,12 @@ TABLES: dict[str, dict[str, Any]] = {
             "edits": (str, "Word-level edits, JSON list of {op, old, new}."),
             "confidence": (float, "Alignment confidence, 0–1."),
         },
-        "indexes": [("old_key",), ("new_key",), ("doc_id", "old_version", "new_version")],
+        "indexes": [
+            ("old_key",),
+            ("new_key",),
+            ("doc_id", "old_version", "new_version"),
+            ("old_version", "new_version"),  # the clause page: changes of a version pair
+        ],
     },
     "clause_validity": {
         "description": "When each node's text was in force (per-clause 附則 dates honoured).",
