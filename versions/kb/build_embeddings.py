@@ -20,7 +20,6 @@ goes on without vectors; `yakkan search --semantic` then says how to install it.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import hashlib
 import sqlite3
@@ -161,19 +160,19 @@ def _remember(blobs: dict[str, bytes]) -> None:
 
 
 def _encode(ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str]) -> dict[str, bytes]:
-    """Vectors (as blobs) for the passages in ``todo`` (hash -> passage), in batches; the
-    progress bar counts clauses (with an ETA), longest first so that the ETA errs long."""
+    """Vectors (as blobs) for the passages in ``todo`` (hash -> passage), in batches. The
+    progress bar counts clauses and moves by a whole batch once it is embedded, so its ETA
+    (elapsed / clauses done) is right; longest passages go first, so the ETA errs long."""
     items = sorted(todo.items(), key=lambda item: -len(item[1]))  # similar lengths pad less
     batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
     jobs = [(embeddings.model_name(), [p for _, p in batch]) for batch in batches]
-    results = iter(ctx.map(embed_task, jobs))
-    vectors: collections.deque[np.ndarray] = collections.deque()
     out: dict[str, bytes] = {}
     with ctx.progress(items, f"Embedding {len(items):,} clauses") as bar:
-        for h, _ in bar:
-            if not vectors:
-                vectors.extend(next(results))
-            out[h] = embeddings.to_blob(vectors.popleft())
+        advance = getattr(bar, "update", None)  # click's bar; a plain iterable elsewhere
+        for batch, vectors in zip(batches, ctx.map(embed_task, jobs), strict=True):
+            out.update((h, embeddings.to_blob(v)) for (h, _), v in zip(batch, vectors, strict=True))
+            if advance:
+                advance(len(batch))
     return out
 
 

@@ -52,6 +52,7 @@ class Options:
     optimization: str = "all"  # graph optimisation level: "basic", "extended", "all"
     tokens_per_batch: int = TOKENS_PER_BATCH  # padded tokens per run (length-sorted batches)
     truncate: int | None = None  # tokens kept per passage (None: 510-token windows averaged)
+    keep_4bit: tuple[str, ...] = ()  # with int8: linears left 4-bit (qkv, ao, fi, fo)
 
 
 class _Graph:
@@ -74,7 +75,7 @@ class _Graph:
         return out
 
     def linear(self, x: str, out: str, blocks: np.ndarray, n: int, k: int, bias: Any) -> str:
-        if self.o.weights == "float":
+        if self.o.weights == "float" and out.rsplit(".", 1)[-1] not in self.o.keep_4bit:
             w = self.const(out + ".W", np.ascontiguousarray(dequantize_q4(blocks, n, k).T))
             mm = self.node("MatMul", [x, w], out + ".mm")
             return self.node("Add", [mm, self.const(out + ".b", bias)], out)
@@ -254,7 +255,10 @@ class E5Onnx(E5Numpy):
 
         stat = self.model_path.stat()
         o = self.options
-        key = f"{GRAPH_VERSION} {stat.st_size} {stat.st_mtime_ns} {ort.__version__} {o.attention}"
+        key = (
+            f"{GRAPH_VERSION} {stat.st_size} {stat.st_mtime_ns} {ort.__version__} {o.attention} "
+            f"{','.join(o.keep_4bit)}"
+        )
         return self.cache / f"e5-int8-{hashlib.sha1(key.encode()).hexdigest()[:16]}.onnx"
 
     def _forward(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
