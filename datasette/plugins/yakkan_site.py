@@ -706,6 +706,8 @@ async def search_page(datasette: Any, request: Any) -> Response:
                 all_versions=every,
             )
 
+        # the question's embedding is made first, outside the SQL time limit
+        await db.execute_fn(lambda conn: find.prepare(conn, q, mode))
         result = await execute_limited(datasette, db, run)
     documents = await _rows(db, "select id, title from documents order by id")
     titles = {d["id"]: d["title"] for d in documents}

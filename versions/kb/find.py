@@ -98,6 +98,21 @@ def semantic_problem(conn: sqlite3.Connection) -> str | None:
 # --- the search --------------------------------------------------------------------------------
 
 
+def prepare(db: Any, query: str, mode: str = "auto") -> None:
+    """Load the embedding model and embed ``query`` when ``find`` would search it by meaning,
+    so that ``find`` itself (run under the site's SQL time limit) only reads the cache."""
+    if mode == "fulltext" or (mode == "auto" and not is_question(query)):
+        return
+    conn, close = search._connection(db)
+    try:
+        if semantic_problem(conn) is None:
+            (model,) = conn.execute("select model from embedding_meta").fetchone()
+            semantic.query_vector(query, model)
+    finally:
+        if close:
+            conn.close()
+
+
 def find(
     db: Any,
     query: str,

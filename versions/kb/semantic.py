@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import unicodedata
+from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -385,11 +386,30 @@ def semantic(
     conn, close = search._connection(db)
     try:
         index = load_index(conn)
-        vector = embeddings.encode([query], model=model or index.model, query=True)[0]
+        vector = query_vector(query, model or index.model)
         return _hits(conn, index.top(vector, doc, limit, filters), _highlight(query))
     finally:
         if close:
             conn.close()
+
+
+_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+
+
+def query_vector(query: str, model: str) -> np.ndarray:
+    """The embedding of ``query`` by ``model``, cached for the 256 most recent queries (a page
+    can embed its question before its SQL time limit starts: versions/kb/find.py ``prepare``)."""
+    key = (model, query)
+    with _lock:
+        if key in _vectors:
+            _vectors.move_to_end(key)
+            return _vectors[key]
+    vector: np.ndarray = embeddings.encode([query], model=model, query=True)[0]
+    with _lock:
+        _vectors[key] = vector
+        while len(_vectors) > 256:
+            _vectors.popitem(last=False)
+    return vector
 
 
 def fuse(
