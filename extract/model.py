@@ -35,7 +35,12 @@ NodeKind = Literal[
 ]
 Level = Literal["error", "warning", "info"]
 RefKind = Literal["absolute", "relative", "appendix", "external"]
-RefStatus = Literal["ok", "broken", "caption_mismatch", "ambiguous", "external", "out_of_range"]
+RefStatus = Literal[
+    "ok", "broken", "caption_mismatch", "ambiguous", "external", "out_of_range", "historical"
+]
+# statuses that are no problem: resolved, another document's, or (``historical``) a statute
+# 附則 citing the law as it stood when it was enacted — the KB, check and the site agree on these
+RESOLVED_STATUSES = ("ok", "external", "historical")
 
 
 @dataclass

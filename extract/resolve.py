@@ -28,6 +28,7 @@ from functools import lru_cache
 
 from extract.citation import Citation, kanji_to_int, position
 from extract.model import Node, Reference, RefStatus
+from extract.supplements import is_statute
 
 _APPENDIX_PREFIX = {"別紙": "bessi", "別表": "beppyo", "別記": "bekki", "様式": "yoshiki"}
 _SPACE_RE = re.compile(r"[\s\u3000]+")
@@ -37,6 +38,8 @@ _KANA = re.compile(r"[\u3041-\u309f]")
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _TABLE_HEADING = re.compile(r"(?:別[紙表記](\d+)の?)?表(\d+)(?:（([^（）]*)）)?")
 _ENTRY_ENDS = ("とき", "場合", "こと", "もの")
+# in a statute's 附則 these speak of the law as it stood when the 附則 was enacted: historical
+_THEN = frozenset({"broken", "caption_mismatch", "out_of_range"})
 _REL_COUNT = re.compile(r"前(\d+|[〇一二三四五六七八九十百千]+)[条項号]")
 
 
@@ -90,6 +93,7 @@ class Resolver:
         self._index_table_headings(nodes)
         squashed = (_SPACE_RE.sub("", n.text) for n in nodes if "附" in n.text)
         self.statute_style = any("附則第" in t for t in squashed)
+        self.statute = is_statute(nodes)  # a 附則 headed by a law number
         self._last: dict[str, Node | str | None] = {}
         self._last_article: Node | None = None
 
@@ -206,7 +210,19 @@ class Resolver:
         ref.caption_owner = hit.owner.id if hit.owner is not None else None
         if hit.status == "external":
             ref.kind = "external"
+        self._then(ref, node)
         return ref
+
+    def _then(self, ref: Reference, node: Node | None) -> None:
+        """A statute 附則's citation that today's text no longer has is ``historical``: the
+        附則 speaks of the law as it stood when it was enacted (a note, never an error)."""
+        if ref.status not in _THEN or not self.statute or node is None or not self._scope(node):
+            return
+        said = ref.message if _squash(ref.text) in _squash(ref.message) else (
+            f"{_squash(ref.text)}: {ref.message}")  # fmt: skip
+        ref.status = "historical"
+        ref.message = (f"{said} (in a statute's 附則, which speaks of the law as it stood when "
+                       "it was enacted; not checked against the current text)")  # fmt: skip
 
     @staticmethod
     def _typo_hit(hit: _Hit, printed: str) -> _Hit:
@@ -243,6 +259,7 @@ class Resolver:
             first.status = "broken"
             first.message = (f"the range {_squash(first.text)}から{_squash(last.text)}: {gone} "
                              "does not exist")  # fmt: skip
+            self._then(first, self.by_id.get(first.source))
 
     def _cover(self, a: Node, b: Node) -> list[Node] | None:
         """What 「AからBまで」 covers when A and B are of different levels, in document order:

@@ -389,6 +389,11 @@ def names_a_law(heading: str) -> bool:
     return bool(_LAW_NUMBER_RE.search(heading))
 
 
+def is_statute(nodes: Iterable[Node]) -> bool:
+    """A document with a 附則 headed by a law number is a statute (see ``names_a_law``)."""
+    return any(n.kind == "supplement" and names_a_law(_heading(n)) for n in nodes)
+
+
 def effective_date_of(supplements: list[Supplement]) -> str | None:
     """The latest effective date among the 附則: when this version of the text took effect.
 

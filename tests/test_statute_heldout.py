@@ -142,3 +142,39 @@ def test_a_supplement_amending_another_law_is_no_error() -> None:
     assert refs[("art_6__para_2", "第三条第三項")] == "art_3__para_3"
     sections = [(n.id, n.parent) for n in doc.nodes if n.kind == "section"]
     assert sections == [("chp_2__sec_1", "chp_2"), ("chp_2__sec_2", "chp_2")]
+
+
+def test_historical_is_the_resolvers_status_in_the_kb_and_the_site(tmp_path: Path) -> None:
+    # one source of truth: the KB's references say historical, so the site's broken_references
+    # query and the build summary agree with `yakkan check` (notes, not broken references)
+    import sqlite3
+
+    import yaml
+
+    folder = tmp_path / "corpus" / "shiken"
+    folder.mkdir(parents=True)
+    (folder / OTHER_LAW.name).write_bytes(OTHER_LAW.read_bytes())
+    (folder / "document.toml").write_text(
+        f'id = "shiken"\ntitle = "試験手続法"\nkind = "statute"\n\n[[versions]]\n'
+        f'file = "{OTHER_LAW.name}"\neffective = "2024-01-01"\nformat = "text"\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "kb.db"
+    args = ["build", "--corpus", str(folder.parent), "--db", str(db), "-f", "json"]
+    built = CliRunner().invoke(main, args)
+    assert built.exit_code == 0, built.output
+    out = json.loads(built.stdout)
+    assert out["broken_references"] == 0 and out["check"] == {"error": 0, "warning": 0, "info": 3}
+    conn = sqlite3.connect(db)
+    rows = conn.execute(
+        "select text, status, message from [references]"
+        " where status not in ('ok', 'external') order by line"
+    ).fetchall()
+    assert [(t, s) for t, s, _ in rows] == [
+        ("第十条", "historical"),
+        ("第十二条第二項", "historical"),
+    ]
+    assert all("as it stood when it was enacted" in m for _, _, m in rows)
+    metadata = yaml.safe_load((Path(__file__).parents[1] / "datasette/metadata.yml").read_text())
+    sql = metadata["databases"]["yakkan"]["queries"]["broken_references"]["sql"]
+    assert conn.execute(sql, {"doc": ""}).fetchall() == []

@@ -3,7 +3,8 @@
 A problem is either a reference that does not resolve cleanly (``broken``, ``caption_mismatch``,
 ``ambiguous``, ``out_of_range``, ``stale``) or a diagnostic of the parser or the 附則 reader
 (its ``code`` is the problem's ``status``, its level is kept). ``ok`` and ``external``
-references are not problems.
+references are not problems; ``historical`` ones (decided by the resolver: a statute 附則
+citing the law as it stood then) are notes.
 
 Each problem carries a *fingerprint* that survives line shifts (document, citing node, reference
 text without whitespace, status), so a baseline accepted today still matches after unrelated
@@ -19,7 +20,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from extract.model import Diagnostic, Level, ParsedDocument, Reference
-from extract.supplements import names_a_law
 from versions.check.rules import RULES
 
 LEVELS: tuple[Level, ...] = ("info", "warning", "error")
@@ -32,10 +32,10 @@ STATUS_LEVEL: dict[str, Level] = {
     "stale": "error",  # target renumbered or deleted by an amendment, citing text not updated
     "ambiguous": "warning",  # e.g. a bare 別紙 when there are several
     "out_of_range": "warning",  # 前各号 in the first item
+    # a statute 附則 citing the law as it stood when it was enacted (decided by the resolver)
+    "historical": "info",
 }
 NOT_PROBLEMS = frozenset({"ok", "external"})
-# in a statute's 附則 these speak of the law as it stood when the 附則 was enacted: historical
-_THEN = frozenset({"broken", "caption_mismatch", "out_of_range"})
 STATUS_HELP: dict[str, str] = {c: r.summary for c, r in RULES.items() if r.kind == "reference"}
 _WS = re.compile(r"\s+")
 _LINE_NUMBERS = re.compile(r"\b(?:line|lines|行)\s*\d+(?:\s*[-–,]\s*\d+)*", re.IGNORECASE)
@@ -123,15 +123,6 @@ def reference_problem(ref: Reference, path: str, document: str) -> Problem | Non
     )
 
 
-def historical(p: Problem) -> Problem:
-    """A statute 附則's citation that today's text no longer has: a note, never an error."""
-    said = p.message if squash(p.text) in squash(p.message) else f"{squash(p.text)}: {p.message}"
-    p.message = (f"{said} (in a statute's 附則, which speaks of the law as it stood when "
-                 "it was enacted; not checked against the current text)")  # fmt: skip
-    p.level, p.status = "info", "historical"
-    return p
-
-
 def diagnostic_problem(diag: Diagnostic, path: str, document: str) -> Problem:
     level: Level = diag.level if diag.level in LEVELS else "warning"
     return Problem(
@@ -189,12 +180,8 @@ def collect_problems(
     key = document or path
     found: list[Problem] = []
     late = {(p.source, p.line, p.column): p for p in stale}
-    statute = any(names_a_law(s.heading) for s in doc.supplements)
     for ref in doc.references:
         p = reference_problem(ref, path, key)
-        in_suppl = (ref.source or "").startswith("suppl_")
-        if p is not None and statute and in_suppl and p.status in _THEN:
-            p = historical(p)
         spot = (ref.source, ref.line, max(1, ref.column))
         if spot in late:
             s = late.pop(spot)

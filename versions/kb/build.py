@@ -39,6 +39,7 @@ import sqlite_utils
 
 from extract.errors import InputError
 from extract.model import (
+    RESOLVED_STATUSES,
     Artefact,
     Definition,
     Diagnostic,
@@ -609,7 +610,8 @@ def summary(db: sqlite_utils.Database) -> dict[str, Any]:
         "articles": one("select count(*) from nodes where kind = 'article'"),
         "references": one("select count(*) from [references]"),
         "broken_references": one(
-            "select count(*) from [references] where status not in ('ok', 'external')"
+            "select count(*) from [references] where status not in "
+            f"({', '.join(repr(s) for s in RESOLVED_STATUSES)})"
         ),
         "amendments": one("select count(*) from amendments"),
         "definitions": one("select count(*) from definitions"),

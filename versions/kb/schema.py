@@ -227,7 +227,11 @@ REFERENCES = TableDef(
         "kind": C(str, "absolute, relative, appendix or external."),
         "target": C(str, "node_id of the target, or null."),
         "target_key": C(str, "nodes.key of the target (in target_document when set), or null."),
-        "status": C(str, "ok, broken, caption_mismatch, ambiguous, external or out_of_range."),
+        "status": C(
+            str,
+            "ok, broken, caption_mismatch, ambiguous, external, out_of_range or historical (a "
+            "statute 附則 citing the law as it stood when it was enacted: not broken).",
+        ),
         "message": C(str, "Why the status is not ok."),
         "target_document": C(str, "documents.id of another corpus document cited by name."),
         "targets": C(
