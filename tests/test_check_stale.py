@@ -80,3 +80,23 @@ def test_supplementary_provisions_keep_their_own_numbering() -> None:
     assert not [p for p in problems if p["status"] == "stale" and p["source"].startswith("suppl_")]
     doc = read_document(find_version(spec).file)
     assert any(r.source.startswith("suppl_1__") and "十五条" in r.text for r in doc.references)
+
+
+RANGE = Path(__file__).parent / "fixtures" / "stale"
+
+
+@pytest.mark.parametrize(
+    ("later", "gone"),
+    [
+        ("range-2021-04-01.txt", "which was deleted"),  # 第3条（保証金） replaced by （ポイント）
+        ("range-2023-04-01.txt", "which is now art_7, outside the range"),  # … moved to 第7条
+    ],
+)
+def test_a_range_whose_middle_member_moved_is_stale(later: str, gone: str) -> None:
+    # 「第2条から第5条まで」 keeps both ends (第2条, 第5条): only its member 第3条 changed
+    _, problems = check_json(str(RANGE / later), "--previous", str(RANGE / "range-2019-04-01.txt"))
+    stale = [p for p in problems if p["status"] == "stale"]
+    assert [(p["source"], p["text"], p["line"]) for p in stale] == [("art_6__para_1", "第2条", 19)]
+    assert f"names 第3条（保証金） (art_3), {gone}" in stale[0]["message"]
+    _, unchanged = check_json(str(RANGE / later), "--previous", str(RANGE / later))
+    assert not [p for p in unchanged if p["status"] == "stale"]

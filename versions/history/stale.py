@@ -54,26 +54,53 @@ def find_stale_references(
         before = old_refs.get((old_source, _key(r.text))) if old_source else None
         if before is None or before.target is None:
             continue
-        moved_to = al.old_to_new.get(before.target)
-        match = al.for_old(before.target)
+        stale = _first_stale_member(before, r, al, old)
+        if stale is not None:
+            out.append(stale)
+    return out
+
+
+def _members(r: Reference) -> list[str]:
+    return r.targets or ([r.target] if r.target else [])
+
+
+def _first_stale_member(
+    before: Reference, r: Reference, al: Alignment, old_doc: ParsedDocument
+) -> StaleReference | None:
+    """The first member of ``before`` (every unit of a range, 前2項 …) that the amendment moved
+    out of what ``r`` names now, or deleted."""
+    now = set(_members(r))
+    ranged = len(_members(before)) > 1
+    for old in _members(before):
+        moved_to = al.old_to_new.get(old)
+        match = al.for_old(old)
         if match is not None and match.type == "deleted":
             moved_to = None
-        if moved_to is not None and moved_to == r.target:
-            continue  # still points at the same clause
-        if moved_to is None:
-            reason, msg = "deleted", f"{r.text}: the cited clause ({before.target}) was deleted"
-        elif r.target == before.target or r.target is None or r.target != moved_to:
-            reason = "renumbered"
-            msg = (
-                f"{r.text}: the cited clause {before.target} is now {moved_to}; "
-                f"the reference was not updated"
-                + (f" and now points at {r.target}" if r.target else "")
-            )
-        else:
-            continue
-        out.append(
-            StaleReference(
-                r.source, r.text, r.line, r.column, before.target, moved_to, r.target, reason, msg
-            )
+        if moved_to is not None and moved_to in now:
+            continue  # still names the same clause
+        reason = "deleted" if moved_to is None else "renumbered"
+        message = _message(r, _name(old_doc, old) if ranged else old, moved_to, ranged)
+        return StaleReference(r.source, r.text, r.line, r.column, old, moved_to, r.target,
+                              reason, message)  # fmt: skip
+    return None
+
+
+def _name(doc: ParsedDocument, node_id: str) -> str:
+    """「第3条（保証金） (art_3)」 for a range member; a single target keeps its id."""
+    node = doc.node(node_id)
+    if node is None or not node.label:
+        return node_id
+    caption = f"（{node.caption}）" if node.caption else ""
+    return f"{''.join(node.label.split())}{caption} ({node_id})"
+
+
+def _message(r: Reference, old: str, moved_to: str | None, ranged: bool) -> str:
+    if ranged:  # 「第2条から第5条まで」: one member moved away or gone
+        gone = "was deleted" if moved_to is None else f"is now {moved_to}, outside the range"
+        return (
+            f"{r.text}: the range it opens names {old}, which {gone}; the reference was not updated"
         )
-    return out
+    if moved_to is None:
+        return f"{r.text}: the cited clause ({old}) was deleted"
+    now = f" and now points at {r.target}" if r.target else ""
+    return f"{r.text}: the cited clause {old} is now {moved_to}; the reference was not updated{now}"
