@@ -9,12 +9,14 @@ after 第44条（電子データの取り扱い） was inserted and 利用に係
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from extract.model import ParsedDocument, Reference
 from versions.history.align import Alignment, align
 
 STALE_KINDS = ("absolute", "appendix")
+_EVERY = re.compile(r"各[条項号]$")  # 第十四条第二項各号: every unit there is, not numbers
 
 
 @dataclass
@@ -67,11 +69,14 @@ def _members(r: Reference) -> list[str]:
 def _first_stale_member(
     before: Reference, r: Reference, al: Alignment, old_doc: ParsedDocument
 ) -> StaleReference | None:
-    """The first member of ``before`` (every unit of a range, 前2項 …) that the amendment moved
-    out of what ``r`` names now, or deleted."""
+    """The first member of ``before`` (every unit of 「第2条から第5条まで」) that the amendment
+    moved out of what ``r`` names now, or deleted. 「第十四条第二項各号」 names the items as
+    they are, whatever their numbers: an item deleted from it leaves it right."""
     now = set(_members(r))
-    ranged = len(_members(before)) > 1
-    for old in _members(before):
+    whole = _EVERY.search(_key(r.text)) is not None  # 各号: the list as it stands now
+    members = [before.target] if whole and before.target else _members(before)
+    ranged = len(members) > 1
+    for old in members:
         moved_to = al.old_to_new.get(old)
         match = al.for_old(old)
         if match is not None and match.type == "deleted":
