@@ -44,6 +44,18 @@ def fold(text: str) -> str:
     return text.translate(_FW_TABLE)
 
 
+def int_to_kanji(n: int) -> str:
+    """58 → 五十八, 1044 → 千四十四 (as statutes print article numbers); 10000 up: digits."""
+    if not 0 < n < 10000:
+        return str(n)
+    digits = {v: k for k, v in KANJI_DIGITS.items() if k != "零"}
+    out = ""
+    for unit, value in (("千", 1000), ("百", 100), ("十", 10)):
+        d, n = divmod(n, value)
+        out += (digits[d] if d > 1 else "") + unit if d else ""
+    return out + (digits[n] if n else "")
+
+
 def kanji_to_int(text: str) -> int | None:
     """二十四 → 24, 百八十五 → 185, 一〇 → 10 (digit-by-digit form); None when not a numeral
     (or longer than ``MAX_DIGITS`` characters)."""

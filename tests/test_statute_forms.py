@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from extract.blocks.article import printed_label
+from extract.model import Node
+from extract.numerals import int_to_kanji
 from extract.parse import parse_bytes
+from extract.references import find_citations
+from extract.resolve import Resolver
 from extract.structure import classify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "statutes"
@@ -27,6 +32,20 @@ def test_every_number_of_a_range_deleted_in_one_line_is_an_article() -> None:
     suppl = [n.id for n in doc.nodes if n.kind == "article" and n.id.startswith("suppl_1__")]
     assert suppl == [f"suppl_1__art_{n}" for n in (1, 2, 3, 4)]
     assert not [d for d in doc.diagnostics if "skipped" in d.code or "toc-" in d.code]
+
+
+def test_articles_of_a_deleted_range_carry_their_printed_label() -> None:
+    doc = _doc()
+    labels = [doc.node(f"art_{n}").label for n in (6, 7, 8, 12)]  # type: ignore[union-attr]
+    assert labels == ["第六条", "第七条", "第八条", "第十二条"]
+    assert doc.node("suppl_1__art_3").label == "第三条"  # type: ignore[union-attr]
+    # so messages name them as printed, not " has no 第3項"
+    query = Node("__label__", "paragraph", None, "", None, "第七条第三項", None, 0, 0)
+    ref = Resolver(doc.nodes).resolve(find_citations(query)[0], query)
+    assert (ref.status, ref.message) == ("broken", "第七条 has no 第3項")
+    assert printed_label("第55条から第63条まで", "58") == "第58条"
+    assert printed_label("第十条の二から第十条の五まで", "10-3") == "第十条の三"
+    assert [int_to_kanji(n) for n in (10, 58, 101, 1044)] == ["十", "五十八", "百一", "千四十四"]
 
 
 def test_references_into_a_deleted_range_resolve() -> None:

@@ -8,7 +8,7 @@ from extract.blocks.lines import Marker
 from extract.blocks.state import BlockState, Line
 from extract.model import Node
 from extract.normalize import RawLine
-from extract.numerals import num_key
+from extract.numerals import KANJI_NUM_CHARS, int_to_kanji, num_key
 
 KINDS = frozenset({"article"})
 _num_key = lru_cache(maxsize=4096)(num_key)  # pure; article numbers repeat in checks
@@ -54,8 +54,17 @@ def open_article(state: BlockState, mk: Marker, ln: RawLine) -> Node:
     elif rest:
         state.open_paragraph(Marker("paragraph", "1", "", None, mk.start, "digit", 1), ln)
     for num in mk.also:  # each number of a range deleted in one line is an article: 削除
-        open_article(state, Marker("article", num, "", None, len(ln.text)), ln)
+        label = printed_label(mk.label, num)
+        open_article(state, Marker("article", num, label, None, len(ln.text)), ln)
     return node
+
+
+def printed_label(like: str, num: str) -> str:
+    """How the document would print article ``num`` (「58」 → 第五十八条 after a heading in kanji
+    such as 「第五十五条から第六十三条まで」, 第58条 otherwise; 「10-3」 → 第十条の三)."""
+    kanji = like[1:2] in KANJI_NUM_CHARS if like.startswith("第") and like[1:2] else False
+    head, *branches = (int_to_kanji(int(p)) if kanji else p for p in num.split("-"))
+    return f"第{head}条" + "".join(f"の{b}" for b in branches)
 
 
 def _division_parent(state: BlockState) -> Node | None:
