@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -220,6 +221,22 @@ def test_clause_page_references_both_ways(ds: Datasette, conn: sqlite3.Connectio
     assert "Cited by" in target
     assert f'href="/-/yakkan/clause/{ref["version_id"]}/{ref["source"]}"' in target
     get(ds, f"/-/yakkan/clause/{ref['version_id']}/no_such_node", status=404)
+
+
+def test_clause_page_shows_a_range_as_first_to_last(
+    ds: Datasette, conn: sqlite3.Connection
+) -> None:
+    # 「第14条第1項から第3項まで」, 前2項: References from shows the first member – the last
+    ref = conn.execute(
+        "select version_id, source, target, target_end from [references] "
+        "where target_end is not null and target_document is null and status = 'ok' limit 1"
+    ).fetchone()
+    assert ref is not None
+    html = get(ds, f"/-/yakkan/clause/{ref['version_id']}/{ref['source']}")
+    first = f'href="/-/yakkan/clause/{ref["version_id"]}/{ref["target"]}"'
+    last = f'href="/-/yakkan/clause/{ref["version_id"]}/{ref["target_end"]}"'
+    assert first in html and last in html
+    assert re.search(f'{re.escape(first)}>[^<]*</a>–<a class="ref" {re.escape(last)}', html)
 
 
 def test_clause_page_text_and_events(ds: Datasette, conn: sqlite3.Connection) -> None:

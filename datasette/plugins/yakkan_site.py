@@ -387,8 +387,11 @@ async def clause(datasette: Any, request: Any) -> Response:
     marks = ",".join("?" * len(keys))
     refs_from = await _rows(
         db,
-        f"""select r.*, t.label as target_label, t.caption as target_caption, t.path as target_path
+        f"""select r.*, t.label as target_label, t.caption as target_caption, t.path as target_path,
+                   e.key as end_key, e.path as end_path
             from [references] r left join nodes t on t.key = r.target_key
+            left join nodes e on e.key = r.version_id || '/' || r.target_end
+              and r.target_document is null
             where r.source_key in ({marks}) order by r.line, r.column""",
         keys,
     )
