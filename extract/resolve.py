@@ -376,6 +376,8 @@ class Resolver:
         parent = own.parent if own is not None else _id(self._ancestor(node, "part"))
         pool = self._kids(self.by_id[parent], "chapter") if parent else self._top_chapters()
         if rel in ("本章", "この章", "前章", "次章"):
+            if own is None and rel == "本章" and cit.section and self._top("section"):
+                return self._section_of(cit.section, self._top("section"), "the document")
             if own is None:
                 return _Hit(None, "broken", f"{rel} used outside any chapter")
             i = self._index(pool, own) + {"前章": -1, "次章": 1}.get(rel, 0)
@@ -390,12 +392,13 @@ class Resolver:
         return self._section(cit, target)
 
     def _relative_section(self, rel: str, node: Node) -> _Hit:
-        """本節 / この節 / 前節 / 次節: among the sections of the citing one's chapter."""
+        """本節 / この節 / 前節 / 次節: among the sections of the citing one's chapter, or the
+        document's top-level sections when it has 節 but no 章."""
         own = self._ancestor(node, "section")
-        parent = self.by_id.get(own.parent or "") if own is not None else None
-        if own is None or parent is None:
+        if own is None:
             return _Hit(None, "broken", f"{rel} used outside any section")
-        pool = self._kids(parent, "section")
+        parent = self.by_id.get(own.parent or "")
+        pool = self._kids(parent, "section") if parent else self._top("section")
         i = self._index(pool, own) + {"前節": -1, "次節": 1}.get(rel, 0)
         if not 0 <= i < len(pool):
             return _Hit(None, "out_of_range", f"{rel} in {_squash(own.label)}")
@@ -405,14 +408,18 @@ class Resolver:
         self._last["chapter"] = chapter
         if cit.section is None:
             return _Hit(chapter, "ok")
-        sec = next((c for c in self._kids(chapter, "section") if c.num == cit.section), None)
-        if sec is None:
-            label = _squash(chapter.label)
-            return _Hit(None, "broken", f"{label} has no 第{cit.section}節")
-        return _Hit(sec, "ok")
+        return self._section_of(cit.section, self._kids(chapter, "section"), _squash(chapter.label))
+
+    @staticmethod
+    def _section_of(num: str, pool: list[Node], owner: str) -> _Hit:
+        sec = next((c for c in pool if c.num == num), None)
+        return _Hit(sec, "ok") if sec else _Hit(None, "broken", f"{owner} has no 第{num}節")
 
     def _top_chapters(self) -> list[Node]:
-        return [n for n in self.children[None] if n.kind == "chapter"]
+        return self._top("chapter")
+
+    def _top(self, kind: str) -> list[Node]:
+        return [n for n in self.children[None] if n.kind == kind]
 
     # -- articles ----------------------------------------------------------------------------
     def _article(self, cit: Citation, node: Node, article: Node | None) -> _Hit:
