@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_memory.py                    # 500 pages on yakkan.db
     .venv/bin/python scripts/bench_memory.py --db /tmp/kb.db --pages 1000 --every 50
+    .venv/bin/python scripts/bench_memory.py --warm 480    # every pair once first: caches full
 
 Starts ``datasette`` as ``yakkan serve`` does, then asks for /-/yakkan/diff pages cycling through
 every ordered pair of versions (both column orders), so nearly every page is computed, not
@@ -51,6 +52,9 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--every", type=int, default=50)
+    parser.add_argument(
+        "--warm", type=int, default=5, help="pages before measuring (480: every pair once)"
+    )
     args = parser.parse_args()
     port = free_port()
     proc = subprocess.Popen(
@@ -68,8 +72,9 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         urls = diff_urls(args.db)
-        for path in urls[:5]:  # warm-up: tokenizer, templates
-            urllib.request.urlopen(base + path, timeout=300).read()
+        for path in itertools.islice(itertools.cycle(urls), args.warm):  # tokenizer, caches
+            timed_get(base, path)
+        urls = urls[args.warm % len(urls) :] + urls[: args.warm % len(urls)]
         print(
             f"{args.db}: {len(urls)} distinct diff pages; RSS (server and its worker process) "
             f"after warm-up {total_rss(server) / 1e6:.0f} MB"

@@ -243,3 +243,16 @@ def test_anonymous_pages_are_kept_per_database_file(kb: Path) -> None:
     cookies = {"ds_actor": ds.sign({"a": {"id": "legal"}}, "actor")}
     response = asyncio.run(ds.client.get("/-/yakkan/search?q=料金", cookies=cookies))
     assert response.status_code == 200 and len(ds._yakkan_pages) == kept  # type: ignore[attr-defined]
+
+
+def test_errors_are_logged_without_tracebacks(
+    ds: Datasette, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Datasette printed a rich traceback with every frame's locals for each 404 and each query
+    # past the time limit: seconds on the event loop for a long parameter
+    get(ds, "/-/yakkan/clause/nosuch@2024-10-01/art_1", status=404)
+    get(ds, "/nosuch-database", status=404)
+    response = asyncio.run(ds.client.get("/yakkan.json", params={"sql": "select * from nosuch"}))
+    assert response.status_code == 400
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err and "locals" not in out + err
