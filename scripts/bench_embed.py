@@ -10,8 +10,9 @@
     .venv/bin/python scripts/bench_embed.py kb --db /tmp/scaled.db [--runs 50]
         on a built knowledge base (e.g. from scripts/scale_corpus.py): vectors, index size
         (embeddings + clause_similar), numpy kNN time in process, and p50/p95 latency over HTTP
-        (datasette serve with the yakkan plugins) of /-/yakkan/hybrid (hybrid and semantic) and
-        the hybrid_search canned query, for the retrieval benchmark's questions.
+        (datasette serve with the yakkan plugins) of the search box in hybrid and semantic mode
+        (/-/yakkan/search?mode=…) and the hybrid_search canned query, for the retrieval
+        benchmark's questions.
 
 Load average is printed with every figure: the numbers are only comparable on an idle machine.
 """
@@ -158,9 +159,11 @@ def bench_kb(db: Path, runs: int) -> dict[str, object]:
     with serve(db) as base:
         db_name = db.stem
         urls = {
-            "hybrid page": lambda q: f"{base}/-/yakkan/hybrid?q={urllib.parse.quote(q)}",
+            "hybrid page": lambda q: (
+                f"{base}/-/yakkan/search?mode=hybrid&q={urllib.parse.quote(q)}"
+            ),
             "semantic page": lambda q: (
-                f"{base}/-/yakkan/hybrid?mode=semantic&q={urllib.parse.quote(q)}"
+                f"{base}/-/yakkan/search?mode=semantic&q={urllib.parse.quote(q)}"
             ),
             "hybrid_search canned query": lambda q: (
                 f"{base}/{db_name}/hybrid_search.json?doc=&q={urllib.parse.quote(q)}"
