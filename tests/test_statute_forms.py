@@ -59,8 +59,8 @@ def test_items_deleted_in_one_line() -> None:
     items = [(n.id[len("art_13__para_1__") :], n.label, n.text) for n in doc.nodes
              if n.parent == "art_13__para_1"]  # fmt: skip
     assert [i for i, _, _ in items] == [f"item_{k}" for k in range(1, 8)]
-    assert items[1][1:] == ("二から四まで", "削除") and items[2][1:] == ("", "")
-    assert items[5][1:] == ("六及び七", "削除")
+    assert items[1][1:] == ("二から四まで", "削除") and items[2][1:] == ("三", "")
+    assert items[5][1:] == ("六及び七", "削除") and items[6][1:] == ("七", "")
     assert not [d for d in doc.diagnostics if d.code.startswith("item-")]
 
 

@@ -15,6 +15,7 @@ from typing import Protocol
 from extract.blocks.lines import Marker, terminated
 from extract.model import Diagnostic, Node, NodeKind
 from extract.normalize import BLANKS, RawLine
+from extract.numerals import int_to_kanji
 
 _INNER_BLANKS = BLANKS.replace("\t", "")
 _SHORT_LINE = 16
@@ -257,7 +258,8 @@ class BlockState:
         self.current = node
         self.append_text(node, ln, mk.start, False)
         for num in mk.also:  # each 号 of a range deleted in one line: 削除
-            self.open_item(Marker("item", num, "", None, len(ln.text), mk.style, int(num)), ln)
+            label = int_to_kanji(int(num))  # 「二から四まで　削除」: 三, 四 as printed in a list
+            self.open_item(Marker("item", num, label, None, len(ln.text), mk.style, int(num)), ln)
 
     def check_item_order(self, previous: Level, mk: Marker, ln: RawLine) -> None:
         if mk.value != previous.value + 1 and not mk.style.startswith("bullet"):
