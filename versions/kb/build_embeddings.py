@@ -160,11 +160,15 @@ def _remember(blobs: dict[str, bytes]) -> None:
 
 
 def _encode(ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str]) -> dict[str, bytes]:
-    """Vectors (as blobs) for the passages in ``todo`` (hash -> passage), in batches. The
-    progress bar counts clauses and moves by a whole batch once it is embedded, so its ETA
-    (elapsed / clauses done) is right; longest passages go first, so the ETA errs long."""
-    items = sorted(todo.items(), key=lambda item: -len(item[1]))  # similar lengths pad less
-    batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
+    """Vectors (as blobs) for the passages in ``todo`` (hash -> passage), in batches of
+    similar length (less padding). The progress bar counts clauses and moves by a whole batch
+    once it is embedded; batches alternate between the longest and the shortest left, so the
+    ETA (elapsed / clauses done) is about right from the first batches on."""
+    items = sorted(todo.items(), key=lambda item: len(item[1]))
+    by_length = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
+    batches = [
+        by_length[-1 - i // 2] if i % 2 == 0 else by_length[i // 2] for i in range(len(by_length))
+    ]
     jobs = [(embeddings.model_name(), [p for _, p in batch]) for batch in batches]
     out: dict[str, bytes] = {}
     with ctx.progress(items, f"Embedding {len(items):,} clauses") as bar:
