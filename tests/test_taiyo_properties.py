@@ -184,3 +184,13 @@ def test_xlsx_and_docx_are_print_ready(tmp_path: Path) -> None:
     assert round(d.sections[0].page_width.mm) == 297 and round(d.sections[0].page_height.mm) == 210
     assert d.tables[0].rows[0]._tr.trPr.xpath("./w:tblHeader")
     assert any("傍線" in p.text for p in d.paragraphs)
+
+
+def test_cross_document_pair_accounts_for_every_unit() -> None:
+    """Two different statutes: a clause both split and merged into must still be in a match."""
+    old, new = _version("kojin-joho-hogo-ho@2025-06-01"), _version("shohisha-keiyaku-ho@2012-12-01")
+    cmp = compare(old, new)
+    al = cmp.alignment
+    assert {n.id for n in old.nodes} <= {i for m in al.matches for i in m.old_ids}
+    assert {n.id for n in new.nodes} <= {i for m in al.matches for i in m.new_ids}
+    check_table(build(al), cmp.old, cmp.new)

@@ -448,12 +448,14 @@ def _level_matches(
             oid, score = lvl.pairs[n.id]
             o = lvl.old_by_id[oid]
             m = _classify(o, n, parent_map, score)
+            # both may apply to one pair (pieces split off it and others merged into it):
+            # every absorbed clause must end up in some match
+            if merged.get(n.id):
+                ids = sorted([oid, *merged[n.id]], key=lambda i: lvl.old_by_id[i].order)
+                m.type, m.old_ids, m.old, m.text_changed = "merged", ids, ids[0], True
             if split.get(oid):
                 ids = sorted([n.id, *split[oid]], key=lambda i: lvl.new_by_id[i].order)
                 m.type, m.new_ids, m.new, m.text_changed = "split", ids, ids[0], True
-            elif merged.get(n.id):
-                ids = sorted([oid, *merged[n.id]], key=lambda i: lvl.old_by_id[i].order)
-                m.type, m.old_ids, m.old, m.text_changed = "merged", ids, ids[0], True
             out.append(m)
         elif n.id not in absorbed_new:
             conf = 1.0 - _best_similarity(n, old_index)
