@@ -118,6 +118,35 @@ def test_true_counts_and_paging(kb: Path) -> None:
     assert sum(first.by_doc.values()) == first.total and len(first.by_doc) >= 4
 
 
+@pytest.mark.parametrize("query", ["料金", "解約", "第三者提供 同意", "延滞利息", "キャンセル"])
+def test_below_the_bound_results_are_unchanged(kb: Path, query: str) -> None:
+    bounded = find.find(kb, query, limit=1000)
+    exact = find.find(kb, query, limit=1000, bound=find.MATCH_CAP)
+    assert not bounded.capped and bounded.total_label == str(bounded.total) > "0"
+    assert [(g.key, g.score) for g in bounded.groups] == [(g.key, g.score) for g in exact.groups]
+    assert bounded.clauses == exact.clauses
+
+
+def test_a_hit_bound_says_at_least(kb: Path) -> None:
+    exact = find.find(kb, "料金", limit=1000)
+    bounded = find.find(kb, "料金", limit=1000, bound=20)
+    assert bounded.capped and 0 < bounded.clauses <= 20 < exact.clauses
+    assert bounded.clauses_label == f"{bounded.clauses}+"
+    assert bounded.total_label == f"{bounded.total}+" and bounded.total < exact.total
+    # the best-ranked clauses are the ones kept: every bounded article is an exact one
+    assert {g.key for g in bounded.groups} <= {g.key for g in exact.groups}
+
+
+def test_within_one_document_counts_stay_exact(kb: Path) -> None:
+    everywhere = find.find(kb, "料金", limit=1000)
+    doc = everywhere.groups[0].doc_id
+    one = find.find(kb, "料金", doc=doc, limit=1000, bound=5)  # the latest version's rows
+    assert not one.capped and one.total == everywhere.by_doc[doc] > 5
+    assert {g.key for g in one.groups} == {g.key for g in everywhere.groups if g.doc_id == doc}
+    old = find.find(kb, "料金", doc=doc, limit=1000, all_versions=True)  # every version: tags
+    assert old.total >= one.total
+
+
 def test_one_result_per_article_with_its_caption(kb: Path) -> None:
     result = find.find(kb, "延滞利息", limit=50)
     keys = [g.key for g in result.groups]

@@ -91,7 +91,8 @@ def as_json(group: ranking.Group, rank: int) -> dict[str, Any]:
 def _summary(result: find.Result, doc: str | None) -> str:
     n = result.total
     where = f" in {doc}" if doc else ""
-    head = f"{n} article{'s' if n != 1 else ''} ({result.clauses} clauses) for 「{result.query}」"
+    count, clauses = result.total_label, result.clauses_label
+    head = f"{count} article{'s' if n != 1 else ''} ({clauses} clauses) for 「{result.query}」"
     other = FLAGS.get(result.other or "")
     offer = f"; the other way: {other}" if other else ""
     return f"{head}{where} — searched as {result.label}{offer}"
@@ -201,6 +202,7 @@ def search_cmd(
             "doc": doc,
             "total": result.total,
             "clauses": result.clauses,
+            "capped": result.capped,
             "offset": offset,
             "limit": limit,
             "expansions": result.expansions,

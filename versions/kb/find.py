@@ -27,6 +27,7 @@ from versions.kb import embeddings, ranking, search, semantic, vocabulary
 
 SYNONYM_WEIGHT = 0.5  # a clause matched only through a thesaurus word counts half (bm25)
 MATCH_CAP = 20_000  # clauses read per term (more than any document has)
+BOUND = 500  # across documents: clauses ranked per term (bm25 top N); beyond it counts say "N+"
 EXPAND_BELOW = 5  # a term matching fewer clauses as typed is searched with its vocabulary words
 MODES = ("auto", "fulltext", "hybrid", "semantic", "keywords")
 KINDS = ("article", "paragraph", "item", "subitem", "supplement", "appendix", "table_row")
@@ -52,10 +53,20 @@ class Result:
     notice: str | None = None  # e.g. why semantic search is not available
     expansions: list[str] = field(default_factory=list)  # customer-vocabulary words searched
     by_doc: dict[str, int] = field(default_factory=dict)  # articles found per document
+    capped: bool = False  # a term matched more clauses than the bound: counts are "at least"
 
     @property
     def label(self) -> str:
         return LABELS[self.mode]
+
+    @property
+    def total_label(self) -> str:
+        """The article count as shown: 「500+」 when the candidate bound was hit."""
+        return f"{self.total}+" if self.capped else str(self.total)
+
+    @property
+    def clauses_label(self) -> str:
+        return f"{self.clauses}+" if self.capped else str(self.clauses)
 
 
 # --- which mode --------------------------------------------------------------------------------
@@ -126,8 +137,12 @@ def find(
     all_versions: bool = False,
     model: str | None = None,
     strict: bool = False,
+    bound: int = BOUND,
 ) -> Result:
     """Search ``query`` in ``mode`` (auto: decided from the query); a page of articles.
+
+    Full text across documents ranks the top ``bound`` clauses per term (bm25) and marks the
+    result ``capped`` when a term has more; within one document (``doc``) counts are exact.
 
     Semantic modes fall back to keywords when the knowledge base has no embeddings or the
     backend is missing (``Result.notice`` says why); with ``strict``, a semantic mode asked
@@ -141,8 +156,12 @@ def find(
         problem = cheap if words else semantic_problem(conn)
         mode, reason = _mode(query, mode, problem, strict)
         filters = {"doc": doc, "kind": kind, "chapter": chapter}
+        capped = False
         if mode == "fulltext":
-            groups, expanded = words_search(conn, query, all_versions=all_versions, **filters)
+            cap = MATCH_CAP if doc else bound
+            groups, expanded, capped = words_search(
+                conn, query, all_versions=all_versions, cap=cap, **filters
+            )
             if not groups and reason == "words":
                 problem = semantic_problem(conn)
                 reason, mode = "no full-text match", "keywords" if problem else "hybrid"
@@ -168,6 +187,7 @@ def find(
         else None,
         expansions=expanded,
         by_doc=dict(Counter(g.doc_id for g in groups).most_common()),
+        capped=capped and mode == "fulltext",
     )
 
 
@@ -201,12 +221,64 @@ def _phrases(strings: list[str]) -> list[str]:
     return sorted(out)
 
 
-def _scores(conn: sqlite3.Connection, phrases: list[str], tags: str) -> dict[int, float]:
-    """rowid → bm25 rank (negative, lower is better) of clauses matching any of ``phrases``."""
+RANGE_SQL = """
+select rowid, rank from nodes_words where nodes_words match ? and rowid between ? and ?
+order by rank limit ?
+"""
+
+
+@dataclass
+class Scope:
+    """Where full text looks: FTS5 tags, and a rowid (nodes.seq) range when one version."""
+
+    tags: str
+    rows: tuple[int, int] | None = None
+    cap: int = MATCH_CAP
+
+
+def _scores(conn: sqlite3.Connection, phrases: list[str], scope: Scope) -> dict[int, float]:
+    """rowid → bm25 rank (negative, lower is better) of clauses matching any of ``phrases``;
+    the best ``scope.cap`` of them."""
     if not phrases:
         return {}
+    tags = scope.tags
     expr = "{caption text} : (" + " OR ".join(phrases) + ")" + (f" AND {tags}" if tags else "")
-    return dict(conn.execute(MATCH_SQL, [expr, MATCH_CAP]).fetchall())
+    if scope.rows:
+        return dict(conn.execute(RANGE_SQL, [expr, *scope.rows, scope.cap]).fetchall())
+    return dict(conn.execute(MATCH_SQL, [expr, scope.cap]).fetchall())
+
+
+def _version_rows(conn: sqlite3.Connection, doc: str) -> tuple[int, int] | None:
+    """The seq range of ``doc``'s latest version when its seqs are contiguous (they are as
+    built): a rowid range FTS5 seeks, cheaper than the document's tag (issue 12)."""
+    row = conn.execute(
+        "select min(n.seq), max(n.seq), count(*) from documents d"
+        " join node_rows n on n.version_id = d.latest_version_id where d.id = ?",
+        [doc],
+    ).fetchone()
+    if not row or row[2] == 0 or row[1] - row[0] + 1 != row[2]:
+        return None
+    return row[0], row[1]
+
+
+def _scope(
+    conn: sqlite3.Connection,
+    doc: str | None,
+    kind: str | None,
+    chapter: str | None,
+    all_versions: bool,
+    cap: int,
+) -> Scope:
+    """The tags for the filters; one document's latest version by its rowid range instead."""
+    rows = _version_rows(conn, doc) if doc and not all_versions else None
+    if rows is None:
+        return Scope(_tags(doc, kind, chapter, all_versions), None, cap)
+    tags = search.filter_expression(
+        latest=False, kind=kind if kind and kind != "supplement" else None
+    )
+    if chapter:  # the chapter tag needs the document's id, so keep both
+        tags = _tags(doc, kind, chapter, all_versions)
+    return Scope(tags, rows, cap)
 
 
 def _keep(hit: search.Hit, kind: str | None, chapter: str | None) -> bool:
@@ -235,32 +307,36 @@ def words_search(
     kind: str | None = None,
     chapter: str | None = None,
     all_versions: bool = False,
-) -> tuple[list[ranking.Group], list[str]]:
+    cap: int = MATCH_CAP,
+) -> tuple[list[ranking.Group], list[str], bool]:
     """Articles matching every term of ``query`` (a term: what was typed, honorific folded, or
-    one of its customer-vocabulary words); (groups best first, the vocabulary words used)."""
-    tags = _tags(doc, kind, chapter, all_versions)
+    one of its customer-vocabulary words); (groups best first, the vocabulary words used,
+    whether a term matched more than ``cap`` clauses so only its best ``cap`` were ranked)."""
+    scope = _scope(conn, doc, kind, chapter, all_versions, cap)
     per_term: list[dict[int, float]] = []
     expanded: list[str] = []
+    capped = False
     for term in search.terms(query):
         typed = vocabulary.fold_honorific(term)
-        scores = _scores(conn, _phrases([typed]), tags)
+        scores = _scores(conn, _phrases([typed]), scope)
         # the customer's word stands in for the documents' words when they rarely use it
         # (キャンセル, 退会); a word they use (解約金, 保証) is searched as typed
         also = [w for w in vocabulary.expansions(term) if w != typed]
         also = also if len(scores) < EXPAND_BELOW else []
-        for rowid, rank in _scores(conn, _phrases(also), tags).items():
+        for rowid, rank in _scores(conn, _phrases(also), scope).items():
             scores.setdefault(rowid, rank * SYNONYM_WEIGHT)
         if not scores:
-            return _substrings(conn, query, doc, kind, chapter, all_versions), also
+            return _substrings(conn, query, doc, kind, chapter, all_versions), also, False
+        capped = capped or len(scores) >= cap
         per_term.append(scores)
         expanded += [w for w in also if w not in expanded]
     if not per_term:
-        return [], []
+        return [], [], False
     rowids = set().union(*per_term)
     groups, expanded = _group_words(conn, query, per_term, rowids, expanded, kind, chapter)
     if len(per_term) == 1:
         groups = _definitions_first(conn, groups, vocabulary.fold_honorific(query))
-    return groups, expanded
+    return groups, expanded, capped
 
 
 def _definitions_first(
