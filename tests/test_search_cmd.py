@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from semantic_helpers import build_kb, require_vectors
 
 from versions.cli import main
+from versions.kb import find
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +60,19 @@ def test_counts_and_offset(plain: Path) -> None:
     assert [h["rank"] for h in second["hits"]] == [6, 7, 8, 9, 10]
     both = hits("料金", "--db", str(plain), "-n", "10")
     assert [h["key"] for h in first["hits"] + second["hits"]] == [h["key"] for h in both]
+
+
+def test_a_word_past_the_bound_is_counted_as_at_least(
+    plain: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, out, _ = search("料金", "--db", str(plain), "--format", "json")
+    assert json.loads(out)["capped"] is False  # the corpus's words stay below 500
+    monkeypatch.setattr(find, "BOUND", 20)  # as a word of a 10,000-version KB past 500
+    _, out, _ = search("料金", "--db", str(plain), "--format", "json")
+    bounded = json.loads(out)
+    assert bounded["capped"] is True and bounded["clauses"] <= 20
+    code, out, _ = search("料金", "--db", str(plain))
+    assert code == 0 and f"{bounded['total']}+ articles ({bounded['clauses']}+ clauses)" in out
 
 
 def test_question_without_embeddings_uses_its_words(plain: Path) -> None:

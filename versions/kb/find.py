@@ -137,12 +137,13 @@ def find(
     all_versions: bool = False,
     model: str | None = None,
     strict: bool = False,
-    bound: int = BOUND,
+    bound: int | None = None,
 ) -> Result:
     """Search ``query`` in ``mode`` (auto: decided from the query); a page of articles.
 
     Full text across documents ranks the top ``bound`` clauses per term (bm25) and marks the
-    result ``capped`` when a term has more; within one document (``doc``) counts are exact.
+    result ``capped`` when a term has more (``bound`` defaults to BOUND); within one document
+    (``doc``) counts are exact.
 
     Semantic modes fall back to keywords when the knowledge base has no embeddings or the
     backend is missing (``Result.notice`` says why); with ``strict``, a semantic mode asked
@@ -158,7 +159,7 @@ def find(
         filters = {"doc": doc, "kind": kind, "chapter": chapter}
         capped = False
         if mode == "fulltext":
-            cap = MATCH_CAP if doc else bound
+            cap = MATCH_CAP if doc else (bound or BOUND)
             groups, expanded, capped = words_search(
                 conn, query, all_versions=all_versions, cap=cap, **filters
             )
