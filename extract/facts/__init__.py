@@ -20,6 +20,7 @@ from typing import Any
 from extract.dates import find_dates
 from extract.facts.modality import final_modality, predicate_start
 from extract.facts.model import MODALITIES, QUANTITIES, Fact, FactKind
+from extract.facts.money import find_amounts, find_rates
 from extract.facts.parties import party_of, person_terms, role
 from extract.facts.periods import find_deadlines, find_periods
 from extract.facts.pipeline import parse
@@ -36,9 +37,8 @@ def _binding(value: str, bare: bool, party: str) -> bool:
     return bool(party) or not (bare or value in _STIPULATIONS)
 
 
-def _quantities(node: str, text: str) -> list[Fact]:
-    from extract.facts.money import find_amounts, find_rates
-
+def _quantities(text: str) -> list[Fact]:
+    """The dates, deadlines, periods, amounts and rates of ``text``, in order (no node yet)."""
     out: list[Fact] = []
     dates = [d for d in find_dates(text) if d.iso]
     taken = [(d.start, d.end) for d in dates]
@@ -57,7 +57,7 @@ def _quantities(node: str, text: str) -> list[Fact]:
     for s, e, v, u in find_rates(text):
         found.append(("rate", s, e, v, u))
     for kind, s, e, v, u in sorted(found, key=lambda f: f[1]):
-        out.append(Fact(node, kind, v, u, "", s, e, text[s:e]))
+        out.append(Fact("", kind, v, u, "", s, e, text[s:e]))
     return out
 
 
@@ -71,15 +71,14 @@ def text_facts(node: str, text: str, terms: Iterable[str] = ()) -> list[Fact]:
 
 @lru_cache(maxsize=65536)  # versions of a document share most clause texts
 def _facts(text: str, people: tuple[str, ...]) -> tuple[Fact, ...]:
-    node = ""
     doc = parse(text)
-    quantities = _quantities(node, text)
+    quantities = _quantities(text)
     out: list[Fact] = []
     for s, e in sentences(text):
         party = _sentence(doc, s, e, text, people, out)
         for q in quantities:
             if s <= q.start < e:
-                out.append(Fact(node, q.kind, q.value, q.unit, party, q.start, q.end, q.surface))
+                out.append(replace(q, party=party))
     for s, e in asides(text):  # 「（…保証するものではありません。）」: modality only
         _sentence(doc, s, e, text, people, out)
     return tuple(sorted(out, key=lambda f: f.start))

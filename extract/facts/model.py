@@ -36,9 +36,5 @@ class Fact:
     end: int
     surface: str
 
-    def label(self) -> str:
-        """A short printed form for notes and diffs: 「30日前」, 「年14.5%」, 「1,100円」."""
-        return self.surface
-
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
