@@ -15,6 +15,8 @@ from extract.numerals import MAX_DIGITS
 _KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
                  "八": 8, "九": 9}  # fmt: skip
 _KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+# a number as a reference prints it (第24条, 第二十四条), read by ``kanji_to_int``
+NUM = r"(?:\d+|[〇一二三四五六七八九十百千]+)"
 
 
 def kanji_to_int(text: str) -> int:

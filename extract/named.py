@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from extract.citation import NUM
+
 # 「第二条の規定による改正後の消費者契約法」→「消費者契約法」: where a law name starts
 _HARD = (
     r"改正後の|改正前の|において|について|に基づく|により|以後に|前に|その他|(?<=[条項号])中|[はが]"
@@ -24,17 +26,16 @@ SELF_NAMES = frozenset({"本規約", "この規約", "当規約", "本約款", "
                         "本法", "本規程", "この規程", "本細則"})  # fmt: skip
 
 _KANJI = r"\u4e00-\u9fff々"
-_NAME_CHARS = r"[^、。，「」『』（）\[\]・：:；;]"
+NAME_CHARS = r"[^、。，「」『』（）\[\]・：:；;]"  # what a name holds (no punctuation, bracket)
 _KIND = r"(?:法律|法|政令|省令|府令|規則|条例|告示)"
 _ERA = r"(?:明治|大正|昭和|平成|令和|\d{4}年)"
-_NUM = r"(?:\d+|[〇一二三四五六七八九十百千]+)"
 # 「消費税法（昭和63年法律第108号）」, 「[…規則]（平成16年総務省令第15号）」 (a Markdown link):
 # the law number, then the name that ends right before it
-_LAW_NUMBER = re.compile(rf"\]?（{_ERA}[^（）]{{0,20}}?{_KIND}第{_NUM}号）")
-_NAME_OF_KIND = re.compile(rf"{_NAME_CHARS}{{0,58}}{_KIND}$")
+_LAW_NUMBER = re.compile(rf"\]?（{_ERA}[^（）]{{0,20}}?{_KIND}第{NUM}号）")
+_NAME_OF_KIND = re.compile(rf"{NAME_CHARS}{{0,58}}{_KIND}$")
 # 「個人情報の保護に関する法律」, 「…の防止に関する法律」
 _ABOUT = re.compile(r"に関する(?:法律|政令|省令|府令|規則)")
-_NAME_BEFORE = re.compile(rf"{_NAME_CHARS}{{1,60}}$")
+_NAME_BEFORE = re.compile(rf"{NAME_CHARS}{{1,60}}$")
 # 「公職選挙法」「電気通信事業法」: four or more kanji ending in 法, none of them a word for a
 # way of doing something (方法, 手法 …) or a judgement of legality (違法, 適法 …)
 _KANJI_RUN = re.compile(rf"[{_KANJI}]{{1,15}}$")

@@ -18,8 +18,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from extract.citation import Citation, kanji_to_int, position
+from extract.citation import NUM, Citation, kanji_to_int, position
 from extract.model import Diagnostic, Node, Reference
+from extract.named import NAME_CHARS as _NAME_CHARS
 from extract.named import NAME_CUT as _NAME_CUT
 from extract.named import SELF_NAMES as _SELF_NAMES
 from extract.named import named_documents
@@ -33,7 +34,6 @@ _OPEN_Q = re.compile("[「『]")
 _CLOSE_Q = re.compile("[」』]")
 _RUN = re.compile(f"[^{_SPACE_CHARS}]+")
 
-NUM = r"(?:\d+|[〇一二三四五六七八九十百千]+)"
 _ART = rf"第(?P<a>{NUM})条(?P<ab>(?:の{NUM})*)(?![件約例文理])"
 # 全各項 / 全各号 / 全各条: 前各… mistyped (same reading); resolved as 前… and reported ambiguous
 _ART_REL = rf"(?P<ar>前条|次条|本条|この条|同条|前各条|前{NUM}条|全各条)(?![件約例文理])"
@@ -69,7 +69,7 @@ _MASTER = re.compile(
 # A law name ends right before a group: 「電気通信事業法」「消費税法」「…約款」, optionally followed
 # by a bracketed law number, closed or (as printed in one corpus document) left open.
 _LAW_TAIL = re.compile(
-    r"(?P<name>(?:[^、。，「」『』（）\[\]・：:；;]|「[^「」]{1,40}」){0,40}?"
+    rf"(?P<name>(?:{_NAME_CHARS}|「[^「」]{{1,40}}」){{0,40}}?"
     r"(?:法律|法|政令|省令|府令|規則|条例|告示|条約|約款|規約|規程|細則))"
     rf"(?:（[^（）]*）|（[^（）]*第{NUM}号)?$"
 )

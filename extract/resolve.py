@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from extract.citation import Citation, kanji_to_int, position
+from extract.citation import NUM, Citation, kanji_to_int, position
 from extract.model import Node, Reference, RefStatus
 from extract.supplements import is_statute
 
@@ -40,7 +40,7 @@ _TABLE_HEADING = re.compile(r"(?:別[紙表記](\d+)の?)?表(\d+)(?:（([^（�
 _ENTRY_ENDS = ("とき", "場合", "こと", "もの")
 # in a statute's 附則 these speak of the law as it stood when the 附則 was enacted: historical
 _THEN = frozenset({"broken", "caption_mismatch", "out_of_range"})
-_REL_COUNT = re.compile(r"前(\d+|[〇一二三四五六七八九十百千]+)[条項号]")
+_REL_COUNT = re.compile(rf"前({NUM})[条項号]")
 
 
 @lru_cache(maxsize=4096)  # pure; captions repeat
