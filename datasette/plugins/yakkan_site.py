@@ -159,21 +159,12 @@ async def _render(
     return Response.html(html, status=status)
 
 
+async def _error(datasette: Any, request: Any, message: str, status: int) -> Response:
+    return await _render(datasette, request, "yakkan_error.html", {"message": message}, status)
+
+
 async def _not_found(datasette: Any, request: Any, message: str) -> Response:
-    return await _render(datasette, request, "yakkan_error.html", {"message": message}, 404)
-
-
-async def _too_slow(datasette: Any, request: Any, message: str) -> Response:
-    """503 when a page ran past its time limit (sitedb.time_limited): try again later."""
-    response = await _render(
-        datasette,
-        request,
-        "yakkan_error.html",
-        {"message": f"This page is taking too long ({message}). Try again in a moment."},
-        503,
-    )
-    response.headers["Retry-After"] = "5"
-    return response
+    return await _error(datasette, request, message, 404)
 
 
 def _subtree_sql(where: str) -> str:
@@ -774,11 +765,11 @@ async def search_page(datasette: Any, request: Any) -> Response:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/-/yakkan/?$", time_limited(home, _too_slow)),
-        (r"^/-/yakkan/doc/(?P<spec>[A-Za-z0-9._@-]+)$", time_limited(document, _too_slow)),
+        (r"^/-/yakkan/?$", time_limited(home, _error)),
+        (r"^/-/yakkan/doc/(?P<spec>[A-Za-z0-9._@-]+)$", time_limited(document, _error)),
         (
             r"^/-/yakkan/clause/(?P<version>[A-Za-z0-9._@-]+)/(?P<node>[^/]+)$",
-            time_limited(clause, _too_slow),
+            time_limited(clause, _error),
         ),
-        (r"^/-/yakkan/search$", time_limited(search_page, _too_slow)),
+        (r"^/-/yakkan/search$", time_limited(search_page, _error)),
     ]

@@ -58,16 +58,6 @@ async def _error(datasette: Any, request: Any, message: str, status: int = 400) 
     return await _page(datasette, request, "error.html", {"message": message}, status)
 
 
-async def _too_slow(datasette: Any, request: Any, message: str) -> Response:
-    """503 past the page's time limit (sitedb.time_limited); a 新旧対照表 still being computed
-    is cached when done, so trying again shortly gets it."""
-    response = await _error(
-        datasette, request, f"This page is taking too long ({message}). Try again in a moment.", 503
-    )
-    response.headers["Retry-After"] = "5"
-    return response
-
-
 async def _versions(db: Any) -> list[dict[str, Any]]:
     return await _rows(
         db,
@@ -458,7 +448,7 @@ def canned_queries(datasette: Any, database: str) -> dict[str, Any] | None:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/-/yakkan/diff$", time_limited(diff_page, _too_slow)),
-        (r"^/-/yakkan/asof$", time_limited(asof_page, _too_slow)),
-        (r"^/-/yakkan/history$", time_limited(history_page, _too_slow)),
+        (r"^/-/yakkan/diff$", time_limited(diff_page, _error)),
+        (r"^/-/yakkan/asof$", time_limited(asof_page, _error)),
+        (r"^/-/yakkan/history$", time_limited(history_page, _error)),
     ]

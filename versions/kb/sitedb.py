@@ -98,10 +98,11 @@ async def execute_limited(datasette: Any, db: Any, fn: Callable[[sqlite3.Connect
 
 
 def time_limited(
-    page: Callable[[Any, Any], Any], on_timeout: Callable[[Any, Any, str], Any]
+    page: Callable[[Any, Any], Any], error: Callable[[Any, Any, str, int], Any]
 ) -> Callable[[Any, Any], Any]:
     """``page`` answered within ``page_time_limit``; past it (or on ``TimeLimit``) the answer is
-    ``on_timeout(datasette, request, message)``. Work handed to threads finishes there (and
+    the plugin's error page ``error(datasette, request, message, 503)`` with Retry-After (a
+    result still being computed is cached when done). Work handed to threads finishes there (and
     fills the caches), but no client waits for it. Anonymous answers are kept (``PageCache``):
     the database is immutable, so a page is a function of its URL and the database file."""
 
@@ -115,8 +116,11 @@ def time_limited(
         try:
             response = await asyncio.wait_for(page(datasette, request), timeout=limit)
         except (TimeoutError, TimeLimit) as exc:
-            message = str(exc) or f"the page took longer than {limit:g} s"
-            return await on_timeout(datasette, request, message)
+            reason = str(exc) or f"the page took longer than {limit:g} s"
+            message = f"This page is taking too long ({reason}). Try again in a moment."
+            response = await error(datasette, request, message, 503)
+            response.headers["Retry-After"] = "5"
+            return response
         if key:
             cache.put(key, response)
         return response
