@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -41,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from bench_http import free_port, percentile  # noqa: E402
 
 from versions.kb import embeddings, semantic  # noqa: E402
 
@@ -81,23 +82,12 @@ def bench_encode(db: Path, models: list[str], n: int) -> dict[str, dict[str, flo
     return out
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def table_bytes(conn: sqlite3.Connection, table: str) -> int:
     try:
         row = conn.execute("select sum(pgsize) from dbstat where name = ?", [table]).fetchone()
         return int(row[0] or 0)
     except sqlite3.Error:  # SQLite built without dbstat
         return -1
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager

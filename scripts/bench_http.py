@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import os
 import random
 import socket
@@ -29,6 +30,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from versions.cli.serve_cmd import datasette_args
@@ -54,6 +56,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(db: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``datasette`` on ``db`` as ``yakkan serve`` runs it, on a free port, once it answers:
+    (base URL, process); stopped on exit."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "datasette", *datasette_args(db.resolve(), "127.0.0.1", port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/-/yakkan", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def urls(db: Path, rng: random.Random, n: int) -> dict[str, list[str]]:
@@ -204,20 +230,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=0, help="clients at once (mixed)")
     parser.add_argument("--hostile", action="store_true", help="time slow-function requests")
     args = parser.parse_args()
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "datasette", *datasette_args(args.db.resolve(), "127.0.0.1", port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/-/yakkan", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serve(args.db) as (base, _):
         rng = random.Random(7)
         plan = urls(args.db, rng, args.rounds)
         if args.concurrency or args.hostile:
@@ -252,9 +265,6 @@ def main() -> None:
                 f"{label:32} {len(times):4d} {statistics.median(times):8.1f} "
                 f"{percentile(times, 95):8.1f} {max(times):8.1f}"
             )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 if __name__ == "__main__":

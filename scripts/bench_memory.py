@@ -16,18 +16,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import psutil
-from bench_http import free_port, percentile, timed_get
+from bench_http import percentile, serve, timed_get
 
-from versions.cli.serve_cmd import datasette_args
 from versions.kb.build import DEFAULT_DB
 
 
@@ -56,21 +52,8 @@ def main() -> None:
         "--warm", type=int, default=5, help="pages before measuring (480: every pair once)"
     )
     args = parser.parse_args()
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "datasette", *datasette_args(args.db.resolve(), "127.0.0.1", port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    server = psutil.Process(proc.pid)
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/-/yakkan", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serve(args.db) as (base, proc):
+        server = psutil.Process(proc.pid)
         urls = diff_urls(args.db)
         for path in itertools.islice(itertools.cycle(urls), args.warm):  # tokenizer, caches
             timed_get(base, path)
@@ -112,9 +95,6 @@ def main() -> None:
             f"static file while diffs ran: p50 {percentile(static, 50):.1f} ms, "
             f"p95 {percentile(static, 95):.1f} ms ({len(static)} requests)"
         )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 if __name__ == "__main__":
