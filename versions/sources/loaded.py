@@ -17,10 +17,8 @@ from versions.sources.corpus import (
     DEFAULT_CORPUS,
     CorpusError,
     VersionEntry,
-    document_folder,
     find_version,
     is_document,
-    load_document,
 )
 from versions.sources.files import read_document, spec_path
 
@@ -70,10 +68,8 @@ def open_version(spec: str, corpus: Path = DEFAULT_CORPUS) -> LoadedVersion:
             raise InputError(spec, "is a directory, not a document file")
         if path.exists():
             raise InputError(spec, "not a regular file")
-        if path.exists() or "/" in spec or "." in Path(spec).name:
+        if "/" in spec or "." in Path(spec).name:
             raise InputError(spec, "no such file")
         raise CorpusError(f"{spec}: no such file, and no document {doc_id!r} in {corpus}")
-    doc = load_document(document_folder(corpus, doc_id, spec))
-    exact = next((v for v in doc.versions if v.key == spec), None)
-    entry = exact or find_version(spec, corpus)
+    entry = find_version(spec, corpus)  # DOC, DOC@DATE or DOC@file-stem
     return LoadedVersion(entry.key, parse_entry(entry), entry)
