@@ -44,16 +44,18 @@ def fold(text: str) -> str:
     return text.translate(_FW_TABLE)
 
 
+_DIGIT_KANJI = {v: k for k, v in KANJI_DIGITS.items() if k != "零"}  # 0 → 〇, 1 → 一 …
+
+
 def int_to_kanji(n: int) -> str:
     """58 → 五十八, 1044 → 千四十四 (as statutes print article numbers); 10000 up: digits."""
     if not 0 < n < 10000:
         return str(n)
-    digits = {v: k for k, v in KANJI_DIGITS.items() if k != "零"}
     out = ""
     for unit, value in (("千", 1000), ("百", 100), ("十", 10)):
         d, n = divmod(n, value)
-        out += (digits[d] if d > 1 else "") + unit if d else ""
-    return out + (digits[n] if n else "")
+        out += (_DIGIT_KANJI[d] if d > 1 else "") + unit if d else ""
+    return out + (_DIGIT_KANJI[n] if n else "")
 
 
 def kanji_to_int(text: str) -> int | None:
