@@ -298,7 +298,7 @@ class Resolver:
         if a.parent != b.parent:
             return None
         if a.parent is None:  # top-level chapters
-            return [n for n in self.children[None] if n.kind == a.kind]
+            return self._top(a.kind)
         return self._kids(self.by_id[a.parent], a.kind)
 
     def resolve_external(self, cit: Citation) -> tuple[str | None, RefStatus, str]:
@@ -374,7 +374,7 @@ class Resolver:
             return self._section(cit, last)
         own = self._ancestor(node, "chapter")
         parent = own.parent if own is not None else _id(self._ancestor(node, "part"))
-        pool = self._kids(self.by_id[parent], "chapter") if parent else self._top_chapters()
+        pool = self._kids(self.by_id[parent], "chapter") if parent else self._top("chapter")
         if rel in ("本章", "この章", "前章", "次章"):
             if own is None and rel == "本章" and cit.section and self._top("section"):
                 return self._section_of(cit.section, self._top("section"), "the document")
@@ -414,9 +414,6 @@ class Resolver:
     def _section_of(num: str, pool: list[Node], owner: str) -> _Hit:
         sec = next((c for c in pool if c.num == num), None)
         return _Hit(sec, "ok") if sec else _Hit(None, "broken", f"{owner} has no 第{num}節")
-
-    def _top_chapters(self) -> list[Node]:
-        return self._top("chapter")
 
     def _top(self, kind: str) -> list[Node]:
         return [n for n in self.children[None] if n.kind == kind]
