@@ -20,14 +20,11 @@ def paragraph(state: BlockState, line: Line) -> bool:
     if state.appendix is not None or (state.article is None and state.supplement is None):
         if mk.weak:
             return False  # 「1 年コース」 in a flattened price table
-        as_item = Marker("item", mk.num, mk.label, None, mk.start, "digit", mk.value)
-        return try_item(state, as_item, line)
+        return _as_item(state, line, "digit")
     if ln.list_depth > 0 and ln.list_label:  # Markdown 「1.」 nested under 「2.」: a 号 of that 項
-        as_item = Marker("item", mk.num, mk.label, None, mk.start, "digit", mk.value)
-        return try_item(state, as_item, line)
+        return _as_item(state, line, "digit")
     if _announced_item(state, mk):
-        as_item = Marker("item", mk.num, mk.label, None, mk.start, LIST_STYLE, mk.value)
-        return try_item(state, as_item, line)
+        return _as_item(state, line, LIST_STYLE)
     last = state.last_para
     fits = mk.value == last + 1 or (last == 0 and mk.value == 1)
     if mk.weak and not (fits and line.ended):
@@ -36,6 +33,12 @@ def paragraph(state: BlockState, line: Line) -> bool:
         return False  # a wrapped number, or a numbered row of a flattened table
     state.open_paragraph(mk, ln)
     return True
+
+
+def _as_item(state: BlockState, line: Line, style: str) -> bool:
+    """The paragraph number of ``line`` read as an item (号) numbered in ``style``."""
+    mk = line.marker
+    return try_item(state, Marker("item", mk.num, mk.label, None, mk.start, style, mk.value), line)
 
 
 def _announced_item(state: BlockState, mk: Marker) -> bool:
