@@ -18,7 +18,6 @@ from versions.check.problems import LEVELS, CheckedDocument, hidden
 from versions.check.reports import FORMATS, Report, render
 from versions.check.rules import RULES
 from versions.check.run import Subject, check_parsed
-from versions.check.run import resolve_cross_document as resolve_across_corpus
 from versions.sources.corpus import (
     DEFAULT_CORPUS,
     CorpusError,
@@ -335,12 +334,6 @@ def _check_all(targets: list[Target], corpus_dir: Path, progress: bool) -> list[
             subjects.append(_subject(t))
     latest, titles = corpus_latest(corpus_dir) if subjects else ({}, {})
     return check_parsed(subjects, latest, titles)
-
-
-def resolve_cross_document(docs: list[tuple[str, ParsedDocument]], corpus_dir: Path) -> None:
-    """Resolve references naming another corpus document (in place), against its latest version."""
-    if any(r.kind == "external" for _, d in docs for r in d.references):
-        resolve_across_corpus(docs, *corpus_latest(corpus_dir))
 
 
 def corpus_latest(corpus_dir: Path) -> tuple[dict[str, ParsedDocument], dict[str, str]]:

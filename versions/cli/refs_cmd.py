@@ -14,13 +14,8 @@ import click
 from extract.errors import InputError
 from extract.model import Node, ParsedDocument, Reference
 from extract.references import clause_id
-from versions.cli.check_cmd import (
-    Target,
-    corpus_latest,
-    read_cached,
-    resolve_cross_document,
-    shown_path,
-)
+from versions.check.run import resolve_cross_document
+from versions.cli.check_cmd import Target, corpus_latest, read_cached, shown_path
 from versions.sources.corpus import (
     DEFAULT_CORPUS,
     CorpusError,
@@ -148,10 +143,10 @@ def _load(spec: str | None, corpus_dir: Path) -> tuple[list[Loaded], list[Loaded
     # its citations would silently be missing from the answer
     for entry in load_corpus(corpus_dir):
         read_cached(entry.latest().file, entry.latest().format)
-    latest, _titles = corpus_latest(corpus_dir)
+    latest, titles = corpus_latest(corpus_dir)
     corpus = [Loaded(k, shown_path(_latest_file(corpus_dir, k)), d) for k, d in latest.items()]
     if spec is None:
-        resolve_cross_document([(c.key, c.doc) for c in corpus], corpus_dir)
+        resolve_cross_document([(c.key, c.doc) for c in corpus], latest, titles)
         return corpus, corpus
     t = _target(spec, corpus_dir)
     key = t.doc_id or t.shown
@@ -160,7 +155,7 @@ def _load(spec: str | None, corpus_dir: Path) -> tuple[list[Loaded], list[Loaded
         doc = read_cached(t.path, t.fmt)
     loaded = Loaded(key, t.shown, doc)
     others = [c for c in corpus if c.key != key]
-    resolve_cross_document([(c.key, c.doc) for c in [loaded, *others]], corpus_dir)
+    resolve_cross_document([(c.key, c.doc) for c in [loaded, *others]], latest, titles)
     return [loaded], [loaded, *others]
 
 
