@@ -88,9 +88,13 @@ _TEXT_KEYS = ("id", "title", "publisher", "kind")
 _VERSION_TEXT_KEYS = ("label", "format", "origin")
 
 
+def _valid_id(doc_id: str) -> bool:
+    return _DOC_ID.fullmatch(doc_id) is not None and ".." not in doc_id
+
+
 def check_id(doc_id: str, where: str) -> str:
     """``doc_id`` when it is a usable document id, else a CorpusError naming ``where``."""
-    if not _DOC_ID.fullmatch(doc_id) or ".." in doc_id:
+    if not _valid_id(doc_id):
         raise CorpusError(
             f"{where}: {doc_id!r} is not a document id (ASCII letters, digits, '.', '_', '-'; "
             "no '/', '@' or '..')"
@@ -105,8 +109,7 @@ def document_folder(root: Path, doc_id: str, where: str) -> Path:
 
 def is_document(root: Path, doc_id: str) -> bool:
     """``root/doc_id`` is a document folder (its document.toml may still be unusable)."""
-    valid = _DOC_ID.fullmatch(doc_id) is not None and ".." not in doc_id
-    return valid and os.path.lexists(root / doc_id / "document.toml")
+    return _valid_id(doc_id) and os.path.lexists(root / doc_id / "document.toml")
 
 
 def read_toml(toml: Path) -> tuple[dict[str, object], bytes]:
@@ -154,9 +157,7 @@ def _version_file(folder: Path, name: object, toml: Path) -> Path:
     if rel.is_absolute() or ".." in rel.parts or Path(name).is_absolute():
         raise CorpusError(f"{toml}: version file {name!r} must be a path inside {folder}")
     path = folder / name
-    real, home = os.path.realpath(path), os.path.realpath(folder)
-    if os.path.commonpath([real, home]) != home:
-        raise CorpusError(f"{toml}: version file {name!r} leads outside {folder} (to {real})")
+    _inside(path, folder, f"{toml}: version file {name!r}")
     try:
         mode = path.stat().st_mode
     except OSError:
@@ -193,10 +194,11 @@ def _version(doc_id: str, folder: Path, raw: object, toml: Path, index: int) -> 
 
 def _no_duplicates(versions: list[VersionEntry], toml: Path) -> None:
     seen: dict[str, VersionEntry] = {}
+    files: set[Path] = set()
     for v in versions:
-        files = [s.file.name for s in seen.values() if s.file == v.file]
-        if files:
+        if v.file in files:
             raise CorpusError(f"{toml}: version file {v.file.name!r} is listed twice")
+        files.add(v.file)
         other = seen.get(v.key)
         if other is not None:
             raise CorpusError(
