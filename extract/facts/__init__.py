@@ -65,8 +65,12 @@ def text_facts(node: str, text: str, terms: Iterable[str] = ()) -> list[Fact]:
     """The facts of one clause text; ``terms`` are the document's defined terms."""
     if not text.strip():
         return []
-    people = person_terms(terms)
-    return [replace(f, node=node) for f in _facts(text, people)]
+    return [replace(f, node=node) for f in _facts(text, _people(tuple(terms)))]
+
+
+@lru_cache(maxsize=64)  # every clause of a document (or version) passes the same terms
+def _people(terms: tuple[str, ...]) -> tuple[str, ...]:
+    return person_terms(terms)
 
 
 @lru_cache(maxsize=65536)  # versions of a document share most clause texts
@@ -101,5 +105,5 @@ def _sentence(doc: Any, s: int, e: int, text: str, people: tuple[str, ...], out:
 
 def document_facts(doc: ParsedDocument) -> list[Fact]:
     """Every fact of every clause of a parsed document, in document order."""
-    terms = [d.term for d in doc.definitions]
+    terms = tuple(d.term for d in doc.definitions)
     return [f for n in doc.nodes for f in text_facts(n.id, n.text, terms)]
