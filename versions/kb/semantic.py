@@ -427,12 +427,31 @@ def keywords_only(
     db: Any, query: str, doc: str | None = None, limit: int = 20, filters: Filters | None = None
 ) -> list[search.Hit]:
     """Hybrid's word side alone (no embeddings): keywords and thesaurus words, fused by RRF."""
+    return _fused(db, query, doc, limit, filters, vectors=False)
+
+
+def _fused(
+    db: Any,
+    query: str,
+    doc: str | None,
+    limit: int,
+    filters: Filters | None,
+    model: str | None = None,
+    vectors: bool = True,
+) -> list[search.Hit]:
+    """Keyword (bm25), semantic (when ``vectors``) and thesaurus-word ranks fused by RRF."""
     conn, close = search._connection(db)
     try:
-        words = [h.key for h in keyword_search(conn, query, doc, CANDIDATES, filters)]
+        rankings = [[h.key for h in keyword_search(conn, query, doc, CANDIDATES, filters)]]
+        weights = [1.0]
+        if vectors:
+            near = semantic(conn, query, doc, CANDIDATES, model, filters)
+            rankings.append([h.key for h in near])
+            weights.append(VECTOR_WEIGHT)
         named = keyword_search(conn, query, doc, CANDIDATES, filters, vocabulary_only=True)
-        fused = fuse([words, [h.key for h in named]], [1.0, VOCAB_WEIGHT])
-        return _hits(conn, fused[:limit], _highlight(query))
+        rankings.append([h.key for h in named])
+        weights.append(VOCAB_WEIGHT)
+        return _hits(conn, fuse(rankings, weights)[:limit], _highlight(query))
     finally:
         if close:
             conn.close()
@@ -453,13 +472,4 @@ def hybrid(
     filters: Filters | None = None,
 ) -> list[search.Hit]:
     """Keyword (bm25) and semantic ranks fused by weighted RRF; score = the fused score."""
-    conn, close = search._connection(db)
-    try:
-        words = [h.key for h in keyword_search(conn, query, doc, CANDIDATES, filters)]
-        vectors = [h.key for h in semantic(conn, query, doc, CANDIDATES, model, filters)]
-        named = keyword_search(conn, query, doc, CANDIDATES, filters, vocabulary_only=True)
-        fused = fuse([words, vectors, [h.key for h in named]], [1.0, VECTOR_WEIGHT, VOCAB_WEIGHT])
-        return _hits(conn, fused[:limit], _highlight(query))
-    finally:
-        if close:
-            conn.close()
+    return _fused(db, query, doc, limit, filters, model)
