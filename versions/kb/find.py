@@ -388,8 +388,7 @@ def _substrings(
         all_versions=all_versions,
     )
     matches = [ranking.Match(h, -h.score) for h in hits if _keep(h, kind, chapter)]
-    keys = {f"{m.hit.version_id}/{ranking.article_of(m.hit)}" for m in matches}
-    return ranking.group(matches, ranking.article_headings(conn, keys), query)
+    return ranking.group_articles(conn, matches, query)
 
 
 def _group_words(
@@ -412,10 +411,7 @@ def _group_words(
         found = [i for i, s in enumerate(per_term) if seq in s]
         score = -sum(per_term[i][seq] for i in found)
         matches.append(ranking.Match(hit, score, frozenset(found)))
-    headings = ranking.article_headings(
-        conn, {f"{m.hit.version_id}/{ranking.article_of(m.hit)}" for m in matches}
-    )
-    groups = ranking.group(matches, headings, query, need=len(per_term))
+    groups = ranking.group_articles(conn, matches, query, need=len(per_term))
     for g in groups:  # an article's score: each term's best clause in it
         g.score = _article_score(g, per_term)
     demote = not ranking.asks_for_supplements(query)
@@ -457,7 +453,4 @@ def question_search(
         find = semantic.semantic if mode == "semantic" else semantic.hybrid
         hits = find(conn, query, doc=doc, limit=limit, model=model, filters=filters)
     matches = [ranking.Match(h, h.score) for h in hits]
-    headings = ranking.article_headings(
-        conn, {f"{m.hit.version_id}/{ranking.article_of(m.hit)}" for m in matches}
-    )
-    return ranking.group(matches, headings, query), vocabulary.thesaurus(query)
+    return ranking.group_articles(conn, matches, query), vocabulary.thesaurus(query)

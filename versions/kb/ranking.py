@@ -65,6 +65,11 @@ def article_of(hit: Hit) -> str:
     return hit.article_id or hit.node_id
 
 
+def article_key(hit: Hit) -> str:
+    """The key (version_id/node_id) of the article ``hit`` is in."""
+    return f"{hit.version_id}/{article_of(hit)}"
+
+
 def group(
     matches: Iterable[Match],
     articles: dict[str, tuple[str, str | None]],
@@ -81,7 +86,7 @@ def group(
     for m in matches:
         if m.hit.kind in HEADINGS:
             continue
-        by_key.setdefault(f"{m.hit.version_id}/{article_of(m.hit)}", []).append(m)
+        by_key.setdefault(article_key(m.hit), []).append(m)
     out = []
     for key, found in by_key.items():
         covered = frozenset().union(*(m.terms for m in found))
@@ -143,6 +148,14 @@ def article_headings(
         [json.dumps(keys)],
     ).fetchall()
     return {k: (label or "", caption) for k, label, caption in rows}
+
+
+def group_articles(
+    conn: sqlite3.Connection, matches: list[Match], query: str, need: int = 0
+) -> list[Group]:
+    """``group`` with the articles' labels and captions read from ``conn``."""
+    headings = article_headings(conn, {article_key(m.hit) for m in matches})
+    return group(matches, headings, query, need)
 
 
 FIRST_TEXT_SQL = """
