@@ -51,16 +51,11 @@ def fact_rows(doc_id: str, version_id: str, parsed: ParsedDocument) -> list[dict
     ]
 
 
-def _copy_previous(ctx: BuildContext, version_id: str, algo: str) -> bool:
-    if not ctx.has_previous or version_id in ctx.changed:
+def _copy_previous(ctx: BuildContext, version_id: str) -> bool:
+    if version_id in ctx.changed:
         return False
     cols = ", ".join(_COLUMNS)
     try:
-        row = ctx.db.execute(
-            "select value from prev.build_meta where key = 'facts_algorithm'"
-        ).fetchone()
-        if not row or row[0] != algo:
-            return False
         ctx.db.execute(
             f"insert into clause_facts ({cols}) select {cols} from prev.clause_facts "
             "where version_id = ?",
@@ -81,7 +76,8 @@ def step_facts(ctx: BuildContext) -> None:
     """The build step (versions.kb.build STEPS): runs before step_versions, which frees the
     parses kept on the workers; the facts of each version are a task on the build's executor."""
     algo = algorithm_version()
-    todo = [v for v in ctx.versions() if not _copy_previous(ctx, v.key, algo)]
+    reuse = ctx.previous_meta("facts_algorithm") == algo  # the previous facts are still right
+    todo = [v for v in ctx.versions() if not (reuse and _copy_previous(ctx, v.key))]
     jobs = [(ctx.parse_handles[v.key], v.doc_id, v.key) for v in todo]
     with ctx.progress(todo, "Facts") as items:
         for _, rows in zip(items, ctx.map(facts_task, jobs), strict=True):

@@ -127,7 +127,8 @@ def step_versions(ctx: BuildContext) -> None:
         for d in ctx.documents
         for i in range(len(d.versions) - 1)
     ]
-    todo = [p for p in pairs if not _copy_previous(ctx, p[1], p[2], algo)]
+    reuse = ctx.previous_meta("versions_algorithm") == algo  # the previous alignments hold
+    todo = [p for p in pairs if not (reuse and _copy_previous(ctx, p[1], p[2]))]
     jobs = [(ctx.parse_handles[old.key], ctx.parse_handles[new.key]) for _, old, new in todo]
     with ctx.progress(todo, "Aligning") as items:
         for (doc, old, new), (al, changes) in zip(items, ctx.map(align_task, jobs), strict=True):
@@ -141,15 +142,10 @@ def step_versions(ctx: BuildContext) -> None:
     ctx.stats.setdefault("versions", {})["pairs"] = len(pairs)
 
 
-def _copy_previous(ctx: BuildContext, old: VersionEntry, new: VersionEntry, algo: str) -> bool:
-    if not ctx.has_previous or old.key in ctx.changed or new.key in ctx.changed:
+def _copy_previous(ctx: BuildContext, old: VersionEntry, new: VersionEntry) -> bool:
+    if old.key in ctx.changed or new.key in ctx.changed:
         return False
     try:
-        row = ctx.db.execute(
-            "select value from prev.build_meta where key = 'versions_algorithm'"
-        ).fetchone()
-        if not row or row[0] != algo:
-            return False
         for table in ("clause_alignments", "clause_changes"):
             cols = ", ".join(c for c in TABLES[table]["columns"] if c != "id")
             ctx.db.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,17 @@ class BuildContext:
 
     def versions(self) -> list[VersionEntry]:
         return [v for d in self.documents for v in d.versions]
+
+    def previous_meta(self, key: str) -> str | None:
+        """``key``'s value in the previous database's ``build_meta`` (None without one)."""
+        if not self.has_previous:
+            return None
+        try:
+            sql = "select value from prev.build_meta where key = ?"
+            row = self.db.execute(sql, [key]).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterable[Any]:
         """``fn`` over ``items`` on the build's executor, results in order (see executor.py)."""
