@@ -445,7 +445,7 @@ def extract_references(nodes: list[Node]) -> tuple[list[Reference], list[Diagnos
     diags: list[Diagnostic] = []
     for node in nodes:
         if not _may_cite(node.text):
-            continue  # no 第/条/項/号/別: neither a reference nor a malformed one
+            continue  # nothing _MAY_CITE looks for: neither a reference nor a malformed one
         view = normalise(node.text)  # once per node, shared by both scans
         diags.extend(malformed(node, view))
         start: Reference | None = None  # the reference before, which a range end closes
