@@ -8,37 +8,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import yaml
 from datasette.app import Datasette
+from test_site import SITE, get, site
 
-from versions.kb.build import ROOT, build
-from versions.sources.corpus import DEFAULT_CORPUS, load_corpus
-
-SITE = ROOT / "datasette"
-
-
-@pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("vkb") / "yakkan.db"
-    build(DEFAULT_CORPUS, path)
-    return path
+from versions.sources.corpus import load_corpus
 
 
 @pytest.fixture(scope="module")
 def ds(kb: Path) -> Datasette:
-    meta = yaml.safe_load((SITE / "metadata.yml").read_text(encoding="utf-8"))
-    return Datasette(
-        [str(kb)],
-        metadata=meta,
-        template_dir=str(SITE / "templates"),
-        plugins_dir=str(SITE / "plugins"),
-    )
-
-
-def get(ds: Datasette, url: str, status: int = 200) -> str:
-    response = asyncio.run(ds.client.get(url))
-    assert response.status_code == status, (url, response.text[:500])
-    return str(response.text)
+    return site(kb)
 
 
 def test_tables_in_the_knowledge_base(kb: Path) -> None:

@@ -6,22 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from semantic_helpers import build_kb, require_vectors
+from semantic_helpers import require_vectors
 
 from versions.kb import find, ranking, vocabulary
 
 
 @pytest.fixture(scope="session")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = build_kb(tmp_path_factory.getbasetemp() / "semantic" / "yakkan.db")
-    require_vectors(db)
-    return db
+def kb(semantic_kb: Path) -> Path:
+    require_vectors(semantic_kb)
+    return semantic_kb
 
 
 @pytest.fixture(scope="session")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A knowledge base built without embeddings."""
-    return build_kb(tmp_path_factory.getbasetemp() / "search_cmd_plain" / "yakkan.db", "none")
+def plain(plain_kb: Path) -> Path:
+    return plain_kb
 
 
 def headings(result: find.Result, n: int = 3) -> list[str]:

@@ -21,10 +21,8 @@ SITE = ROOT / "datasette"
 
 
 @pytest.fixture(scope="module")
-def ds(tmp_path_factory: pytest.TempPathFactory) -> Datasette:
-    path = tmp_path_factory.mktemp("legal") / "yakkan.db"
-    build(DEFAULT_CORPUS, path)
-    return site(path)
+def ds(kb: Path) -> Datasette:
+    return site(kb)
 
 
 def links(page: str) -> list[tuple[str, str]]:

@@ -8,17 +8,6 @@ from pathlib import Path
 import pytest
 
 from versions.kb import search
-from versions.kb.build import build
-from versions.sources.corpus import DEFAULT_CORPUS
-
-
-@pytest.fixture(scope="session")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The knowledge base of corpus/ (built once; later builds of the same path are no-ops)."""
-    path = tmp_path_factory.getbasetemp() / "kb" / "yakkan.db"
-    path.parent.mkdir(exist_ok=True)
-    build(DEFAULT_CORPUS, path)
-    return path
 
 
 @pytest.fixture()

@@ -8,21 +8,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from semantic_helpers import build_kb, require_vectors
+from semantic_helpers import require_vectors
 
 from versions.cli import main
 from versions.kb import find
 
 
 @pytest.fixture(scope="session")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_kb(tmp_path_factory.getbasetemp() / "search_cmd" / "yakkan.db")
+def kb(semantic_kb: Path) -> Path:
+    return semantic_kb
 
 
 @pytest.fixture(scope="session")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A knowledge base built without embeddings."""
-    return build_kb(tmp_path_factory.getbasetemp() / "search_cmd_plain" / "yakkan.db", "none")
+def plain(plain_kb: Path) -> Path:
+    return plain_kb
 
 
 def search(*args: str) -> tuple[int, str, str]:

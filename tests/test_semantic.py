@@ -16,8 +16,8 @@ ANSWERED = ["toreru-08", "merec-01", "giga-04", "itk-02", "vec-01", "shohi-03", 
 
 
 @pytest.fixture(scope="session")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_kb(tmp_path_factory.getbasetemp() / "semantic" / "yakkan.db")
+def kb(semantic_kb: Path) -> Path:
+    return semantic_kb
 
 
 @pytest.fixture(scope="session")

@@ -9,31 +9,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from datasette.app import Datasette
 from semantic_helpers import build_kb, require_vectors
-
-from versions.kb.build import ROOT
-
-SITE = ROOT / "datasette"
-META = yaml.safe_load((SITE / "metadata.yml").read_text(encoding="utf-8"))
+from test_site import SITE, site
 
 
 @pytest.fixture(scope="session")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = build_kb(tmp_path_factory.getbasetemp() / "semantic_site" / "yakkan.db")
-    require_vectors(db)
-    return db
+def kb(semantic_kb: Path) -> Path:
+    require_vectors(semantic_kb)
+    return semantic_kb
 
 
 @pytest.fixture(scope="session")
 def ds(kb: Path) -> Datasette:
-    return Datasette(
-        [str(kb)],
-        metadata=META,
-        template_dir=str(SITE / "templates"),
-        plugins_dir=str(SITE / "plugins"),
-    )
+    return site(kb)
 
 
 def get(ds: Datasette, url: str, status: int = 200) -> Any:

@@ -23,14 +23,6 @@ META = yaml.safe_load((SITE / "metadata.yml").read_text(encoding="utf-8"))
 QUERIES = set(META["databases"]["yakkan"]["queries"])
 
 
-@pytest.fixture(scope="session")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.getbasetemp() / "kb" / "yakkan.db"
-    path.parent.mkdir(exist_ok=True)
-    build(DEFAULT_CORPUS, path)
-    return path
-
-
 def site(db: Path) -> Datasette:
     return Datasette(
         [str(db)],

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from datasette.app import Datasette
-from semantic_helpers import build_kb, require_vectors
+from semantic_helpers import require_vectors
 from test_site import META, SITE, get, site
 
 from versions.cli.serve_cmd import snapshot
@@ -31,6 +31,8 @@ STATUTE_DIFF = "/-/yakkan/diff?old=kojin-joho-hogo-ho@2015-12-01&new=kojin-joho-
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file of its own: the site keeps pages per database file, and the time-limit tests need
+    a 新旧対照表 no other module has computed yet."""
     path = tmp_path_factory.mktemp("limits") / "yakkan.db"
     build(DEFAULT_CORPUS, path)
     return path
@@ -108,10 +110,9 @@ def test_execute_limited_honours_the_sql_time_limit(kb: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def semantic_ds(tmp_path_factory: pytest.TempPathFactory) -> Datasette:
-    db = build_kb(tmp_path_factory.getbasetemp() / "semantic_site" / "yakkan.db")
-    require_vectors(db)
-    return site(db)
+def semantic_ds(semantic_kb: Path) -> Datasette:
+    require_vectors(semantic_kb)
+    return site(semantic_kb)
 
 
 def test_hybrid_search_with_a_long_question_answers(semantic_ds: Datasette) -> None:
