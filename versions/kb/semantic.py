@@ -21,7 +21,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import unicodedata
-from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -393,22 +392,11 @@ def semantic(
             conn.close()
 
 
-_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-
-
+@lru_cache(maxsize=256)
 def query_vector(query: str, model: str) -> np.ndarray:
     """The embedding of ``query`` by ``model``, cached for the 256 most recent queries (a page
     can embed its question before its SQL time limit starts: versions/kb/find.py ``prepare``)."""
-    key = (model, query)
-    with _lock:
-        if key in _vectors:
-            _vectors.move_to_end(key)
-            return _vectors[key]
     vector: np.ndarray = embeddings.encode([query], model=model, query=True)[0]
-    with _lock:
-        _vectors[key] = vector
-        while len(_vectors) > 256:
-            _vectors.popitem(last=False)
     return vector
 
 
