@@ -6,7 +6,8 @@
     .venv/bin/python scripts/bench_http.py --concurrency 32 --rounds 40   # mixed pages, 32 clients
     .venv/bin/python scripts/bench_http.py --hostile                      # slow-function requests
 
-Starts ``datasette`` (as ``yakkan serve`` does: immutable, yakkan metadata/templates/plugins) on
+Starts the site as ``yakkan serve --workers N`` does (immutable, yakkan metadata/templates/plugins;
+--workers, default one per core) on
 a free port, warms up, then requests each kind of URL --rounds times, one request at a time;
 with --concurrency N, every URL of every kind shuffled together and sent by N clients at once
 (p50/p95 per kind under that load, and overall). --hostile times the requests that used to run
@@ -33,7 +34,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from versions.cli.serve_cmd import datasette_args
+from versions.cli.serve_cmd import default_workers, server_command
 from versions.kb.build import DEFAULT_DB
 
 QUERIES = [
@@ -59,14 +60,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(db: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``datasette`` on ``db`` as ``yakkan serve`` runs it, on a free port, once it answers:
-    (base URL, process); stopped on exit."""
+def serve(db: Path, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The site on ``db`` as ``yakkan serve --workers N`` runs it (versions/cli/serve_cmd.py
+    ``server_command``), on a free port, once it answers: (base URL, process); stopped on exit."""
     port = free_port()
+    args, env = server_command(db.resolve(), "127.0.0.1", port, workers)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "datasette", *datasette_args(db.resolve(), "127.0.0.1", port)],
+        [sys.executable, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -229,8 +232,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--concurrency", type=int, default=0, help="clients at once (mixed)")
     parser.add_argument("--hostile", action="store_true", help="time slow-function requests")
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="server processes (yakkan serve)"
+    )
     args = parser.parse_args()
-    with serve(args.db) as (base, _):
+    with serve(args.db, args.workers) as (base, _):
         rng = random.Random(7)
         plan = urls(args.db, rng, args.rounds)
         if args.concurrency or args.hostile:
@@ -244,7 +250,7 @@ def main() -> None:
         versions = conn.execute("select count(*) from versions").fetchone()[0]
         print(
             f"{args.db}: {size:.0f} MB, {versions} versions, {nodes:,} nodes; "
-            f"load average {os.getloadavg()[0]:.1f}"
+            f"{args.workers} server processes; load average {os.getloadavg()[0]:.1f}"
         )
         if args.hostile:
             hostile_run(base, args.db.stem)

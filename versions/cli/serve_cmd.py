@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import secrets
 import shutil
 import sqlite3
 import sys
@@ -17,6 +19,13 @@ from versions.sources.corpus import DEFAULT_CORPUS
 
 SITE = ROOT / "datasette"
 SNAPSHOTS = ".yakkan-serving"  # next to the database: one folder per running server (its pid)
+SETTINGS = {"sql_time_limit_ms": 3000}  # Datasette settings of the site
+MAX_WORKERS = 8
+
+
+def default_workers() -> int:
+    """Server processes by default: one per core (at most ``MAX_WORKERS``)."""
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
 def datasette_args(db: Path, host: str, port: int, immutable: bool = True) -> list[str]:
@@ -36,10 +45,27 @@ def datasette_args(db: Path, host: str, port: int, immutable: bool = True) -> li
         host,
         "--port",
         str(port),
-        "--setting",
-        "sql_time_limit_ms",
-        "3000",
+        *(x for name, value in SETTINGS.items() for x in ("--setting", name, str(value))),
     ]
+
+
+def server_command(
+    db: Path, host: str, port: int, workers: int = 1, immutable: bool = True
+) -> tuple[list[str], dict[str, str]]:
+    """What ``yakkan serve`` runs: the arguments after the Python interpreter, and the
+    environment it adds. One worker (or a mutable database): ``datasette serve``; more:
+    versions/cli/serve_app.py, uvicorn with ``workers`` processes over the immutable file,
+    sharing one cookie-signing secret."""
+    if workers <= 1 or not immutable:
+        return ["-m", "datasette", *datasette_args(db, host, port, immutable)], {}
+    from versions.cli.serve_app import CONFIG_ENV, SECRET_ENV
+
+    config = {"db": str(db), "host": host, "port": port, "workers": workers, "settings": SETTINGS}
+    env = {
+        CONFIG_ENV: json.dumps(config),
+        SECRET_ENV: os.environ.get(SECRET_ENV) or secrets.token_hex(32),
+    }
+    return ["-m", "versions.cli.serve_app"], env
 
 
 @click.command()
@@ -63,7 +89,17 @@ def datasette_args(db: Path, host: str, port: int, immutable: bool = True) -> li
 @click.option(
     "--mutable", is_flag=True, help="Open the database read-write (default: immutable, -i)."
 )
-def serve(db: Path, corpus: Path, host: str, port: int, no_build: bool, mutable: bool) -> None:
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(1, MAX_WORKERS),
+    default=default_workers,
+    show_default="one per core",
+    help="Server processes (immutable database only; --mutable serves with one).",
+)
+def serve(
+    db: Path, corpus: Path, host: str, port: int, no_build: bool, mutable: bool, workers: int
+) -> None:
     """Serve the knowledge base with Datasette (read-only), building it first if needed.
 
     Pages: /-/yakkan (documents), /-/yakkan/doc/DOC[@DATE], /-/yakkan/clause/VERSION/NODE,
@@ -75,6 +111,7 @@ def serve(db: Path, corpus: Path, host: str, port: int, no_build: bool, mutable:
         yakkan serve
         yakkan serve --port 8080 --host 0.0.0.0
         yakkan serve --db /tmp/kb.db --no-build
+        yakkan serve --workers 4
     """
     if not no_build:
         try:  # another build running: serve the database it will replace, if there is one
@@ -90,10 +127,12 @@ def serve(db: Path, corpus: Path, host: str, port: int, no_build: bool, mutable:
         click.echo(f"yakkan serve: {db}: {problem}", err=True)
         raise SystemExit(1)
     served = db.resolve() if mutable else snapshot(db.resolve())
-    args = datasette_args(served, host, port, immutable=not mutable)
-    click.echo(f"Serving http://{host}:{port}/-/yakkan", err=True)
+    args, env = server_command(served, host, port, workers, immutable=not mutable)
+    processes = "" if "datasette" in args else f" ({workers} processes)"
+    click.echo(f"Serving http://{host}:{port}/-/yakkan{processes}", err=True)
     sys.stdout.flush()
-    os.execv(sys.executable, [sys.executable, "-m", "datasette", *args])
+    os.environ.update(env)
+    os.execv(sys.executable, [sys.executable, *args])
 
 
 def _not_a_knowledge_base(db: Path) -> str | None:
