@@ -14,8 +14,8 @@ by ``versions.kb.search.marked_html`` which escapes first.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 import html
 import itertools
 import json
@@ -31,6 +31,7 @@ from datasette import hookimpl  # type: ignore[attr-defined]
 from versions.kb import schema, search
 from versions.kb.sitedb import (
     MAX_LABEL,
+    batched,
     bounded_query,
     bounded_text,
     execute_limited,
@@ -107,8 +108,14 @@ def render_cell(value: Any) -> Any:
 def get_metadata(datasette: Any, database: str | None) -> dict[str, Any]:
     """Column descriptions from versions/kb/schema.py for every database holding the schema."""
     names = [database] if database else [n for n in datasette.databases if n != "_internal"]
-    tables = {**_step_tables(), **schema.datasette_tables()}
+    tables = _table_descriptions()
     return {"databases": {n: {"tables": tables} for n in names}}
+
+
+@functools.cache
+def _table_descriptions() -> dict[str, Any]:
+    """Every table's description (the code's, so made once: Datasette asks on every page)."""
+    return {**_step_tables(), **schema.datasette_tables()}
 
 
 def _step_tables() -> dict[str, Any]:
@@ -231,9 +238,18 @@ async def document(datasette: Any, request: Any) -> Response:
     if db is None:
         return await _not_found(datasette, request, NO_DATABASE)
     spec = request.url_vars["spec"]
+    # its queries in one SQL thread, and a statute's outline (thousands of nodes) built there
+    found = await batched(datasette, db, lambda b: _document_context(b, spec))
+    if isinstance(found, str):
+        return await _not_found(datasette, request, found)
+    return await _render(datasette, request, "yakkan_doc.html", found)
+
+
+async def _document_context(db: Any, spec: str) -> dict[str, Any] | str:
+    """What the outline page of DOC[@DATE] shows, or why there is none."""
     version, error = await resolve_version(db, spec)
     if error:
-        return await _not_found(datasette, request, error)
+        return error
     vid = version["id"]
     doc = await _one(db, "select * from documents where id = ?", [version["doc_id"]])
     nodes = await _rows(
@@ -261,22 +277,15 @@ async def document(datasette: Any, request: Any) -> Response:
     amendments = await _rows(
         db, "select * from amendments where version_id = ? order by line", [vid]
     )
-    # a statute's outline is thousands of nodes: rendered in a worker thread, off the event loop
-    outline = await asyncio.to_thread(outline_html, vid, nodes, own_dates, earlier, asof)
-    return await _render(
-        datasette,
-        request,
-        "yakkan_doc.html",
-        {
-            "doc": doc,
-            "version": version,
-            "outline": outline,
-            "versions": others,
-            "amendments": amendments,
-            "asof": asof or None,
-            "database": db.name,
-        },
-    )
+    return {
+        "doc": doc,
+        "version": version,
+        "outline": outline_html(vid, nodes, own_dates, earlier, asof),
+        "versions": others,
+        "amendments": amendments,
+        "asof": asof or None,
+        "database": db.name,
+    }
 
 
 _HEADINGS = ("part", "chapter", "section", "subsection")
@@ -364,12 +373,21 @@ async def clause(datasette: Any, request: Any) -> Response:
     if db is None:
         return await _not_found(datasette, request, NO_DATABASE)
     vid, nid = request.url_vars["version"], unquote(request.url_vars["node"])
+    # about 60 queries: all in one SQL thread (sitedb.batched), not one wait for a thread each
+    found = await batched(datasette, db, lambda b: _clause_context(b, vid, nid))
+    if isinstance(found, dict):
+        return await _render(datasette, request, "yakkan_clause.html", found)
+    if found:  # /-/yakkan/clause/VERSION/第20条 → the clause's own address
+        return Response.redirect(f"/-/yakkan/clause/{vid}/{found}")
+    return await _not_found(datasette, request, f"No clause {nid!r} in version {vid!r}.")
+
+
+async def _clause_context(db: Any, vid: str, nid: str) -> dict[str, Any] | str | None:
+    """What the clause page shows; or the node id of a clause named by its label (第20条),
+    or None for no such clause."""
     node = await _one(db, "select * from nodes where version_id = ? and node_id = ?", [vid, nid])
     if node is None:
-        found = await _clause_by_label(db, vid, nid)
-        if found:  # /-/yakkan/clause/VERSION/第20条 → the clause's own address
-            return Response.redirect(f"/-/yakkan/clause/{vid}/{found}")
-        return await _not_found(datasette, request, f"No clause {nid!r} in version {vid!r}.")
+        return await _clause_by_label(db, vid, nid)
     version = await _one(db, "select * from versions where id = ?", [vid])
     doc = await _one(db, "select * from documents where id = ?", [node["doc_id"]])
     params = {"v": vid, "n": nid}
@@ -430,31 +448,26 @@ async def clause(datasette: Any, request: Any) -> Response:
     events = await _clause_events(db, history, events)
     previous = _previous_step(history, vid)
     similar = await _similar(db, node["key"])
-    return await _render(
-        datasette,
-        request,
-        "yakkan_clause.html",
-        {
-            "node": node,
-            "doc": doc,
-            "version": version,
-            "subtree": subtree,
-            "refs_from": refs_from,
-            "refs_to": refs_to,
-            "terms": terms,
-            "facts": facts,
-            "events": events,
-            "history": history,
-            "similar": similar,
-            "changes": changes,
-            "validity": validity,
-            "since": since,
-            "previous": previous,
-            "anchor": await _diff_anchor(db, node),
-            "ancestors": ancestors,
-            "database": db.name,
-        },
-    )
+    return {
+        "node": node,
+        "doc": doc,
+        "version": version,
+        "subtree": subtree,
+        "refs_from": refs_from,
+        "refs_to": refs_to,
+        "terms": terms,
+        "facts": facts,
+        "events": events,
+        "history": history,
+        "similar": similar,
+        "changes": changes,
+        "validity": validity,
+        "since": since,
+        "previous": previous,
+        "anchor": await _diff_anchor(db, node),
+        "ancestors": ancestors,
+        "database": db.name,
+    }
 
 
 async def _history(db: Any, node: Any) -> list[dict[str, Any]]:

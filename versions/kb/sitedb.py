@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from extract.model import Artefact, Node, ParsedDocument, Source
@@ -45,8 +46,76 @@ async def knowledge_base(datasette: Any, request: Any) -> Any:
 
 
 async def _relations(db: Any) -> list[str]:
-    """Tables and views (``nodes`` is a view over node_rows and texts)."""
-    return [*await db.table_names(), *await db.view_names()]
+    """Tables and views (``nodes`` is a view over node_rows and texts); kept on an immutable
+    database (two queries per page otherwise)."""
+    if getattr(db, "is_mutable", True):
+        return [*await db.table_names(), *await db.view_names()]
+    found: list[str] | None = getattr(db, "_yakkan_relations", None)
+    if found is None:
+        found = db._yakkan_relations = [*await db.table_names(), *await db.view_names()]
+    return found
+
+
+# --- one page's queries in one SQL thread ------------------------------------------------------
+
+
+class Results:
+    """What ``Database.execute`` answers: ``rows`` (sqlite3.Row)."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+
+class Batch:
+    """A Datasette ``Database`` stand-in over one connection, inside ``db.execute_fn``: a page's
+    query code (``await db.execute(…)``, ``table_names()``) runs unchanged, but all its queries
+    run in one SQL thread, one after the other. Under many clients, each ``await db.execute``
+    waited its turn for a SQL thread and then for the event loop: a clause page's 60 queries
+    took seconds; batched, one wait."""
+
+    def __init__(self, conn: sqlite3.Connection, db: Any) -> None:
+        self.conn = conn
+        self.name = db.name
+        self.path = db.path
+        self.is_mutable = db.is_mutable
+        self._db = db
+
+    async def execute(self, sql: str, params: Any = None) -> Results:
+        return Results(self.conn.execute(sql, params or {}).fetchall())
+
+    async def table_names(self) -> list[str]:
+        return self._names("table")
+
+    async def view_names(self) -> list[str]:
+        return self._names("view")
+
+    async def table_columns(self, table: str) -> list[str]:
+        return [r[1] for r in self.conn.execute("select * from pragma_table_info(?)", [table])]
+
+    def _names(self, kind: str) -> list[str]:
+        sql = "select name from sqlite_master where type = ?"
+        return [r[0] for r in self.conn.execute(sql, [kind])]
+
+
+def drive(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that awaits only ``Batch`` methods (which never suspend) to its end."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    coro.close()
+    raise RuntimeError("a batched page awaited something other than its SQL")
+
+
+async def batched(datasette: Any, db: Any, fn: Callable[[Any], Awaitable[T]]) -> T:
+    """``await fn(db)`` with every query ``fn`` makes run in one SQL thread (``Batch``), under
+    the SQL time limit as a whole (``execute_limited``)."""
+
+    def run(conn: sqlite3.Connection) -> T:
+        return drive(fn(Batch(conn, db)))  # type: ignore[arg-type]
+
+    return await execute_limited(datasette, db, run)
 
 
 # --- bounds ------------------------------------------------------------------------------------
@@ -236,18 +305,21 @@ class LRU(Generic[T]):
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.Lock()  # batched pages use it from SQL threads
 
     def get(self, key: Hashable) -> T | None:
-        if key not in self._items:
-            return None
-        self._items.move_to_end(key)
-        return self._items[key]
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
 
     def put(self, key: Hashable, value: T) -> T:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
         return value
 
     def __len__(self) -> int:
