@@ -67,6 +67,7 @@ def test_diff_page_escapes_document_text(kb: Path, tmp_path: Path) -> None:
         "update texts set text = '<script>alert(1)</script>' where id = (select text_id "
         "from node_rows where key = 'toreru-camera@2024-10-01/art_25__para_1')"
     )
+    conn.execute("delete from diff_tables")  # the build's tables hold the text it saw
     conn.commit()
     conn.close()
     site = Datasette(
@@ -74,6 +75,29 @@ def test_diff_page_escapes_document_text(kb: Path, tmp_path: Path) -> None:
     )
     html = get(site, "/-/yakkan/diff?old=toreru-camera@2023-12-01&new=toreru-camera@2024-10-01")
     assert "<script>alert" not in html and "alert(1)" in html
+
+
+def test_stored_tables_are_the_pages_the_worker_makes(kb: Path, tmp_path: Path) -> None:
+    # The build stores the 新旧対照表 of consecutive versions (diff_tables); the site serves
+    # them as the worker process would compute them, in both column orders.
+    conn = sqlite3.connect(kb)
+    stored = conn.execute("select old_version, new_version, old_first from diff_tables").fetchall()
+    pairs = conn.execute(
+        "select a.id, b.id from versions a join versions b on b.doc_id = a.doc_id "
+        "and b.ord = a.ord + 1"
+    ).fetchall()
+    conn.close()
+    assert sorted(stored) == sorted((o, n, f) for o, n in pairs for f in (0, 1))
+    copy = tmp_path / "computed.db"
+    shutil.copy(kb, copy)
+    with sqlite3.connect(copy) as c:
+        c.execute("delete from diff_tables")
+    c.close()
+    served, computed = site(kb), site(copy)
+    for old, new in pairs:
+        for first in ("", "&old_first=1"):
+            url = f"/-/yakkan/diff?old={old}&new={new}{first}"
+            assert get(served, url) == get(computed, url), url
 
 
 def test_asof_page(ds: Datasette) -> None:

@@ -22,7 +22,14 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from datasette import hookimpl  # type: ignore[attr-defined]
-from versions.kb.sitedb import LRU, MAX_LABEL, knowledge_base, parsed_from_rows, time_limited
+from versions.kb.sitedb import (
+    LRU,
+    MAX_LABEL,
+    batched,
+    knowledge_base,
+    parsed_from_rows,
+    time_limited,
+)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^[A-Za-z0-9._@-]+$")
@@ -112,15 +119,36 @@ async def diff_page(datasette: Any, request: Any) -> Response:
         old_id, new_id, old_v, new_v = new_id, old_id, new_v, old_v
         ctx.update(old=old_id, new=new_id)
     ctx["doc_title"] = new_v.get("title") if old_v.get("doc_id") == new_v.get("doc_id") else ""
-    old, new = await _load(db, old_id), await _load(db, new_id)
-    missing = [v for v, p in ((old_id, old), (new_id, new)) if p is None]
+    missing = [v for v in (old_id, new_id) if v not in by_id]
     if missing:
         return await _error(datasette, request, f"No version {missing[0]}.", 404)
-    dates = (new_v.get("effective") or "", old_v.get("effective") or "")
     key = (*_stamp(db), old_id, new_id, str(old_first))
-    table = _TABLES.get(key) or await _table(key, old, new, old_id, new_id, old_first, dates)
+    table = _TABLES.get(key) or await _stored_table(db, key, old_first)
+    if table is None:
+        old, new = await _load(db, old_id), await _load(db, new_id)
+        dates = (new_v.get("effective") or "", old_v.get("effective") or "")
+        table = await _table(key, old, new, old_id, new_id, old_first, dates)
     ctx.update(table)
     return await _page(datasette, request, "diff.html", ctx)
+
+
+async def _stored_table(db: Any, key: tuple[str, ...], old_first: bool) -> dict[str, Any] | None:
+    """The page parts the build made for a pair of consecutive versions (diff_tables,
+    versions/kb/build_tables.py), or None: another pair, or a database built without them."""
+    from versions.kb import build_tables
+
+    if "diff_tables" not in await db.table_names():
+        return None
+    old_id, new_id = key[2], key[3]
+    rows = await _rows(
+        db,
+        "select parts from diff_tables where id = :id",
+        {"id": f"{old_id}|{new_id}|{int(old_first)}"},
+    )
+    if not rows:
+        return None
+    parts = await asyncio.to_thread(build_tables.unpack, rows[0]["parts"])
+    return _TABLES.put(key, {**parts, "table": Markup(parts["table"])})
 
 
 async def _table(
@@ -294,11 +322,22 @@ async def history_page(datasette: Any, request: Any) -> Response:
     if not versions:
         return await _error(datasette, request, f"No document {doc}.", 404)
     ids = [v["id"] for v in versions]
+    steps = await batched(datasette, db, lambda b: _history_steps(b, ids, version, clause))
+    if steps is None:
+        return await _error(datasette, request, f"No clause {clause} in {doc}.", 404)
+    ctx["steps"] = steps
+    return await _page(datasette, request, "history.html", ctx)
+
+
+async def _history_steps(
+    db: Any, ids: list[str], version: str, clause: str
+) -> list[dict[str, Any]] | None:
+    """The clause in every version (``_timeline``), or None where no version has it; its
+    queries run in one SQL thread (sitedb.batched)."""
     start, node_id = await _clause_in(db, [version] if version in ids else ids[::-1], clause)
     if start is None or node_id is None:
-        return await _error(datasette, request, f"No clause {clause} in {doc}.", 404)
-    ctx["steps"] = await _timeline(db, ids, ids.index(start), node_id)
-    return await _page(datasette, request, "history.html", ctx)
+        return None
+    return await _timeline(db, ids, ids.index(start), node_id)
 
 
 async def _clause_in(db: Any, versions: list[str], clause: str) -> tuple[str | None, str | None]:

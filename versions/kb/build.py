@@ -50,7 +50,14 @@ from extract.model import (
     Source,
     Supplement,
 )
-from versions.kb import build_embeddings, build_facts, build_versions, schema, search
+from versions.kb import (
+    build_embeddings,
+    build_facts,
+    build_tables,
+    build_versions,
+    schema,
+    search,
+)
 from versions.kb.context import BuildBusy, BuildContext, BuildError, Progress
 from versions.kb.executor import LocalExecutor
 from versions.sources.corpus import (
@@ -583,6 +590,7 @@ STEPS: list[Callable[[BuildContext], None]] = [
     step_search_index,
     build_facts.step_facts,  # clause facts: modality, periods, amounts (H15)
     build_versions.step_versions,  # versions over time (H6)
+    build_tables.step_tables,  # 新旧対照表 of consecutive versions, for the site (issue 14)
     build_embeddings.step_embeddings,  # semantic search (H7)
     step_meta,
 ]

@@ -33,10 +33,17 @@ def table_parts(
 ) -> dict[str, Any]:
     """What the diff page shows: the changed articles (with their clause pages), the table's
     HTML (escaped by versions.history.taiyo), the change summary and count."""
-    from versions.history import taiyo
     from versions.history.diff import compare
 
-    cmp = compare(old, new)
+    return parts_of(compare(old, new), old_id, new_id, old_first, dates)
+
+
+def parts_of(
+    cmp: Any, old_id: str, new_id: str, old_first: bool, dates: tuple[str, str]
+) -> dict[str, Any]:
+    """``table_parts`` of a comparison already made (versions.history.diff.compare)."""
+    from versions.history import taiyo
+
     return {
         "articles": changed_articles(cmp, old_id, new_id),
         "table": taiyo.html_table(cmp, old_first, dates),
