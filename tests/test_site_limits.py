@@ -257,3 +257,23 @@ def test_errors_are_logged_without_tracebacks(
     assert response.status_code == 400
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err and "locals" not in out + err
+
+
+def test_a_damaged_search_index_is_named_not_no_results(kb: Path, tmp_path: Path) -> None:
+    # The full-text index's data rows lost (the clauses intact): the search page was a 500 with
+    # a traceback in the log; it names the damage and the fix, and so does `yakkan search`.
+    from click.testing import CliRunner
+
+    from versions.cli import main
+
+    bad = tmp_path / "damaged.db"
+    shutil.copy(kb, bad)
+    with sqlite3.connect(bad) as conn:
+        conn.execute("delete from nodes_words_data where id > 10")
+        conn.execute("delete from nodes_trigram_data where id > 10")
+    conn.close()
+    html = get(site(bad), "/-/yakkan/search?q=解約", 500)
+    assert "search index is damaged" in html and "yakkan build --force" in html
+    assert "no clauses" not in html.lower()
+    result = CliRunner().invoke(main, ["search", "--db", str(bad), "解約"])
+    assert result.exit_code == 1 and "damaged" in result.stderr and "yakkan build" in result.stderr

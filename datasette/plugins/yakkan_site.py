@@ -20,6 +20,7 @@ import html
 import itertools
 import json
 import re
+import sqlite3
 import sys
 from typing import Any
 from urllib.parse import unquote
@@ -51,6 +52,10 @@ KINDS = (
     "table_row",
 )
 NO_DATABASE = "No yakkan knowledge base is loaded (or you may not view it)."
+DAMAGED = (
+    "The knowledge base's search index is damaged ({}). Rebuild it with "
+    "`yakkan build --force`, then restart the site."
+)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -167,7 +172,9 @@ async def _render(
 
 
 async def _error(datasette: Any, request: Any, message: str, status: int) -> Response:
-    return await _render(datasette, request, "yakkan_error.html", {"message": message}, status)
+    heading = "Not found" if status < 500 else "The site cannot answer"
+    ctx = {"message": message, "heading": heading}
+    return await _render(datasette, request, "yakkan_error.html", ctx, status)
 
 
 async def _not_found(datasette: Any, request: Any, message: str) -> Response:
@@ -713,9 +720,11 @@ async def search_page(datasette: Any, request: Any) -> Response:
                 all_versions=every,
             )
 
-        # the question's embedding is made first, outside the SQL time limit
-        await db.execute_fn(lambda conn: find.prepare(conn, q, mode))
-        result = await execute_limited(datasette, db, run)
+        try:  # the question's embedding is made first, outside the SQL time limit
+            await db.execute_fn(lambda conn: find.prepare(conn, q, mode))
+            result = await execute_limited(datasette, db, run)
+        except sqlite3.DatabaseError as exc:  # a damaged index: say so, not "nothing found"
+            return await _error(datasette, request, DAMAGED.format(exc), 500)
     documents = await _rows(db, "select id, title from documents order by id")
     titles = {d["id"]: d["title"] for d in documents}
     chapters = []
