@@ -304,3 +304,15 @@ def test_a_name_the_system_cannot_look_up_is_one_line(spec: str) -> None:
         code, err = run(args)
         assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, (args[0], err)
         assert "NUL byte" in err or "too long" in err or "not a document id" in err, (args, err)
+
+
+def test_a_fifo_as_diff_output_is_refused(tmp_path: Path) -> None:
+    # `diff -o FIFO` opened the FIFO for writing and waited for a reader forever.
+    fifo = tmp_path / "out.html"
+    os.mkfifo(fifo)
+    done = cli("diff", "toreru-camera@2023-12-01", "toreru-camera@2024-10-01", "-o", str(fifo))
+    assert done.returncode == 2
+    assert f"yakkan: {fifo}: cannot write: not a regular file" in done.stderr
+    out = tmp_path / "table.html"
+    done = cli("diff", "toreru-camera@2023-12-01", "toreru-camera@2024-10-01", "-o", str(out))
+    assert done.returncode == 0 and "改正後" in out.read_text(encoding="utf-8")

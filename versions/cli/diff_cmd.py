@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -78,7 +80,7 @@ def diff(old: str, new: str, fmt: str, output: str | None, old_first: bool, corp
     data = taiyo.render(cmp, fmt, old_first, title, {"old": a.meta(), "new": b.meta()})
     if output:
         try:
-            Path(output).write_bytes(data)
+            write_regular(output, data)
         except OSError as exc:
             click.echo(f"yakkan: {output}: cannot write: {exc.strerror or exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
@@ -112,3 +114,20 @@ def _title(a: LoadedVersion, b: LoadedVersion, corpus: Path) -> str:
 def _when(v: LoadedVersion) -> str:
     label = v.entry.label if v.entry else None
     return f"{label}（{v.effective}）" if label else f"{v.effective or v.key}"
+
+
+def write_regular(path: str, data: bytes) -> None:
+    """Write ``data`` to the file ``path``, refusing a FIFO, device or socket ("not a regular
+    file"): opened without blocking, so a FIFO nobody reads never holds the command."""
+    with_reason = OSError(errno.EINVAL, "not a regular file")
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise with_reason
+    except FileNotFoundError:
+        pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o666)
+    with os.fdopen(fd, "wb") as out:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # made a FIFO since: still not waited on
+            raise with_reason
+        out.truncate(0)
+        out.write(data)
