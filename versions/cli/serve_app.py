@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-CONFIG_ENV = "YAKKAN_SERVE_CONFIG"  # JSON: db, host, port, workers, settings
+CONFIG_ENV = "YAKKAN_SERVE_CONFIG"  # JSON: db, site, host, port, workers, settings
 SECRET_ENV = "DATASETTE_SECRET"  # read by `datasette serve` too
 
 
@@ -49,10 +49,8 @@ def _config() -> dict[str, Any]:
 def app() -> Any:
     """The ASGI app of one worker (uvicorn's factory): Datasette runs its startup hooks on the
     first request, as under ``datasette serve``."""
-    from versions.cli.serve_cmd import SITE
-
     config = _config()
-    return datasette_instance(Path(config["db"]), config["settings"], SITE).app()
+    return datasette_instance(Path(config["db"]), config["settings"], Path(config["site"])).app()
 
 
 def main() -> None:

@@ -60,7 +60,14 @@ def server_command(
         return ["-m", "datasette", *datasette_args(db, host, port, immutable)], {}
     from versions.cli.serve_app import CONFIG_ENV, SECRET_ENV
 
-    config = {"db": str(db), "host": host, "port": port, "workers": workers, "settings": SETTINGS}
+    config = {
+        "db": str(db),
+        "site": str(SITE),
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "settings": SETTINGS,
+    }
     env = {
         CONFIG_ENV: json.dumps(config),
         SECRET_ENV: os.environ.get(SECRET_ENV) or secrets.token_hex(32),
