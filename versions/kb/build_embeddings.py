@@ -34,6 +34,7 @@ from versions.kb import ann, embeddings, semantic
 
 TOP = 5
 BATCH = 128  # passages per encode call; the encoders batch by length inside
+PASSAGE_COST = 18  # what embedding a passage costs beyond its text, in characters
 SCORES_PER_BLOCK = 2**24  # similarity scores held in memory at once (64 MB of float32)
 
 TABLES = {
@@ -162,14 +163,14 @@ def _remember(blobs: dict[str, bytes]) -> None:
 def _encode(ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str]) -> dict[str, bytes]:
     """Vectors (as blobs) for the passages in ``todo`` (hash -> passage), in batches of
     similar length (less padding). The progress bar counts clauses and moves by a whole batch
-    once it is embedded; batches alternate between the longest and the shortest left, so the
-    ETA (elapsed / clauses done) is about right from the first batches on."""
+    once it is embedded; the batches come in an order where every prefix costs its share
+    (``balanced``), and the encoder has run once before the bar starts, so the ETA (elapsed /
+    clauses done) is about right from the first batch on."""
     items = sorted(todo.items(), key=lambda item: len(item[1]))
-    by_length = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
-    batches = [
-        by_length[-1 - i // 2] if i % 2 == 0 else by_length[i // 2] for i in range(len(by_length))
-    ]
+    batches = balanced([items[i : i + BATCH] for i in range(0, len(items), BATCH)])
     jobs = [(embeddings.model_name(), [p for _, p in batch]) for batch in batches]
+    if items:  # the first call's warm-up (sessions, buffers) before the bar's clock starts
+        encoder.encode([items[0][1]])
     out: dict[str, bytes] = {}
     with ctx.progress(items, f"Embedding {len(items):,} clauses") as bar:
         advance = getattr(bar, "update", None)  # click's bar; a plain iterable elsewhere
@@ -177,6 +178,32 @@ def _encode(ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str]) -> dict
             out.update((h, embeddings.to_blob(v)) for (h, _), v in zip(batch, vectors, strict=True))
             if advance:
                 advance(len(batch))
+    return out
+
+
+def _cost(batch: list[tuple[str, str]]) -> int:
+    """What embedding a batch costs, roughly: its characters and a fixed cost per passage
+    (fitted on the corpus' batch times: the encoders pad little; docs/semantic.md)."""
+    return sum(len(p) + PASSAGE_COST for _, p in batch)
+
+
+def balanced(batches: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+    """``batches`` reordered so that the batches done so far always cost about their share of
+    the whole (cost per clause near the overall mean): a progress bar counting clauses then
+    shows an honest ETA from the first batch, not one inflated by the longest passages."""
+    left = list(batches)
+    clauses = sum(len(b) for b in left)
+    rate = sum(_cost(b) for b in left) / max(1, clauses)
+    out: list[list[tuple[str, str]]] = []
+    cost = done = 0
+    while left:
+        pick = min(
+            range(len(left)),
+            key=lambda i: abs(cost + _cost(left[i]) - rate * (done + len(left[i]))),
+        )
+        batch = left.pop(pick)
+        cost, done = cost + _cost(batch), done + len(batch)
+        out.append(batch)
     return out
 
 
