@@ -22,6 +22,8 @@ from pathlib import Path
 from versions.kb import search
 
 # table -> (columns holding document ids, version ids or node keys; integer id columns to shift)
+# (stored tables only: the views nodes, clause_alignments and clause_validity follow them)
+SEQS = ("seq", "old_seq", "new_seq")  # node_rows.seq and the columns that hold one
 RENAME = {
     "documents": (["id", "latest_version_id"], []),
     "versions": (["id", "doc_id"], []),
@@ -33,9 +35,10 @@ RENAME = {
     "definition_uses": (["node_key"], ["id", "definition_id"]),
     "diagnostics": (["version_id", "doc_id"], ["id"]),
     "clause_facts": (["doc_id", "version_id", "node_key"], ["id"]),
-    "clause_alignments": (["doc_id", "old_version", "new_version", "old_key", "new_key"], ["id"]),
+    "alignment_rows": (["doc_id", "old_version", "new_version", "old_key", "new_key"], ["id"]),
+    "alignment_unchanged": ([], ["old_seq", "new_seq"]),
     "clause_changes": (["doc_id", "old_version", "new_version", "old_key", "new_key"], ["id"]),
-    "clause_validity": (["key", "doc_id", "version_id"], []),
+    "validity_rows": ([], ["seq"]),
 }
 
 
@@ -55,7 +58,7 @@ def copy_table(conn: sqlite3.Connection, table: str, suffix: str, shifts: dict[s
         if c in names:
             exprs.append(f"rk([{c}], :suffix)")
         elif c in ints:
-            shift = shifts["seq"] if c == "seq" else shifts.get(f"{table}.{c}", 0)
+            shift = shifts["seq"] if c in SEQS else shifts.get(f"{table}.{c}", 0)
             if c == "definition_id":
                 shift = shifts["definitions.id"]
             exprs.append(f"[{c}] + {shift}")

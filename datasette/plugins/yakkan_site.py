@@ -38,6 +38,7 @@ from versions.kb.sitedb import (
     execute_limited,
     knowledge_base,
     nodes_from_rows,
+    relations,
     time_limited,
 )
 
@@ -269,7 +270,7 @@ async def _document_context(db: Any, spec: str) -> dict[str, Any] | str:
         db, "select target, effective from amendment_targets where version_id = ?", [vid]
     )
     own_dates = {t["target"]: t["effective"] for t in targets}
-    if "clause_validity" in await db.table_names():  # per-clause dates from versions over time
+    if "clause_validity" in await relations(db):  # per-clause dates from versions over time
         pending = await _rows(
             db,
             "select node_id, valid_from from clause_validity "
@@ -301,7 +302,7 @@ _HEADINGS = ("part", "chapter", "section", "subsection")
 async def _earlier_texts(db: Any, vid: str, asof: str) -> dict[str, Any]:
     """Provisions of version ``vid`` a 附則 puts in force after ``asof``: the text in force on
     ``asof`` instead (from clause_validity, written by the versions-over-time step)."""
-    if "clause_validity" not in await db.table_names():
+    if "clause_validity" not in await relations(db):
         return {}
     rows = await _rows(
         db,
@@ -429,7 +430,7 @@ async def _clause_context(db: Any, vid: str, nid: str) -> dict[str, Any] | str |
         keys,
     )
     facts: list[dict[str, Any]] = []
-    if "clause_facts" in await db.table_names():  # clause facts (docs/facts.md)
+    if "clause_facts" in await relations(db):  # clause facts (docs/facts.md)
         facts = await _rows(
             db,
             f"""select f.*, n.label as node_label from clause_facts f
@@ -449,7 +450,7 @@ async def _clause_context(db: Any, vid: str, nid: str) -> dict[str, Any] | str |
     history = await _history(db, node)
     changes = await _changes(db, keys)
     validity = None
-    if "clause_validity" in await db.table_names():
+    if "clause_validity" in await relations(db):
         validity = await _one(db, "select * from clause_validity where key = ?", [node["key"]])
     since = await _text_since(db, node, validity)
     events = await _clause_events(db, history, events)
@@ -484,7 +485,7 @@ async def _history(db: Any, node: Any) -> list[dict[str, Any]]:
         db, "select id, effective from versions where doc_id = ? order by ord", [node["doc_id"]]
     )
     found: dict[str, dict[str, Any]] = {}
-    if "clause_alignments" in await db.table_names():
+    if "clause_alignments" in await relations(db):
         for column, other in (("new_key", "old_key"), ("old_key", "new_key")):
             key = node["key"]
             for _ in range(len(rows)):
@@ -553,7 +554,7 @@ async def _clause_by_label(db: Any, vid: str, label: str) -> str | None:
 async def _text_since(db: Any, node: Any, validity: Any) -> str | None:
     """The date this clause's text took effect: back through the versions while unchanged."""
     since = validity["valid_from"] if validity else None
-    tables = await db.table_names()
+    tables = await relations(db)
     if since is None or "clause_alignments" not in tables or "clause_changes" not in tables:
         return since
     key, nid = node["key"], node["node_id"]
@@ -645,7 +646,7 @@ async def _diff_anchor(db: Any, node: Any) -> str:
 
 async def _changes(db: Any, keys: list[str]) -> list[dict[str, Any]]:
     """新旧対照表 rows (clause_changes) that concern these nodes, with their word-level edits."""
-    if not keys or "clause_changes" not in await db.table_names():
+    if not keys or "clause_changes" not in await relations(db):
         return []
     marks = ",".join("?" * len(keys))
     rows = await _rows(
@@ -666,7 +667,7 @@ async def _changes(db: Any, keys: list[str]) -> list[dict[str, Any]]:
 
 async def _similar(db: Any, key: str) -> list[Any]:
     """Rows of ``clause_similar`` (key, similar_key, score), when the semantic step made it."""
-    if "clause_similar" not in await db.table_names():
+    if "clause_similar" not in await relations(db):
         return []
     cols = set(await db.table_columns("clause_similar"))
     other = next((c for c in ("similar_key", "other_key", "neighbor_key") if c in cols), None)

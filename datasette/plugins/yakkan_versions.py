@@ -452,22 +452,34 @@ order by n.ord""",
             "Starting from clause (node id) in version (e.g. kojin-joho-hogo-ho@2025-06-01 and "
             "art_17), the same clause in every other version through the clause alignments."
         ),
+        # alignment_rows and alignment_unchanged, not the clause_alignments view: SQLite would
+        # materialise the whole view for a join (versions/kb/build_versions.py ALIGNMENTS_VIEW)
         "sql": """with recursive back(version_id, node_id) as (
   select :version, :clause
   union all
-  select a.old_version, a.old_node from clause_alignments a join back b
-    on a.new_version = b.version_id and a.new_node = b.node_id
+  select a.old_version, a.old_node from back b join alignment_rows a
+    on a.new_key = b.version_id || '/' || b.node_id
   where a.old_node is not null
+  union all
+  select o.version_id, o.node_id from back b
+    join node_rows n on n.key = b.version_id || '/' || b.node_id
+    join alignment_unchanged u on u.new_seq = n.seq join node_rows o on o.seq = u.old_seq
 ), fwd(version_id, node_id) as (
   select :version, :clause
   union all
-  select a.new_version, a.new_node from clause_alignments a join fwd f
-    on a.old_version = f.version_id and a.old_node = f.node_id
+  select a.new_version, a.new_node from fwd f join alignment_rows a
+    on a.old_key = f.version_id || '/' || f.node_id
   where a.new_node is not null and a.type != 'deleted'
+  union all
+  select n.version_id, n.node_id from fwd f
+    join node_rows o on o.key = f.version_id || '/' || f.node_id
+    join alignment_unchanged u on u.old_seq = o.seq join node_rows n on n.seq = u.new_seq
 ), steps as (select * from back union select * from fwd)
 select v.effective, s.version_id, s.node_id, n.label, n.caption,
-       (select a.type from clause_alignments a where a.new_version = s.version_id
-          and a.new_node = s.node_id) as change_from_previous,
+       coalesce((select a.type from alignment_rows a
+                 where a.new_key = s.version_id || '/' || s.node_id),
+                (select 'unchanged' from alignment_unchanged u
+                 where u.new_seq = n.seq)) as change_from_previous,
        '/-/yakkan/clause/' || s.version_id || '/' || s.node_id as url
 from steps s join versions v on v.id = s.version_id
 left join nodes n on n.key = s.version_id || '/' || s.node_id

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
+SCHEMA_VERSION = 3  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
+# 3: clause_alignments and clause_validity are views (unchanged alignments as two node seqs)
 
 
 @dataclass(frozen=True)

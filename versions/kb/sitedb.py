@@ -38,14 +38,14 @@ async def knowledge_base(datasette: Any, request: Any) -> Any:
     """The first database with ``nodes`` (a view) that the request's actor may view, or None."""
     actor = getattr(request, "actor", None)
     for name, db in datasette.databases.items():
-        if name == "_internal" or "nodes" not in await _relations(db):
+        if name == "_internal" or "nodes" not in await relations(db):
             continue
         if await datasette.permission_allowed(actor, "view-database", name, default=True):
             return db
     return None
 
 
-async def _relations(db: Any) -> list[str]:
+async def relations(db: Any) -> list[str]:
     """Tables and views (``nodes`` is a view over node_rows and texts); kept on an immutable
     database (two queries per page otherwise)."""
     if getattr(db, "is_mutable", True):
