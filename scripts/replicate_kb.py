@@ -23,7 +23,7 @@ from versions.kb import search
 
 # table -> (columns holding document ids, version ids or node keys; integer id columns to shift)
 # (stored tables only: the views nodes, clause_alignments and clause_validity follow them)
-SEQS = ("seq", "old_seq", "new_seq")  # node_rows.seq and the columns that hold one
+SEQS = ("seq", "old_seq", "new_seq", "node_seq")  # node_rows.seq and the columns that hold one
 RENAME = {
     "documents": (["id", "latest_version_id"], []),
     "versions": (["id", "doc_id"], []),
@@ -32,7 +32,7 @@ RENAME = {
     "amendment_targets": (["amendment_key", "version_id"], ["id"]),
     "references": (["version_id", "doc_id", "source_key", "target_key", "target_document"], ["id"]),
     "definitions": (["version_id", "doc_id", "node_key"], ["id"]),
-    "definition_uses": (["node_key"], ["id", "definition_id"]),
+    "definition_use_rows": ([], ["id", "definition_id", "node_seq"]),
     "diagnostics": (["version_id", "doc_id"], ["id"]),
     "clause_facts": (["doc_id", "version_id", "node_key"], ["id"]),
     "alignment_rows": (["doc_id", "old_version", "new_version", "old_key", "new_key"], ["id"]),

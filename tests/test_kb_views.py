@@ -114,3 +114,17 @@ def test_incremental_build_copies_alignments_by_key(kb: Path, tmp_path: Path) ->
     ):
         query = f"select {cols} from {view}"
         assert sorted(a.execute(query)) == sorted(b.execute(query)), view
+
+
+def test_definition_uses_are_every_use_the_parser_found(kb: Path) -> None:
+    conn = sqlite3.connect(kb)
+    want: Counter[tuple[str, str]] = Counter()
+    for doc in load_corpus(DEFAULT_CORPUS):
+        for v in doc.versions:
+            for d in parse_entry(v).definitions:
+                want.update((d.term, f"{v.key}/{u}") for u in dict.fromkeys(d.uses))
+    rows = conn.execute(
+        "select d.term, u.node_key from definition_uses u join definitions d "
+        "on d.id = u.definition_id"
+    ).fetchall()
+    assert Counter(rows) == want and len(rows) > 1000

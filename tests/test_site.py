@@ -383,7 +383,7 @@ def test_restricted_database_needs_login(kb: Path) -> None:
 def test_clause_page_shows_amendments_and_renumbering(
     ds: Datasette, conn: sqlite3.Connection
 ) -> None:
-    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type != 'index'")}
     if "clause_changes" not in tables:
         pytest.skip("the versions-over-time step is not in this build")
     change = conn.execute(
@@ -408,7 +408,7 @@ def test_clause_page_shows_amendments_and_renumbering(
 def test_document_as_of_honours_later_provision_dates(
     ds: Datasette, conn: sqlite3.Connection
 ) -> None:
-    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type != 'index'")}
     if "clause_validity" not in tables:
         pytest.skip("the versions-over-time step is not in this build")
     row = conn.execute(

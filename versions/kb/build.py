@@ -403,6 +403,7 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
     _insert_rows(db, "amendments", amendments)
     _insert_rows(db, "amendment_targets", targets)
     _insert_references(db, vid, doc_id, p.references)
+    seqs = dict(db.execute("select node_id, seq from node_rows where version_id = ?", [vid]))
     for d in p.definitions:
         row = {
             "version_id": vid,
@@ -415,8 +416,12 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
             "kind": d.kind,
         }
         def_id = _insert_rows(db, "definitions", [row])
-        uses = [{"definition_id": def_id, "node_key": f"{vid}/{u}"} for u in dict.fromkeys(d.uses)]
-        _insert_rows(db, "definition_uses", uses)
+        uses = [
+            {"definition_id": def_id, "node_seq": seqs[u]}
+            for u in dict.fromkeys(d.uses)
+            if u in seqs
+        ]
+        _insert_rows(db, "definition_use_rows", uses)
     file = _relative(v.file, ctx.corpus)
     diagnostics = [
         {

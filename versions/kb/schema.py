@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 SCHEMA_VERSION = 3  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
-# 3: clause_alignments and clause_validity are views (unchanged alignments as two node seqs)
+# 3: clause_alignments, clause_validity and definition_uses are views over rows keyed by node seq
 
 
 @dataclass(frozen=True)
@@ -283,9 +283,23 @@ DEFINITIONS = TableDef(
     indexes=[("version_id", "term")],
 )
 
+DEFINITION_USE_ROWS = TableDef(
+    "definition_use_rows",
+    "The stored uses of defined terms, by node seq (read the definition_uses view).",
+    {
+        "id": C(int, "Row id (definition_uses.id)."),
+        "definition_id": C(int, "The definition (definitions.id)."),
+        "node_seq": C(int, "The node using the term (node_rows.seq)."),
+    },
+    pk="id",
+    foreign_keys=[("definition_id", "definitions", "id")],
+    indexes=[("node_seq",)],
+    not_null=("definition_id", "node_seq"),
+)
+
 DEFINITION_USES = TableDef(
     "definition_uses",
-    "Which nodes use which defined term.",
+    "Which nodes use which defined term (a view: definition_use_rows with their node keys).",
     {
         "id": C(int, "Row id."),
         "definition_id": C(int, "The definition (definitions.id)."),
@@ -293,7 +307,10 @@ DEFINITION_USES = TableDef(
     },
     pk="id",
     foreign_keys=[("definition_id", "definitions", "id"), ("node_key", "node_rows", "key")],
-    indexes=[("node_key",)],
+    view=(
+        "CREATE VIEW definition_uses AS SELECT u.id, u.definition_id, r.key AS node_key "
+        "FROM definition_use_rows u JOIN node_rows r ON r.seq = u.node_seq"
+    ),
 )
 
 DIAGNOSTICS = TableDef(
@@ -370,6 +387,7 @@ TABLES: tuple[TableDef, ...] = (
     REFERENCES,
     REFERENCE_TARGETS,
     DEFINITIONS,
+    DEFINITION_USE_ROWS,
     DEFINITION_USES,
     DIAGNOSTICS,
     CLAUSE_FACTS,
