@@ -11,6 +11,8 @@ Keys
 - ``nodes`` is a view: ``node_rows`` (the tree) joined with ``texts`` (each distinct caption and
   text once), so an unchanged clause carried from one version to the next is stored once; the
   substring index ``nodes_trigram`` and the embeddings are per distinct text too.
+- Rows per node of every version are keyed by ``nodes.seq`` behind views with text-key columns:
+  ``definition_uses`` here, ``clause_alignments`` and ``clause_validity`` in build_versions.py.
 - ``references`` is an SQL keyword: quote the table as ``[references]`` or ``"references"``.
 
 Other engineers add their own tables (clause alignments, embeddings, ``clause_similar``) from their
