@@ -1,6 +1,6 @@
 """A recognised reference before resolution, and what recognition and resolution both read.
 
-``Citation`` is produced by references.py and consumed by resolve.py; ``kanji_to_int`` reads the
+``Citation`` is produced by references.py and consumed by resolve.py; ``cited_int`` reads the
 numbers printed in a reference, ``position`` maps an offset in ``Node.text`` to line and column.
 """
 
@@ -10,30 +10,18 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from extract.model import Node
-from extract.numerals import MAX_DIGITS
+from extract.numerals import to_int
 
-_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-                 "八": 8, "九": 9}  # fmt: skip
-_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
-# a number as a reference prints it (第24条, 第二十四条), read by ``kanji_to_int``
+# a number as a reference prints it (第24条, 第二十四条), read by ``cited_int``
 NUM = r"(?:\d+|[〇一二三四五六七八九十百千]+)"
 
 
-def kanji_to_int(text: str) -> int:
-    """「二十四」→24, 「百二」→102, 「24」→24; a numeral longer than ``MAX_DIGITS`` is 0, a
-    number no clause has, so the reference is reported broken instead of failing the parse."""
-    if len(text) > MAX_DIGITS:
-        return 0
-    if text.isdigit():
-        return int(text)
-    total, digit = 0, 0
-    for ch in text:
-        if ch in _KANJI_DIGITS:
-            digit = digit * 10 + _KANJI_DIGITS[ch] if digit else _KANJI_DIGITS[ch]
-        else:
-            total += (digit or 1) * _KANJI_UNITS[ch]
-            digit = 0
-    return total + digit
+def cited_int(text: str) -> int:
+    """「二十四」→24, 「百二」→102, 「24」→24 (``numerals.to_int``); a numeral longer than
+    ``MAX_DIGITS`` is 0, a number no clause has, so the reference is reported broken instead of
+    failing the parse."""
+    value = to_int(text)
+    return 0 if value is None else value
 
 
 @dataclass

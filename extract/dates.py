@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from extract.numerals import MAX_DIGITS
+from extract.numerals import to_int, year_to_int
 
 ERAS: dict[str, date] = {  # first day of each era
     "明治": date(1868, 10, 23),
@@ -27,9 +27,6 @@ ERAS: dict[str, date] = {  # first day of each era
     "令和": date(2019, 5, 1),
 }
 
-_KANJI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
-_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
-_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 _SP = r"[ \u3000\t\r\n]*"
 _NUM = r"(?:[0-9０-９]+|[〇零一二三四五六七八九十百千]+)"
@@ -68,27 +65,6 @@ class RelativeDate:
     kind: RelativeKind
 
 
-def kanji_to_int(text: str) -> int | None:
-    """「十八」→18, 「一八」→18, 「二〇一九」→2019, 「百二十九」→129; full-width/ASCII digits."""
-    s = text.translate(_FULLWIDTH).strip()
-    if not s or len(s) > MAX_DIGITS:  # no year, month or day has more digits
-        return None
-    if s.isdigit():
-        return int(s)
-    if all(c in _KANJI_DIGITS for c in s):  # positional: 一八, 二〇二三
-        return int("".join(str(_KANJI_DIGITS[c]) for c in s))
-    total, digit = 0, None
-    for c in s:
-        if c in _KANJI_DIGITS:
-            digit = _KANJI_DIGITS[c]
-        elif c in _KANJI_UNITS:
-            total += (1 if digit is None else digit) * _KANJI_UNITS[c]
-            digit = None
-        else:
-            return None
-    return total + (digit or 0)
-
-
 def era_year(era: str, year: int) -> int:
     """Western year of ``year`` in ``era`` (元年 is 1)."""
     return ERAS[era].year + year - 1
@@ -105,8 +81,8 @@ def to_iso(year: int, month: int, day: int) -> str | None:
 def _match_to_date(m: re.Match[str]) -> DateMatch:
     era = m.group("era")
     raw_year = m.group("eyear") if era else m.group("wyear")
-    year = 1 if raw_year == "元" else kanji_to_int(raw_year)
-    month, day = kanji_to_int(m.group("month")), kanji_to_int(m.group("day"))
+    year = year_to_int(raw_year)
+    month, day = to_int(m.group("month")), to_int(m.group("day"))
     iso = None
     if year is not None and month is not None and day is not None:
         iso = to_iso(era_year(era, year) if era else year, month, day)
@@ -160,7 +136,7 @@ def _period(text: str) -> tuple[int, int] | None:
     months = days = 0
     found = False
     for m in _PERIOD_PART_RE.finditer(text.partition("を")[0]):
-        n = kanji_to_int(m["n"])
+        n = to_int(m["n"])
         if n is None:
             return None
         found = True

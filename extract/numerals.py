@@ -98,6 +98,11 @@ def to_int(text: str) -> int | None:
     return kanji_to_int(text)
 
 
+def year_to_int(text: str) -> int | None:
+    """An era year as printed: 元 (元年) → 1, else as ``to_int``."""
+    return 1 if text.strip() == "元" else to_int(text)
+
+
 def branch_number(main: str, branches: list[str]) -> str | None:
     """("二十四", ["二"]) → "24-2"; None if any part is not a numeral."""
     parts = [to_int(main), *(to_int(b) for b in branches)]

@@ -18,7 +18,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from extract.citation import NUM, Citation, kanji_to_int, position
+from extract.citation import NUM, Citation, cited_int, position
 from extract.model import Diagnostic, Node, Reference
 from extract.named import NAME_CHARS as _NAME_CHARS
 from extract.named import NAME_CUT as _NAME_CUT
@@ -94,12 +94,12 @@ _CAPTION_NOT = re.compile(
 
 
 def _num(text: str | None) -> str | None:
-    return None if text is None else str(kanji_to_int(text))
+    return None if text is None else str(cited_int(text))
 
 
 def _branch(text: str) -> str:
     """「の二の三」→ "-2-3"."""
-    return "".join(f"-{kanji_to_int(p)}" for p in text.split("の") if p)
+    return "".join(f"-{cited_int(p)}" for p in text.split("の") if p)
 
 
 @dataclass
@@ -181,7 +181,7 @@ def _group_citation(m: re.Match[str], node: Node, view: _View, prev: Citation | 
     cit = Citation(node.id, view.orig(s), view.orig(e - 1) + 1, "")
     cit.supplement = bool(g_s)
     if g_a:
-        cit.art = f"{kanji_to_int(g_a)}{_branch(g_ab) if g_ab else ''}"
+        cit.art = f"{cited_int(g_a)}{_branch(g_ab) if g_ab else ''}"
     cit.art_rel = g_ar
     if cap and not _CAPTION_NOT.search(cap):
         cit.caption = cap

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from extract.citation import NUM, Citation, kanji_to_int, position
+from extract.citation import NUM, Citation, cited_int, position
 from extract.model import Node, Reference, RefStatus
 from extract.supplements import is_statute
 
@@ -60,7 +60,7 @@ class _Hit:
 def _count(rel: str) -> int | None:
     """「前2項」→2, 「前各項」→None (all before)."""
     m = _REL_COUNT.fullmatch(rel)
-    return kanji_to_int(m.group(1)) if m else None
+    return cited_int(m.group(1)) if m else None
 
 
 class Resolver:

@@ -23,11 +23,11 @@ from extract.dates import (
     RelativeDate,
     find_dates,
     find_relative_dates,
-    kanji_to_int,
     latest_relative,
     resolve_relative,
 )
 from extract.model import Diagnostic, Node, PartialEffective, Supplement
+from extract.numerals import to_int
 
 _SP = r"[ \u3000\t\r\n]*"
 _NUM = r"(?:[0-9０-９]+|[〇一二三四五六七八九十百千]+)"
@@ -136,7 +136,7 @@ def _article_ids(subject: str, suppl_id: str, statute: bool) -> list[str]:
     ids: list[str] = []
     in_suppl, end = subject.startswith("附則"), 0
     for m in _ARTICLE_RE.finditer(subject):
-        art = kanji_to_int(m["art"])
+        art = to_int(m["art"])
         # 「附則第五条、第六条、第七条第一項及び第三項」: the list goes on naming 附則 articles
         in_suppl = bool(m["suppl"]) or (
             in_suppl and bool(_LIST_GAP_RE.fullmatch(subject[end : m.start()]))
@@ -145,18 +145,18 @@ def _article_ids(subject: str, suppl_id: str, statute: bool) -> list[str]:
         if art is None or (statute and not in_suppl):
             continue
         prefix = f"{suppl_id}__art_" if in_suppl else "art_"
-        branches = [kanji_to_int(b) for b in re.findall(_NUM, m["branch"] or "")]
+        branches = [to_int(b) for b in re.findall(_NUM, m["branch"] or "")]
         base = prefix + "-".join(str(n) for n in [art, *branches] if n is not None)
-        if m["to"] and not branches and (last := kanji_to_int(m["to"])):
+        if m["to"] and not branches and (last := to_int(m["to"])):
             ids += [f"{prefix}{n}" for n in range(art, last + 1)]
             continue
         if m["para"]:
-            base += f"__para_{kanji_to_int(m['para'])}"
+            base += f"__para_{to_int(m['para'])}"
         if m["item"]:
-            base += f"__item_{kanji_to_int(m['item'])}"
+            base += f"__item_{to_int(m['item'])}"
         ids.append(base)
     for m in [] if statute else _APPENDIX_RE.finditer(subject):
-        ids.append(f"{_APPENDIX_PREFIX[m['kind']]}_{kanji_to_int(m['num'])}")
+        ids.append(f"{_APPENDIX_PREFIX[m['kind']]}_{to_int(m['num'])}")
     return ids
 
 

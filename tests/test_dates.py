@@ -13,7 +13,6 @@ from extract.dates import (
     era_year,
     find_dates,
     find_relative_dates,
-    kanji_to_int,
     latest_relative,
     parse_date,
     resolve_relative,
@@ -94,25 +93,6 @@ def test_relative_kinds() -> None:
     (prom,) = find_relative_dates("公布の日")
     assert resolve_relative(prom, "2006-06-02") == "2006-06-02"
     assert resolve_relative(prom, None) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("十八", 18),
-        ("一八", 18),
-        ("二〇一九", 2019),
-        ("百二十九", 129),
-        ("一一八", 118),
-        ("三十一", 31),
-        ("１２", 12),
-        ("千九百八十九", 1989),
-        ("元", None),
-        ("", None),
-    ],
-)
-def test_kanji_to_int(text: str, value: int | None) -> None:
-    assert kanji_to_int(text) == value
 
 
 def test_era_boundaries() -> None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from extract.model import Node
 from extract.parse import parse_bytes
-from extract.references import extract_references, find_citations, kanji_to_int, normalise
+from extract.references import extract_references, find_citations, normalise
 
 FIXTURES = Path(__file__).parent / "fixtures" / "references"
 CASES = sorted(FIXTURES.glob("*.txt"))
@@ -56,14 +56,6 @@ def test_every_form_has_a_fixture() -> None:
 
 def _node(text: str) -> Node:
     return Node("art_1__para_1", "paragraph", "1", "", None, text, "art_1", 1, 1, [(0, 1, 1)])
-
-
-@pytest.mark.parametrize(
-    ("printed", "value"),
-    [("24", 24), ("二十四", 24), ("十", 10), ("百二", 102), ("百八十五", 185), ("三十", 30)],
-)
-def test_kanji_numerals(printed: str, value: int) -> None:
-    assert kanji_to_int(printed) == value
 
 
 def test_kanji_article_with_branch_numbers() -> None:
