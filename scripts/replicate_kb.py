@@ -22,15 +22,18 @@ from pathlib import Path
 from versions.kb import search
 
 # table -> (columns holding document ids, version ids or node keys; integer id columns to shift)
-# (stored tables only: the views nodes, clause_alignments and clause_validity follow them)
-SEQS = ("seq", "old_seq", "new_seq", "node_seq")  # node_rows.seq and the columns that hold one
+# (stored tables only: the views nodes, clause_alignments, clause_validity, definition_uses,
+# references and reference_targets follow them)
+# node_rows.seq and the columns that hold one
+SEQS = ("seq", "old_seq", "new_seq", "node_seq", "source_seq", "target_seq")
 RENAME = {
     "documents": (["id", "latest_version_id"], []),
     "versions": (["id", "doc_id"], []),
     "node_rows": (["key", "version_id", "doc_id"], ["seq"]),
     "amendments": (["key", "version_id", "doc_id"], []),
     "amendment_targets": (["amendment_key", "version_id"], ["id"]),
-    "references": (["version_id", "doc_id", "source_key", "target_key", "target_document"], ["id"]),
+    "reference_rows": (["target_key", "target_document"], ["id", "source_seq", "target_seq"]),
+    "reference_target_rows": (["target_key"], ["id", "reference_id", "target_seq"]),
     "definitions": (["version_id", "doc_id", "node_key"], ["id"]),
     "definition_use_rows": ([], ["id", "definition_id", "node_seq"]),
     "diagnostics": (["version_id", "doc_id"], ["id"]),
@@ -61,6 +64,8 @@ def copy_table(conn: sqlite3.Connection, table: str, suffix: str, shifts: dict[s
             shift = shifts["seq"] if c in SEQS else shifts.get(f"{table}.{c}", 0)
             if c == "definition_id":
                 shift = shifts["definitions.id"]
+            if c == "reference_id":
+                shift = shifts["reference_rows.id"]
             exprs.append(f"[{c}] + {shift}")
         else:
             exprs.append(f"[{c}]")
@@ -136,6 +141,7 @@ def main() -> None:
             for c in RENAME[t][1]:
                 shifts[f"{t}.{c}"] = base[f"{t}.{c}"] * r
         shifts["definitions.id"] = base["definitions.id"] * r
+        shifts["reference_rows.id"] = base["reference_rows.id"] * r
         with conn:
             for t in tables:
                 copy_table(conn, t, f"r{r}", shifts)

@@ -128,3 +128,131 @@ def test_definition_uses_are_every_use_the_parser_found(kb: Path) -> None:
         "on d.id = u.definition_id"
     ).fetchall()
     assert Counter(rows) == want and len(rows) > 1000
+
+
+_REFERENCE = (
+    "version_id, doc_id, source, source_key, text, line, [column], kind, target, target_key, "
+    "status, message, target_document, targets, target_end"
+)
+
+
+def test_references_are_every_reference_of_the_parser(kb: Path) -> None:
+    """[references] and reference_targets show the rows the parser's references make, with the
+    keys of their source and targets, although stored by node seq."""
+    conn = sqlite3.connect(kb)
+    want: Counter[tuple[object, ...]] = Counter()
+    members: Counter[tuple[object, ...]] = Counter()
+
+    def key(vid: str, node: str | None, other: str | None) -> str | None:
+        return f"{vid}/{node}" if node and not other else None
+
+    for doc in load_corpus(DEFAULT_CORPUS):
+        for v in doc.versions:
+            for r in parse_entry(v).references:
+                source = f"{v.key}/{r.source}"
+                want[
+                    (
+                        *(v.key, doc.id, r.source, source, r.text, r.line, r.column, r.kind),
+                        *(r.target, key(v.key, r.target, r.target_document), r.status),
+                        *(r.message, r.target_document, json.dumps(r.targets, ensure_ascii=False)),
+                        r.target_end,
+                    )
+                ] += 1
+                members.update(
+                    (v.key, source, r.line, r.column, k, t, key(v.key, t, r.target_document))
+                    for k, t in enumerate(r.targets)
+                )
+    rows = conn.execute(f"select {_REFERENCE} from [references]").fetchall()
+    assert Counter(rows) == want and len(rows) > 4000
+    got = conn.execute(
+        "select t.version_id, r.source_key, r.line, r.[column], t.ord, t.target, t.target_key "
+        "from reference_targets t join [references] r on r.id = t.reference_id"
+    ).fetchall()
+    assert Counter(got) == members and len(got) > 4000
+    # stored by seq: a resolved target is its node's seq, not a node id and key again
+    stored = conn.execute(
+        "select count(*), sum(target_seq is not null), sum(target is not null), "
+        "sum(targets is not null) from reference_rows"
+    ).fetchone()
+    resolved = conn.execute("select count(*) from [references] where target_key is not null")
+    assert stored[1] == resolved.fetchone()[0] > stored[0] / 2
+    assert stored[2] == 0 and stored[3] < stored[0] / 5  # only targets beyond [target] / []
+
+
+def _plan(conn: sqlite3.Connection, sql: str) -> str:
+    return " ".join(r[3] for r in conn.execute(f"explain query plan {sql}", ["x"]))
+
+
+def test_reference_lookups_by_key_use_indexes(kb: Path) -> None:
+    """Filters on the views' key columns go through node_rows' key index to the seq indexes:
+    no scan of reference_rows, reference_target_rows or node_rows."""
+    conn = sqlite3.connect(kb)
+    for sql in (
+        "select * from [references] where source_key = ?",
+        "select * from [references] where target_key = ?",
+        "select * from [references] where id = ?",
+        "select * from [references] where version_id = 'v' and source = ?",
+        "select * from reference_targets where target_key = ?",
+        "select * from reference_targets where reference_id = ?",
+    ):
+        assert "SCAN" not in _plan(conn, sql), sql
+    ref = conn.execute(
+        "select id, source_key, target_key from [references] where target_key is not null "
+        "and status = 'ok' order by id limit 1 offset 100"
+    ).fetchone()
+    cited = conn.execute("select id from [references] where target_key = ?", [ref[2]])
+    assert ref[0] in {r[0] for r in cited}
+    cites = conn.execute("select id from [references] where source_key = ?", [ref[1]])
+    assert ref[0] in {r[0] for r in cites}
+
+
+def test_cross_document_targets_link_to_the_latest_version(kb: Path, tmp_path: Path) -> None:
+    """A reference naming another corpus document points at that document's latest version:
+    its node (by seq) when the node exists, else the key it names."""
+    from types import SimpleNamespace
+
+    import sqlite_utils
+
+    from extract.model import Reference
+    from versions.kb.build import _insert_references, step_link_references
+
+    db_path = tmp_path / "kb.db"
+    shutil.copyfile(kb, db_path)
+    db = sqlite_utils.Database(db_path)
+    vid, source = db.execute(
+        "select version_id, node_id from node_rows where doc_id = 'toreru-camera' "
+        "and kind = 'article' order by seq limit 1"
+    ).fetchone()
+    other = "kojin-joho-hogo-ho"
+    latest = db.execute("select latest_version_id from documents where id = ?", [other])
+    latest_id = latest.fetchone()[0]
+    refs = [
+        Reference(source, f"第{n}条", 1, 1, "external", t, "ok", "", other, [t])
+        for n, t in ((27, "art_27"), (999, "art_999"))
+    ]
+    _insert_references(db, vid, refs, "test.txt")
+    step_link_references(SimpleNamespace(db=db))  # type: ignore[arg-type]
+    rows = db.execute(
+        "select target, target_key, targets from [references] where target_document = ? "
+        "order by text",
+        [other],
+    ).fetchall()
+    assert rows == [
+        ("art_27", f"{latest_id}/art_27", '["art_27"]'),
+        ("art_999", f"{latest_id}/art_999", '["art_999"]'),
+    ]
+    members = db.execute(
+        "select t.target, t.target_key, t.version_id from reference_targets t "
+        "join [references] r on r.id = t.reference_id where r.target_document = ? order by 1",
+        [other],
+    ).fetchall()
+    assert members == [
+        ("art_27", f"{latest_id}/art_27", vid),
+        ("art_999", f"{latest_id}/art_999", vid),
+    ]
+    stored = db.execute(
+        "select target_seq is not null, target from reference_rows "
+        "where target_document = ? order by text",
+        [other],
+    ).fetchall()
+    assert stored == [(1, None), (0, "art_999")]  # 第27条 is a node of the cited version

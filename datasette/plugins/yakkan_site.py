@@ -412,16 +412,20 @@ async def _clause_context(db: Any, vid: str, nid: str) -> dict[str, Any] | str |
             where r.source_key in ({marks}) order by r.line, r.column""",
         keys,
     )
+    # by id from the target keys, sorted here: an ORDER BY on a column of nodes, or an OR of
+    # the two lookups, would make SQLite materialise the whole references view (a union)
     refs_to = await _rows(
         db,
-        f"""select r.*, s.label as source_label, s.caption as source_caption, s.path as source_path
+        f"""select r.*, s.label as source_label, s.caption as source_caption, s.path as source_path,
+                   s.ord as source_ord
             from [references] r join nodes s on s.key = r.source_key
-            where (r.target_key in ({marks}) or r.id in (select reference_id
-                   from reference_targets where target_key in ({marks})))
-              and r.source_key not in ({marks})
-            order by s.ord""",
+            where r.id in (select id from [references] where target_key in ({marks})
+                           union select reference_id from reference_targets
+                           where target_key in ({marks}))
+              and r.source_key not in ({marks})""",
         keys + keys + keys,
     )
+    refs_to.sort(key=lambda r: r["source_ord"])
     terms = await _rows(
         db,
         f"""select distinct d.term, d.definition, d.node_key, d.kind from definition_uses u

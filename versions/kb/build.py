@@ -402,7 +402,7 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
         ]
     _insert_rows(db, "amendments", amendments)
     _insert_rows(db, "amendment_targets", targets)
-    _insert_references(db, vid, doc_id, p.references)
+    _insert_references(db, vid, p.references, _relative(v.file, ctx.corpus))
     seqs = dict(db.execute("select node_id, seq from node_rows where version_id = ?", [vid]))
     for d in p.definitions:
         row = {
@@ -440,42 +440,57 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
 
 
 def _insert_references(
-    db: sqlite_utils.Database, vid: str, doc_id: str, refs: list[Reference]
+    db: sqlite_utils.Database, vid: str, refs: list[Reference], file: str
 ) -> None:
-    """[references] rows with explicit ids, and one reference_targets row per member."""
-    first = db.conn.execute("select coalesce(max(id), 0) + 1 from [references]").fetchone()[0]
-    rows = [{"id": first + i, **_reference_row(vid, doc_id, r)} for i, r in enumerate(refs)]
-    _insert_rows(db, "references", rows)
-    members = [
-        {
-            "reference_id": row["id"],
-            "version_id": vid,
-            "ord": k,
-            "target": t,
-            "target_key": f"{vid}/{t}" if not r.target_document else None,
-        }
-        for row, r in zip(rows, refs, strict=True)
-        for k, t in enumerate(r.targets)
-    ]
-    _insert_rows(db, "reference_targets", members)
+    """reference_rows with explicit ids, and one reference_target_rows row per member, by node
+    seq (the references and reference_targets views show their keys).
+
+    A target in this version that is a node is its seq; any other target keeps its node id
+    (and its key when that names no node). Another document's targets are linked to its
+    latest version after every version is in (``step_link_references``)."""
+    seqs = dict(db.execute("select node_id, seq from node_rows where version_id = ?", [vid]))
+    first = db.conn.execute("select coalesce(max(id), 0) + 1 from reference_rows").fetchone()[0]
+    rows, members = [], []
+    for i, r in enumerate(refs):
+        if r.source not in seqs:  # the parser cites from its own nodes
+            raise BuildError(f"{file}:{r.line}: reference {r.text!r} from unknown node {r.source}")
+        ref_id = first + i
+        rows.append({"id": ref_id, **_reference_row(seqs, vid, r)})
+        members += [
+            {"reference_id": ref_id, "ord": k, **_target(seqs, vid, t, r.target_document)}
+            for k, t in enumerate(r.targets)
+        ]
+    _insert_rows(db, "reference_rows", rows)
+    _insert_rows(db, "reference_target_rows", members)
 
 
-def _reference_row(vid: str, doc_id: str, r: Reference) -> dict[str, Any]:
+def _target(
+    seqs: dict[str, int], vid: str, target: str | None, other: str | None
+) -> dict[str, Any]:
+    """target_seq, target, target_key of a stored reference or member (see _insert_references)."""
+    seq = seqs.get(target) if target and not other else None
+    if seq is not None:
+        return {"target_seq": seq, "target": None, "target_key": None}
+    key = f"{vid}/{target}" if target and not other else None
+    return {"target_seq": None, "target": target, "target_key": key}
+
+
+def _reference_row(seqs: dict[str, int], vid: str, r: Reference) -> dict[str, Any]:
+    targets = json.dumps(r.targets, ensure_ascii=False)
     return {
-        "version_id": vid,
-        "doc_id": doc_id,
-        "source": r.source,
-        "source_key": f"{vid}/{r.source}",
+        "source_seq": seqs[r.source],
         "text": r.text,
         "line": r.line,
         "column": r.column,
         "kind": r.kind,
-        "target": r.target,
-        "target_key": f"{vid}/{r.target}" if r.target and not r.target_document else None,
+        **_target(seqs, vid, r.target, r.target_document),
         "status": r.status,
         "message": r.message,
         "target_document": r.target_document,
-        "targets": json.dumps(r.targets, ensure_ascii=False),
+        # the view shows null as [target] ([] without one)
+        "targets": None
+        if targets == json.dumps([r.target] if r.target else [], ensure_ascii=False)
+        else targets,
         "target_end": r.target_end,
     }
 
@@ -502,20 +517,28 @@ def _insert_rows(
 
 
 def step_link_references(ctx: BuildContext) -> None:
-    """Cross-document references point at the latest version of the cited document."""
-    ctx.db.execute(
-        """update [references] set target_key = (
-             select d.latest_version_id || '/' || [references].target from documents d
-             where d.id = [references].target_document)
-           where target_document is not null and target is not null"""
-    )
-    ctx.db.execute(
-        """update reference_targets set target_key = (
-             select d.latest_version_id || '/' || reference_targets.target
-             from [references] r join documents d on d.id = r.target_document
-             where r.id = reference_targets.reference_id)
-           where target_key is null"""
-    )
+    """Cross-document references point at the latest version of the cited document: its node's
+    seq, or the key when that version has no such node."""
+    latest = "(select d.latest_version_id from documents d where d.id = {doc})"
+    for table, doc in (
+        ("reference_rows", "reference_rows.target_document"),
+        (
+            "reference_target_rows",
+            "(select r.target_document from reference_rows r "
+            "where r.id = reference_target_rows.reference_id)",
+        ),
+    ):
+        key = f"{latest.format(doc=doc)} || '/' || {table}.target"
+        ctx.db.execute(
+            f"""update [{table}] set
+                 target_seq = (select n.seq from node_rows n where n.key = {key}),
+                 target_key = {key}
+               where target is not null and target_seq is null and target_key is null
+                 and {doc} is not null"""
+        )
+        ctx.db.execute(
+            f"update [{table}] set target = null, target_key = null where target_seq is not null"
+        )
 
 
 def step_search_index(ctx: BuildContext) -> None:

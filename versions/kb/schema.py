@@ -12,7 +12,8 @@ Keys
   text once), so an unchanged clause carried from one version to the next is stored once; the
   substring index ``nodes_trigram`` and the embeddings are per distinct text too.
 - Rows per node of every version are keyed by ``nodes.seq`` behind views with text-key columns:
-  ``definition_uses`` here, ``clause_alignments`` and ``clause_validity`` in build_versions.py.
+  ``definition_uses``, ``references`` and ``reference_targets`` here, ``clause_alignments`` and
+  ``clause_validity`` in build_versions.py.
 - ``references`` is an SQL keyword: quote the table as ``[references]`` or ``"references"``.
 
 Other engineers add their own tables (clause alignments, embeddings, ``clause_similar``) from their
@@ -26,8 +27,9 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
+SCHEMA_VERSION = 4  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
 # 3: clause_alignments, clause_validity and definition_uses are views over rows keyed by node seq
+# 4: references and reference_targets too (reference_rows, reference_target_rows)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class TableDef:
     unique: tuple[str, ...] = ()
     not_null: tuple[str, ...] = ()
     view: str | None = None  # CREATE VIEW statement: a view read like a table, not stored
+    # indexes of the rows where a column is not null: (column, …) — for a column null in most rows
+    # (SQLite's statistics would make it pass over a full index of one null value)
+    sparse_indexes: list[tuple[str, ...]] = field(default_factory=list)
 
 
 def C(type_: type, description: str) -> Column:
@@ -215,44 +220,133 @@ AMENDMENT_TARGETS = TableDef(
     indexes=[("version_id", "target")],
 )
 
-REFERENCES = TableDef(
-    "references",
-    "Cross-references found in clause text, with their resolution. Quote as [references] in SQL.",
+_REFERENCE_COLUMNS = {
+    "id": C(int, "Row id."),
+    "version_id": C(str, "The version (versions.id)."),
+    "doc_id": C(str, "The document (documents.id)."),
+    "source": C(str, "node_id of the citing node."),
+    "source_key": C(str, "nodes.key of the citing node."),
+    "text": C(str, "The reference as printed, e.g. 第18条（提供の停止）."),
+    "line": C(int, "1-based source line."),
+    "column": C(int, "1-based column on that line."),
+    "kind": C(str, "absolute, relative, appendix or external."),
+    "target": C(str, "node_id of the target, or null."),
+    "target_key": C(str, "nodes.key of the target (in target_document when set), or null."),
+    "status": C(
+        str,
+        "ok, broken, caption_mismatch, ambiguous, external, out_of_range or historical (a "
+        "statute 附則 citing the law as it stood when it was enacted: not broken).",
+    ),
+    "message": C(str, "Why the status is not ok."),
+    "target_document": C(str, "documents.id of another corpus document cited by name."),
+    "targets": C(
+        str,
+        "Every node_id the reference names, in order, as a JSON list: [target] for one unit, "
+        "each member for 前2項, 前各号, 第1項から第3項まで (a row each in reference_targets).",
+    ),
+    "target_end": C(str, "node_id of the last member when the reference names several."),
+}
+
+# The stored references (reference_rows): the citing node and a target that is a node of the
+# knowledge base are node seqs; target and target_key are stored only for a target that is not
+# (target_key only for a key that names no node), targets only when it is not [target] or [].
+REFERENCE_ROWS = TableDef(
+    "reference_rows",
+    "The stored references, by node seq (read the references view).",
     {
-        "id": C(int, "Row id."),
-        "version_id": C(str, "The version (versions.id)."),
-        "doc_id": C(str, "The document (documents.id)."),
-        "source": C(str, "node_id of the citing node."),
-        "source_key": C(str, "nodes.key of the citing node."),
-        "text": C(str, "The reference as printed, e.g. 第18条（提供の停止）."),
-        "line": C(int, "1-based source line."),
-        "column": C(int, "1-based column on that line."),
-        "kind": C(str, "absolute, relative, appendix or external."),
-        "target": C(str, "node_id of the target, or null."),
-        "target_key": C(str, "nodes.key of the target (in target_document when set), or null."),
-        "status": C(
-            str,
-            "ok, broken, caption_mismatch, ambiguous, external, out_of_range or historical (a "
-            "statute 附則 citing the law as it stood when it was enacted: not broken).",
-        ),
-        "message": C(str, "Why the status is not ok."),
-        "target_document": C(str, "documents.id of another corpus document cited by name."),
-        "targets": C(
-            str,
-            "Every node_id the reference names, in order, as a JSON list: [target] for one unit, "
-            "each member for 前2項, 前各号, 第1項から第3項まで (a row each in reference_targets).",
-        ),
-        "target_end": C(str, "node_id of the last member when the reference names several."),
+        "id": C(int, "Row id (references.id)."),
+        "source_seq": C(int, "The citing node (node_rows.seq)."),
+        **{c: _REFERENCE_COLUMNS[c] for c in ("text", "line", "column", "kind")},
+        "target_seq": C(int, "The target node (node_rows.seq), or null when it is not a node."),
+        "target": C(str, "node_id of a target that is not a node (target_seq null), or null."),
+        "target_key": C(str, "The target's key when it names no node (target_seq null)."),
+        **{c: _REFERENCE_COLUMNS[c] for c in ("status", "message", "target_document")},
+        "targets": C(str, "The members as a JSON list; null: [target] (or [] without target)."),
+        "target_end": _REFERENCE_COLUMNS["target_end"],
     },
     pk="id",
-    foreign_keys=[("version_id", "versions", "id"), ("source_key", "node_rows", "key")],
-    indexes=[("source_key",), ("target_key",), ("version_id", "status")],
+    indexes=[("source_seq",), ("target_seq",)],
+    sparse_indexes=[("target_key",)],
+    not_null=("source_seq",),
 )
+
+
+# "+": not through the target_seq index, so a filter on target_key, id or the source node is
+# (SQLite would otherwise read every unresolved row through target_seq IS NULL)
+_UNRESOLVED = " WHERE +{alias}.target_seq IS NULL"
+
+
+def _target_columns(seq_side: bool, alias: str) -> str:
+    """target, target_key of a view row: the node's (``seq_side``) or the stored ones."""
+    if seq_side:
+        return "t.node_id AS target, t.key AS target_key"
+    return f"{alias}.target, {alias}.target_key"
+
+
+def _references_view() -> str:
+    def select(seq_side: bool) -> str:
+        target = "t.node_id" if seq_side else "r.target"
+        return (
+            "SELECT r.id, s.version_id, s.doc_id, s.node_id AS source, s.key AS source_key, "
+            f"r.text, r.line, r.[column], r.kind, {_target_columns(seq_side, 'r')}, r.status, "
+            "r.message, r.target_document, coalesce(r.targets, CASE WHEN "
+            f"{target} IS NULL THEN '[]' ELSE json_array({target}) END) AS targets, "
+            "r.target_end FROM reference_rows r JOIN node_rows s ON s.seq = r.source_seq"
+            + (" JOIN node_rows t ON t.seq = r.target_seq" if seq_side else "")
+            + ("" if seq_side else _UNRESOLVED.format(alias="r"))
+        )
+
+    return f"CREATE VIEW [references] AS {select(True)} UNION ALL {select(False)}"
+
+
+REFERENCES = TableDef(
+    "references",
+    "Cross-references found in clause text, with their resolution. Quote as [references] in SQL "
+    "(a view: reference_rows with their node keys).",
+    _REFERENCE_COLUMNS,
+    pk="id",
+    foreign_keys=[("version_id", "versions", "id"), ("source_key", "node_rows", "key")],
+    view=_references_view(),
+)
+
+REFERENCE_TARGET_ROWS = TableDef(
+    "reference_target_rows",
+    "The stored members of references, by node seq (read the reference_targets view).",
+    {
+        "id": C(int, "Row id (reference_targets.id)."),
+        "reference_id": C(int, "The reference (reference_rows.id)."),
+        "ord": C(int, "0-based position of the member in the reference."),
+        "target_seq": C(int, "The member (node_rows.seq), or null when it is not a node."),
+        "target": C(str, "node_id of a member that is not a node (target_seq null), or null."),
+        "target_key": C(str, "The member's key when it names no node (target_seq null)."),
+    },
+    pk="id",
+    foreign_keys=[("reference_id", "reference_rows", "id")],
+    indexes=[("target_seq",), ("reference_id",)],
+    sparse_indexes=[("target_key",)],
+    not_null=("reference_id",),
+)
+
+
+def _reference_targets_view() -> str:
+    def select(seq_side: bool) -> str:
+        return (
+            "SELECT m.id, m.reference_id, s.version_id, m.ord, "
+            f"{_target_columns(seq_side, 'm')} FROM reference_target_rows m"
+            + (" JOIN node_rows t ON t.seq = m.target_seq" if seq_side else "")
+            + " JOIN reference_rows r ON r.id = m.reference_id"
+            " JOIN node_rows s ON s.seq = r.source_seq"
+            + ("" if seq_side else _UNRESOLVED.format(alias="m"))
+        )
+
+    return f"CREATE VIEW reference_targets AS {select(True)} UNION ALL {select(False)}"
+
 
 REFERENCE_TARGETS = TableDef(
     "reference_targets",
     "Every unit a reference names, one row each: the 前2項 in 第9条第3項 names 第1項 and 第2項. "
-    "Join on target_key to find the references whose range covers a clause.",
+    "Join on target_key to find the references whose range covers a clause (a view: "
+    "reference_target_rows with their node keys).",
     {
         "id": C(int, "Row id."),
         "reference_id": C(int, "The reference ([references].id)."),
@@ -263,7 +357,7 @@ REFERENCE_TARGETS = TableDef(
     },
     pk="id",
     foreign_keys=[("reference_id", "references", "id"), ("version_id", "versions", "id")],
-    indexes=[("target_key",), ("reference_id",)],
+    view=_reference_targets_view(),
 )
 
 DEFINITIONS = TableDef(
@@ -386,7 +480,9 @@ TABLES: tuple[TableDef, ...] = (
     NODES,
     AMENDMENTS,
     AMENDMENT_TARGETS,
+    REFERENCE_ROWS,
     REFERENCES,
+    REFERENCE_TARGET_ROWS,
     REFERENCE_TARGETS,
     DEFINITIONS,
     DEFINITION_USE_ROWS,
@@ -454,6 +550,11 @@ def create_schema(db: sqlite_utils.Database) -> None:
             db[table.name].create_index(list(columns))  # type: ignore[union-attr]
         for column in table.unique:
             db[table.name].create_index([column], unique=True)  # type: ignore[union-attr]
+        for columns in table.sparse_indexes:
+            db.execute(
+                f"CREATE INDEX [idx_{table.name}_{'_'.join(columns)}] ON [{table.name}] "
+                f"({', '.join(columns)}) WHERE {' AND '.join(f'{c} IS NOT NULL' for c in columns)}"
+            )
     for table in TABLES:
         if table.view:
             db.execute(table.view)
@@ -484,9 +585,10 @@ def markdown() -> str:
             if name in fks:
                 extra += f" → `{fks[name]}`"
             out.append(f"| `{name}` | {col.type.__name__} | {col.description}{extra} |")
-        if t.indexes or t.unique:
+        if t.indexes or t.unique or t.sparse_indexes:
             idx = ", ".join("(" + ", ".join(i) + ")" for i in t.indexes)
             idx += "".join(f", unique ({u})" for u in t.unique)
-            out.append(f"\nIndexes: {idx}")
+            idx += "".join(f", ({', '.join(i)}) where not null" for i in t.sparse_indexes)
+            out.append(f"\nIndexes: {idx.removeprefix(', ')}")
         out.append("")
     return "\n".join(out)
