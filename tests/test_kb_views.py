@@ -230,7 +230,8 @@ def test_cross_document_targets_link_to_the_latest_version(kb: Path, tmp_path: P
         Reference(source, f"第{n}条", 1, 1, "external", t, "ok", "", other, [t])
         for n, t in ((27, "art_27"), (999, "art_999"))
     ]
-    _insert_references(db, vid, refs, "test.txt")
+    seqs = dict(db.execute("select node_id, seq from node_rows where version_id = ?", [vid]))
+    _insert_references(db, vid, seqs, refs, "test.txt")
     step_link_references(SimpleNamespace(db=db))  # type: ignore[arg-type]
     rows = db.execute(
         "select target, target_key, targets from [references] where target_document = ? "

@@ -402,8 +402,8 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
         ]
     _insert_rows(db, "amendments", amendments)
     _insert_rows(db, "amendment_targets", targets)
-    _insert_references(db, vid, p.references, _relative(v.file, ctx.corpus))
     seqs = dict(db.execute("select node_id, seq from node_rows where version_id = ?", [vid]))
+    _insert_references(db, vid, seqs, p.references, _relative(v.file, ctx.corpus))
     for d in p.definitions:
         row = {
             "version_id": vid,
@@ -440,15 +440,15 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
 
 
 def _insert_references(
-    db: sqlite_utils.Database, vid: str, refs: list[Reference], file: str
+    db: sqlite_utils.Database, vid: str, seqs: dict[str, int], refs: list[Reference], file: str
 ) -> None:
     """reference_rows with explicit ids, and one reference_target_rows row per member, by node
     seq (the references and reference_targets views show their keys).
 
     A target in this version that is a node is its seq; any other target keeps its node id
     (and its key when that names no node). Another document's targets are linked to its
-    latest version after every version is in (``step_link_references``)."""
-    seqs = dict(db.execute("select node_id, seq from node_rows where version_id = ?", [vid]))
+    latest version after every version is in (``step_link_references``). ``seqs``: node_id →
+    node_rows.seq of the version."""
     first = db.conn.execute("select coalesce(max(id), 0) + 1 from reference_rows").fetchone()[0]
     rows, members = [], []
     for i, r in enumerate(refs):
