@@ -104,6 +104,17 @@ def test_question_within_a_law_puts_main_provisions_first(kb: Path) -> None:
     assert asked.groups and asked.groups[0].supplementary  # unless the query asks for them
 
 
+def test_question_shows_the_paragraph_its_words_and_meaning_agree_on(kb: Path) -> None:
+    # 第二十一条's paragraphs are nearly equally close in meaning (第2項, the written-contract case,
+    # is a shade closer); 第1項 shares the question's words (取得, 利用目的, 本人, 通知). Fused by
+    # ranks the shade won (ranks 1 and 13 by cosine); fused by scores the words decide.
+    q = "個人情報を取得したら、利用目的を本人に知らせる必要がある？"
+    result = find.find(kb, q, doc="kojin-joho-hogo-ho")
+    assert result.mode == "hybrid"
+    assert result.groups[0].node_id == "art_21", headings(result)  # 取得に際しての利用目的の通知等
+    assert result.groups[0].best.node_id == "art_21__para_1"
+
+
 # --- counts, paging, grouping ------------------------------------------------------------------
 
 

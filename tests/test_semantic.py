@@ -116,18 +116,29 @@ def test_fuse_is_weighted_reciprocal_rank_fusion() -> None:
     assert dict(weighted)["a"] == pytest.approx(1 / 11 + 2 / 12)
 
 
-def test_hybrid_fuses_keyword_and_vector_ranks(vectors: Path) -> None:
+def test_combine_is_weighted_sum_of_normalised_scores() -> None:
+    fused = dict(semantic.combine([[("a", 9.0), ("b", 5.0), ("c", 1.0)], [("b", 0.9), ("d", 0.8)]]))
+    assert fused["a"] == pytest.approx(1.0)  # best of the first list, absent from the second
+    assert fused["b"] == pytest.approx(0.5 + 1.0)
+    assert fused["c"] == pytest.approx(0.0) and fused["d"] == pytest.approx(0.0)
+    weighted = semantic.combine([[("a", 2.0), ("b", 1.0)], [("b", 0.9), ("a", 0.1)]], [1.0, 2.0])
+    assert [k for k, _ in weighted] == ["b", "a"]  # the second list counts twice
+    assert semantic.combine([[("only", -3.0)], []]) == [("only", 1.0)]  # one candidate is its best
+
+
+def test_hybrid_fuses_keyword_and_vector_scores(vectors: Path) -> None:
     q, doc = "借りているカメラをうっかり落として壊してしまった。弁償になる？", "dokodemo-merec"
-    words = [h.key for h in semantic.keyword_search(vectors, q, doc, 100)]
-    near = [h.key for h in semantic.semantic(vectors, q, doc, 100)]
-    named = [h.key for h in semantic.keyword_search(vectors, q, doc, 100, vocabulary_only=True)]
+    words = semantic.keyword_search(vectors, q, doc, 100)
+    near = semantic.semantic(vectors, q, doc, 100)
+    named = semantic.keyword_search(vectors, q, doc, 100, vocabulary_only=True)
     hits = semantic.hybrid(vectors, q, doc=doc, limit=10)
     weights = [1.0, semantic.VECTOR_WEIGHT, semantic.VOCAB_WEIGHT]
-    expected = semantic.fuse([words, near, named], weights)[:10]
+    scored = [[(h.key, -h.score) for h in words], [(h.key, h.score) for h in near]]
+    expected = semantic.combine([*scored, [(h.key, -h.score) for h in named]], weights)[:10]
     assert [h.key for h in hits] == [k for k, _ in expected]
     assert [h.score for h in hits] == pytest.approx([s for _, s in expected])
-    assert words and near and named and set(words) != set(near)
-    assert named[0] in words  # 壊し → 故障・毀損・弁償 …: the thesaurus words alone
+    assert words and near and named and {h.key for h in words} != {h.key for h in near}
+    assert named[0].key in {h.key for h in words}  # 壊し → 故障・毀損・弁償 …: the thesaurus words
     assert any(answered(h.node_id, ["art_46__para_1"]) for h in hits[:3])  # 第46条（滅失・毀損）
 
 

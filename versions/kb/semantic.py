@@ -9,7 +9,8 @@ Tables (written by versions/kb/build_embeddings.py):
     clause_similar  key, similar_key, score, rank (top 5 per clause, other documents first)
 
 ``semantic`` embeds the query with the model the vectors were built with and ranks clauses by
-cosine similarity; ``hybrid`` fuses those ranks with full-text ranks (reciprocal rank fusion).
+cosine similarity; ``hybrid`` fuses those scores with full-text (bm25) scores: each side's
+scores min-max normalised over its candidates, then a weighted sum (``combine``).
 The full-text side of ``hybrid`` is ``keyword_search``: the query's content words (SudachiPy,
 as indexed in ``nodes_words``) ORed and ranked by bm25, so a question in the staff's own words
 (「料金を払い忘れたらどうなる？」) still finds clauses sharing some of its words.
@@ -32,10 +33,8 @@ import numpy as np
 from extract.japanese import tokenize
 from versions.kb import ann, embeddings, search, vocabulary
 
-RRF_K = 10  # reciprocal rank fusion constant (60 in Cormack et al.; 10 measured better here)
-VECTOR_WEIGHT = (
-    2.0  # the semantic ranking counts twice the keyword ranking (scripts/bench_retrieval.py)
-)
+RRF_K = 10  # reciprocal rank fusion constant for ``fuse`` (60 in Cormack et al.; 10 here)
+VECTOR_WEIGHT = 2.0  # the semantic side counts twice the keyword side (scripts/bench_retrieval.py)
 VOCAB_WEIGHT = 1.0  # clauses using the legal words for the customer's (thesaurus) count again
 CANDIDATES = 100  # ranks taken from each side before fusion
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞"}
@@ -411,10 +410,32 @@ def fuse(
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def combine(
+    scored: list[list[tuple[str, float]]], weights: list[float] | None = None
+) -> list[tuple[str, float]]:
+    """Score fusion: each list's scores (higher is better) min-max normalised over the list
+    (its best 1, its last 0; all 1 when they are equal), times its weight, summed per key.
+
+    Unlike ranks, the scores keep how much better one candidate is: two paragraphs of one
+    article with nearly equal cosines stay nearly equal instead of ranks 1 and 5 apart
+    (docs/semantic.md, "How it works")."""
+    out: dict[str, float] = {}
+    for items, weight in zip(scored, weights or [1.0] * len(scored), strict=True):
+        if not items:
+            continue
+        values = [v for _, v in items]
+        lo, hi = min(values), max(values)
+        span = hi - lo
+        for key, value in items:
+            share = (value - lo) / span if span > 0 else 1.0
+            out[key] = out.get(key, 0.0) + weight * share
+    return sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def keywords_only(
     db: Any, query: str, doc: str | None = None, limit: int = 20, filters: Filters | None = None
 ) -> list[search.Hit]:
-    """Hybrid's word side alone (no embeddings): keywords and thesaurus words, fused by RRF."""
+    """Hybrid's word side alone (no embeddings): keywords and thesaurus words, fused."""
     return _fused(db, query, doc, limit, filters, vectors=False)
 
 
@@ -427,19 +448,21 @@ def _fused(
     model: str | None = None,
     vectors: bool = True,
 ) -> list[search.Hit]:
-    """Keyword (bm25), semantic (when ``vectors``) and thesaurus-word ranks fused by RRF."""
+    """Keyword (bm25), semantic (cosine, when ``vectors``) and thesaurus-word (bm25) scores
+    fused by ``combine``; bm25 ranks are negative (lower is better), so they count negated."""
     conn, close = search._connection(db)
     try:
-        rankings = [[h.key for h in keyword_search(conn, query, doc, CANDIDATES, filters)]]
+        words = keyword_search(conn, query, doc, CANDIDATES, filters)
+        scored = [[(h.key, -h.score) for h in words]]
         weights = [1.0]
         if vectors:
             near = semantic(conn, query, doc, CANDIDATES, model, filters)
-            rankings.append([h.key for h in near])
+            scored.append([(h.key, h.score) for h in near])
             weights.append(VECTOR_WEIGHT)
         named = keyword_search(conn, query, doc, CANDIDATES, filters, vocabulary_only=True)
-        rankings.append([h.key for h in named])
+        scored.append([(h.key, -h.score) for h in named])
         weights.append(VOCAB_WEIGHT)
-        return _hits(conn, fuse(rankings, weights)[:limit], _highlight(query))
+        return _hits(conn, combine(scored, weights)[:limit], _highlight(query))
     finally:
         if close:
             conn.close()
@@ -459,5 +482,6 @@ def hybrid(
     model: str | None = None,
     filters: Filters | None = None,
 ) -> list[search.Hit]:
-    """Keyword (bm25) and semantic ranks fused by weighted RRF; score = the fused score."""
+    """Keyword (bm25) and semantic (cosine) scores fused by ``combine``; score = the fused
+    score (0 to 4: the weights' sum)."""
     return _fused(db, query, doc, limit, filters, model)
