@@ -115,6 +115,21 @@ def test_question_shows_the_paragraph_its_words_and_meaning_agree_on(kb: Path) -
     assert result.groups[0].best.node_id == "art_21__para_1"
 
 
+def test_provisions_for_businesses_come_before_those_for_public_bodies(kb: Path) -> None:
+    # 第二十八条 (個人情報取扱事業者) and 第七十一条 (行政機関の長等): the same rule for
+    # 外国にある第三者
+    q = "個人データを外国の会社に提供するときのルールは？"
+    result = find.find(kb, q, doc="kojin-joho-hogo-ho", limit=200)
+    assert result.groups[0].node_id == "art_28", headings(result)
+    main = [g for g in result.groups if not g.supplementary]
+    assert any(g.public for g in main)  # 第七十一条 is found, after every provision for businesses
+    assert [g.public for g in main] == sorted(g.public for g in main)
+    assert next(g for g in main if g.node_id == "art_71").public
+    state = "行政機関が個人情報を外国に提供するときのルールは？"
+    asked = find.find(kb, state, doc="kojin-joho-hogo-ho")
+    assert asked.groups[0].node_id == "art_71", headings(asked)  # unless the query names them
+
+
 # --- counts, paging, grouping ------------------------------------------------------------------
 
 
@@ -275,3 +290,17 @@ def test_supplementary() -> None:
     assert not ranking.supplementary("art_27", "第三者提供の制限")
     assert ranking.asks_for_supplements("施行日はいつ？")
     assert not ranking.asks_for_supplements("解約")
+
+
+@pytest.mark.parametrize(
+    ("text", "public"),
+    [
+        ("行政機関の長等は、利用目的以外の目的のために…", True),
+        ("前項の場合において、地方公共団体は、…", True),
+        ("国は、地方公共団体が策定し…", True),
+        ("個人情報取扱事業者は、外国にある第三者に…", False),
+        ("外国にある第三者に個人データを提供する場合には…", False),  # 外国 is not 国
+    ],
+)
+def test_public_subject(text: str, public: bool) -> None:
+    assert ranking.public([text]) is public

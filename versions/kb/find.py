@@ -414,8 +414,7 @@ def _group_words(
     groups = ranking.group_articles(conn, matches, query, need=len(per_term))
     for g in groups:  # an article's score: each term's best clause in it
         g.score = _article_score(g, per_term)
-    demote = not ranking.asks_for_supplements(query)
-    groups.sort(key=lambda g: (demote and g.supplementary, -g.score, g.key))
+    ranking.order(groups, query)
     return groups, expanded
 
 

@@ -5,11 +5,17 @@ every search mode ranks clauses, then ``group`` folds them into one ``Group`` pe
 node outside articles: a 別表 row, a 前文): the article's score is its best clause's, its best
 clause is shown under the article's caption. 附則 (node ids ``suppl_…``) and 経過措置
 provisions come after the main provisions unless the query asks for them (附則, 経過措置, 施行).
+
+Provisions addressed to public bodies (a clause opening 「行政機関の長等は」, 「国は」,
+「地方公共団体は」) come after those addressed to businesses and people unless the query names
+a public body: support staff ask what a company must do (個人情報保護法's 第二十八条, not its
+第七十一条, the same rule for 行政機関の長等), and statutes repeat many duties for the state.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
@@ -19,6 +25,13 @@ from versions.kb.search import Hit
 
 ASKS_FOR_SUPPLEMENTS = ("附則", "経過措置", "施行", "改正前", "旧法")
 HEADINGS = ("chapter", "section", "subsection")  # structure, not provisions: never a result
+# a clause whose subject is a public body: 「行政機関の長等は、」, 「前項の場合において、国は」
+PUBLIC_SUBJECT = re.compile(
+    r"^(?:[^。、]{0,40}、)?(?:行政機関の長等|行政機関等|国及び地方公共団体|地方公共団体の機関|"
+    r"地方公共団体|国|委員会|内閣総理大臣|独立行政法人等|地方独立行政法人)(?:は|が|に対し)"
+)
+ASKS_FOR_PUBLIC: tuple[str, ...] = ("行政", "国の機関", "自治体", "地方公共団体", "役所")
+ASKS_FOR_PUBLIC += ("官公庁", "委員会", "独立行政法人", "公務員", "内閣")
 
 
 @dataclass
@@ -44,6 +57,7 @@ class Group:
     score: float
     supplementary: bool
     matches: list[Hit] = field(default_factory=list)
+    public: bool = False  # addressed to a public body (行政機関の長等は…)
 
     @property
     def heading(self) -> str:
@@ -54,6 +68,24 @@ class Group:
 def asks_for_supplements(query: str) -> bool:
     q = unicodedata.normalize("NFKC", query or "")
     return any(w in q for w in ASKS_FOR_SUPPLEMENTS)
+
+
+def asks_for_public(query: str) -> bool:
+    q = unicodedata.normalize("NFKC", query or "")
+    return any(w in q for w in ASKS_FOR_PUBLIC)
+
+
+def public(texts: Iterable[str | None]) -> bool:
+    """Whether any of an article's clauses (``texts``) is addressed to a public body."""
+    return any(PUBLIC_SUBJECT.match(unicodedata.normalize("NFKC", t or "")) for t in texts)
+
+
+def order(groups: list[Group], query: str) -> None:
+    """Sort ``groups`` best first: main provisions before 附則/経過措置 and provisions for
+    businesses and people before those for public bodies, unless ``query`` asks for them."""
+    late = not asks_for_supplements(query)
+    state = not asks_for_public(query)
+    groups.sort(key=lambda g: (late and g.supplementary, state and g.public, -g.score, g.key))
 
 
 def supplementary(node_id: str, caption: str | None) -> bool:
@@ -80,7 +112,8 @@ def group(
 
     With ``need`` > 0 an article is kept only when its clauses together match all ``need``
     query terms (a term in the article's caption counts for every clause under it). Main
-    provisions come before 附則/経過措置 unless ``query`` asks for those.
+    provisions come before 附則/経過措置, and provisions for businesses and people before those
+    for public bodies, unless ``query`` asks for those (``order``).
     """
     by_key: dict[str, list[Match]] = {}
     for m in matches:
@@ -108,10 +141,10 @@ def group(
                 found[0].score,
                 supplementary(article_of(head), caption),
                 [m.hit for m in found],
+                public(m.hit.text for m in found),
             )
         )
-    demote = not asks_for_supplements(query)
-    out.sort(key=lambda g: (demote and g.supplementary, -g.score, g.key))
+    order(out, query)
     return out
 
 
