@@ -269,6 +269,8 @@ def test_thesaurus_is_reviewed_data() -> None:
     assert vocabulary.thesaurus("口座からの引き落とし") == vocabulary.thesaurus("引き落とし")
     assert "故障" not in vocabulary.thesaurus("口座からの引き落とし")  # 落とし is not 壊し
     assert vocabulary.thesaurus("延滞利息") == []
+    assert "所有権" in vocabulary.thesaurus("機器はいつから自分のものになる？")
+    assert "債務不履行" in vocabulary.thesaurus("業者が約束を守らない")
 
 
 def test_thesaurus_allows_another_particle() -> None:
@@ -304,3 +306,20 @@ def test_supplementary() -> None:
 )
 def test_public_subject(text: str, public: bool) -> None:
     assert ranking.public([text]) is public
+
+
+@pytest.mark.parametrize(
+    ("doc", "question", "article"),
+    [
+        # だまされた → 事実と異なる (第四条第一項: 不実告知による取消し)
+        ("shohisha-keiyaku-ho", "販売員にだまされて契約した。取り消したい", "art_4"),
+        # 拒否される → 承諾しない (第9条（契約申込の承諾）)
+        ("toreru-camera", "審査で申し込みを拒否されることはある？", "art_9"),
+        # 契約を守らない → 債務不履行 (第八条の二: 解除権を放棄させる条項の無効)
+        ("shohisha-keiyaku-ho", "店が契約を守らなくても解除できない条項は有効？", "art_8-2"),
+    ],
+)
+def test_customer_words_for_legal_concepts(kb: Path, doc: str, question: str, article: str) -> None:
+    result = find.find(kb, question, doc=doc, limit=3)
+    assert result.mode == "hybrid" and result.expansions
+    assert result.groups[0].node_id == article, headings(result)
