@@ -161,7 +161,7 @@ QUERIES = {
         "description": (
             "Questions in your own words (料金を払い忘れたらどうなる？), ranked as the search "
             "page ranks them: clauses sharing the question's words and its customer-vocabulary "
-            "words (bm25) and clauses nearest in meaning (embeddings), fused by reciprocal rank; "
+            "words (bm25) and clauses nearest in meaning (embeddings), their scores fused; "
             "the best clause of each article, main provisions before 附則. Latest versions; "
             "leave doc empty for every document."
         ),

@@ -77,7 +77,7 @@ def asks_for_public(query: str) -> bool:
 
 def public(texts: Iterable[str | None]) -> bool:
     """Whether any of an article's clauses (``texts``) is addressed to a public body."""
-    return any(PUBLIC_SUBJECT.match(unicodedata.normalize("NFKC", t or "")) for t in texts)
+    return any(PUBLIC_SUBJECT.match(unicodedata.normalize("NFKC", (t or "")[:80])) for t in texts)
 
 
 def order(groups: list[Group], query: str) -> None:
