@@ -57,6 +57,7 @@ from versions.kb import (
     build_versions,
     schema,
     search,
+    word_tops,
 )
 from versions.kb.context import BuildBusy, BuildContext, BuildError, Progress
 from versions.kb.executor import LocalExecutor
@@ -616,6 +617,7 @@ STEPS: list[Callable[[BuildContext], None]] = [
     step_parse,
     step_link_references,
     step_search_index,
+    word_tops.step_word_tops,  # stored top lists of very frequent search terms (issue 12)
     build_facts.step_facts,  # clause facts: modality, periods, amounts (H15)
     build_versions.step_versions,  # versions over time (H6)
     build_tables.step_tables,  # 新旧対照表 of consecutive versions, for the site (issue 14)

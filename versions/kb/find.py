@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extract.japanese import tokenize
-from versions.kb import embeddings, ranking, search, semantic, vocabulary
+from versions.kb import embeddings, ranking, search, semantic, vocabulary, word_tops
 
 SYNONYM_WEIGHT = 0.5  # a clause matched only through a thesaurus word counts half (bm25)
 MATCH_CAP = 20_000  # clauses read per term (more than any document has)
@@ -216,10 +216,7 @@ MATCH_SQL = "select rowid, rank from nodes_words where nodes_words match ? order
 
 
 def _phrases(strings: list[str]) -> list[str]:
-    out = {
-        search._phrase(ws) for s in strings for ws in (search.words(s, 0), search.words(s, 1)) if ws
-    }
-    return sorted(out)
+    return word_tops.phrases(strings)
 
 
 RANGE_SQL = """
@@ -242,10 +239,13 @@ def _scores(conn: sqlite3.Connection, phrases: list[str], scope: Scope) -> dict[
     the best ``scope.cap`` of them."""
     if not phrases:
         return {}
-    tags = scope.tags
-    expr = "{caption text} : (" + " OR ".join(phrases) + ")" + (f" AND {tags}" if tags else "")
+    expr = word_tops.expression(phrases, scope.tags)
     if scope.rows:
         return dict(conn.execute(RANGE_SQL, [expr, *scope.rows, scope.cap]).fetchall())
+    if scope.cap == word_tops.TOP:  # a very frequent term: its answer stored by the build
+        stored = word_tops.lookup(conn, expr)
+        if stored is not None:
+            return stored
     return dict(conn.execute(MATCH_SQL, [expr, scope.cap]).fetchall())
 
 

@@ -512,7 +512,20 @@ WORD_CACHE = TableDef(
     pk="hash",
 )
 
-TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE)
+WORD_TOPS = TableDef(
+    "word_tops",
+    "Very frequent search terms (more than 2,000 latest clauses): the best 500 clauses of the term"
+    " across documents, as FTS5 ranks them, stored by the build so a search does not rank every"
+    " match (versions/kb/word_tops.py).",
+    {
+        "expr": C(str, "The term's FTS5 expression on nodes_words, as find builds it."),
+        "matches": C(int, "Latest clauses it matches."),
+        "top": C(str, "JSON [[nodes.seq, bm25 rank], …], best first."),
+    },
+    pk="expr",
+)
+
+TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE, WORD_TOPS)
 
 # Full-text tables (FTS5).
 #   nodes_words (contentless, unicode61, rowid = nodes.seq): columns caption, text = SudachiPy
