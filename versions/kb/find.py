@@ -362,7 +362,8 @@ def _definitions_first(
         if hit is not None:
             g.best = hit
             first.append(g)
-    return first + [g for g in groups if g not in first]
+    chosen = {id(g) for g in first}  # by identity: == compares every field (issue 12)
+    return first + [g for g in groups if id(g) not in chosen]
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
