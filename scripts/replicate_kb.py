@@ -1,13 +1,15 @@
 """Grow a built knowledge base N times by copying its documents under new ids (serving benchmarks).
 
     .venv/bin/python scripts/replicate_kb.py /tmp/scaled-1k.db /tmp/scaled-10k.db --times 10
+    .venv/bin/python scripts/replicate_kb.py /tmp/scaled-200.db /tmp/scaled-10k.db --times 50
 
 Building 10,000 versions takes hours on a shared 2-core machine; the site's per-request work
 depends on the database's shape (rows, index depths, full-text postings), which a copy of every
 row under new document ids reproduces: document X becomes X, Xr1, Xr2 … with every key, version
 id, row id and nodes.seq renamed, ``texts`` shared (identical texts are stored once anyway) and
-the word index filled for the new nodes from ``word_cache``. Replica r is committed before r+1
-starts, so an interrupted run leaves a consistent, smaller database.
+the word index filled for the new nodes from ``word_cache``, and ``word_tops`` computed again
+for the grown index. Replica r is committed before r+1 starts, so an interrupted run leaves a
+consistent, smaller database (without ``word_tops`` until the end).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from versions.kb import search
+from versions.kb import search, word_tops
 
 # table -> (columns holding document ids, version ids or node keys; integer id columns to shift)
 # (stored tables only: the views nodes, clause_alignments, clause_validity, definition_uses,
@@ -45,6 +47,10 @@ RENAME = {
 }
 
 
+# integer columns holding another table's id: shifted as that table's
+FOREIGN = {"definition_id": "definitions.id", "reference_id": "reference_rows.id"}
+
+
 def renamed(value: str | None, suffix: str) -> str | None:
     """``DOC`` → ``DOCsuffix``; ``DOC@…`` (versions, keys) → ``DOCsuffix@…``."""
     if value is None:
@@ -62,10 +68,8 @@ def copy_table(conn: sqlite3.Connection, table: str, suffix: str, shifts: dict[s
             exprs.append(f"rk([{c}], :suffix)")
         elif c in ints:
             shift = shifts["seq"] if c in SEQS else shifts.get(f"{table}.{c}", 0)
-            if c == "definition_id":
-                shift = shifts["definitions.id"]
-            if c == "reference_id":
-                shift = shifts["reference_rows.id"]
+            if c in FOREIGN:
+                shift = shifts[FOREIGN[c]]
             exprs.append(f"[{c}] + {shift}")
         else:
             exprs.append(f"[{c}]")
@@ -140,14 +144,18 @@ def main() -> None:
         for t in tables:
             for c in RENAME[t][1]:
                 shifts[f"{t}.{c}"] = base[f"{t}.{c}"] * r
-        shifts["definitions.id"] = base["definitions.id"] * r
-        shifts["reference_rows.id"] = base["reference_rows.id"] * r
+        for key in FOREIGN.values():
+            shifts[key] = base.get(key, 0) * r
         with conn:
             for t in tables:
                 copy_table(conn, t, f"r{r}", shifts)
             index_words(conn, shifts["seq"] + 1)
         versions = conn.execute("select count(*) from versions").fetchone()[0]
         print(f"copy {r}: {versions} versions, {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    with conn:  # the frequent terms' answers, for the grown index (versions/kb/word_tops.py)
+        stored = word_tops.fill(conn)
+    print(f"word_tops: {stored} terms, {time.perf_counter() - started:.0f} s", flush=True)
     conn.execute("analyze")
     conn.close()
 
