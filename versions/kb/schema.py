@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-SCHEMA_VERSION = 4  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
+SCHEMA_VERSION = 5  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
 # 3: clause_alignments, clause_validity and definition_uses are views over rows keyed by node seq
 # 4: references and reference_targets too (reference_rows, reference_target_rows)
+# 5: word_tops, the stored answers of very frequent search terms
 
 
 @dataclass(frozen=True)
