@@ -713,7 +713,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
     if q:
 
         def run(conn: Any) -> find.Result:
-            return find.find(
+            found = find.find(
                 conn,
                 q,
                 mode,
@@ -724,7 +724,11 @@ async def search_page(datasette: Any, request: Any) -> Response:
                 offset=(page - 1) * PAGE_SIZE,
                 all_versions=every,
             )
+            for g in found.groups:  # snippets tokenize clause texts: here, not on the event loop
+                snippets[g.best.key] = Markup(g.best.snippet_html)
+            return found
 
+        snippets: dict[str, Markup] = {}
         try:  # the question's embedding is made first, outside the SQL time limit
             await db.execute_fn(lambda conn: find.prepare(conn, q, mode))
             result = await execute_limited(datasette, db, run)
@@ -754,7 +758,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
             {
                 "group": g,
                 "hit": g.best,
-                "snippet": Markup(g.best.snippet_html),
+                "snippet": snippets.get(g.best.key) or Markup(g.best.snippet_html),
                 "title": titles.get(g.doc_id, g.doc_id),
             }
             for g in result.groups

@@ -14,6 +14,7 @@ original text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -31,6 +32,7 @@ _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆ヶ]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _SKIP_POS = {"補助記号", "空白"}
 _lock = threading.Lock()
+SNIPPET_TEXTS = 2048  # clause texts (× 2 split modes) whose words snippets keep (~10 KB each)
 NO_MATCH = '""'  # an FTS5 expression that matches nothing
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # private-use markers around matches (see snippet)
 
@@ -95,6 +97,20 @@ def _morphemes(text: str, mode: int) -> list[tuple[str, int, int]]:
                 form = fold(unicodedata.normalize("NFKC", form)).lower()
             out.append((form, offset + m.begin(), offset + m.end()))
     return out
+
+
+@functools.lru_cache(maxsize=SNIPPET_TEXTS)
+def _morphemes_kept(text: str, mode: int) -> tuple[tuple[str, int, int], ...]:
+    """``_morphemes`` of a clause text, kept for snippets: the site's texts are immutable, and
+    each search highlights the same clauses again (the canned ``search`` query tokenized 50
+    texts twice per request: 80% of its CPU). Bounded: ``SNIPPET_TEXTS`` (text, mode) pairs."""
+    return tuple(_morphemes(text, mode))
+
+
+@functools.lru_cache(maxsize=SNIPPET_TEXTS)
+def _nfkc_kept(text: str) -> tuple[str, tuple[int, ...]]:
+    normal, index = _nfkc_map(text)
+    return normal, tuple(index)
 
 
 def words(text: str, mode: int = 0) -> list[str]:
@@ -173,21 +189,27 @@ def _nfkc_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), index
 
 
+@functools.lru_cache(maxsize=256)
+def _query_phrases(query: str) -> frozenset[tuple[str, ...]]:
+    """The word runs of a query's terms (both split modes), once per query, not per snippet."""
+    return frozenset(tuple(ws) for t in terms(query) for mode in (0, 1) if (ws := words(t, mode)))
+
+
 def match_spans(text: str, query: str) -> list[tuple[int, int]]:
     """Character spans of ``text`` that the query matches (words and substrings), merged."""
     if not text:
         return []
-    phrases = {tuple(ws) for t in terms(query) for mode in (0, 1) if (ws := words(t, mode))}
+    phrases = _query_phrases(query)
     spans = []
     for mode in (0, 1):  # runs of words equal to a query phrase (as the index matched them)
-        found = _morphemes(text, mode)
+        found = _morphemes_kept(text, mode)
         forms = [w for w, _, _ in found]
         for phrase in phrases:
             k = len(phrase)
             for i in range(len(forms) - k + 1):
                 if forms[i] == phrase[0] and tuple(forms[i : i + k]) == phrase:
                     spans.append((found[i][1], found[i + k - 1][2]))
-    normal, index = _nfkc_map(text)
+    normal, index = _nfkc_kept(text)
     for term in terms(query):
         term = term.lower()
         for m in re.finditer(re.escape(term), normal):
