@@ -30,7 +30,7 @@ from datasette.utils.asgi import Response
 
 from datasette import hookimpl  # type: ignore[attr-defined]
 from versions.kb import embeddings, find, search, semantic
-from versions.kb.sitedb import bounded_query
+from versions.kb.sitedb import bounded_query, relations
 
 NO_MATCH = '""'
 MAX_NEAREST = 1000  # yakkan_nearest's n: keys returned (the canned query asks for 100)
@@ -207,7 +207,9 @@ def canned_queries(datasette: Any, database: str) -> Any:
         db = datasette.databases.get(database)
         if database == "_internal" or db is None:
             return None
-        tables = {*await db.table_names(), *await db.view_names()}  # embeddings: a view
+        # embeddings is a view; kept on an immutable database (sitedb.relations): Datasette
+        # asks for the canned queries ~9 times per request, two SQL round trips each
+        tables = set(await relations(db))
         if not {"embeddings", "embedding_meta", "clause_similar"} <= tables:
             return None
         return QUERIES
