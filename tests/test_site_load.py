@@ -135,3 +135,47 @@ def test_canned_queries_do_not_list_the_tables_each_time(kb: Path) -> None:
     # the query itself and Datasette's own look-up; it was 8 (the semantic plugin's canned
     # queries hook listed the tables and views each of the ~4 times Datasette asked)
     assert len(calls) <= 3, len(calls)
+
+
+def test_worker_processes_share_rendered_pages(
+    kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers (two Datasette instances over one folder, as serve_app runs them): a page
+    one computed is the other's answer, byte for byte, without a query; another build of the
+    database (another file) is computed afresh."""
+    import shutil
+
+    from versions.kb.sitedb import PAGE_DIR_ENV, PAGE_SHARE_ENV
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    monkeypatch.setenv(PAGE_DIR_ENV, str(folder))
+    monkeypatch.setenv(PAGE_SHARE_ENV, "10000000")
+    one, two = site(kb), site(kb)
+    url = "/-/yakkan/asof?doc=toreru-camera&date=2021-05-14"
+    first = asyncio.run(one.client.get(url))
+    assert first.status_code == 200 and len(list(folder.iterdir())) == 1
+    asyncio.run(two.invoke_startup())  # the semantic plugin's warm-up query
+    db = two.databases["yakkan"]
+    calls: list[Any] = []
+    execute_fn = db.execute_fn
+
+    async def counted(fn: Any) -> Any:
+        calls.append(fn)
+        return await execute_fn(fn)
+
+    db.execute_fn = counted  # type: ignore[method-assign]
+    again = asyncio.run(two.client.get(url))
+    assert again.status_code == 200 and again.content == first.content
+    assert again.headers["content-type"] == first.headers["content-type"]
+    assert not calls  # answered from the shared folder
+    other = tmp_path / "rebuilt" / "yakkan.db"
+    other.parent.mkdir()
+    shutil.copy(kb, other)
+    asyncio.run(site(other).client.get(url))
+    assert len(list(folder.iterdir())) == 2  # its own page: the key holds the database file
+    # a worker writes at most its share, then only reads
+    monkeypatch.setenv(PAGE_SHARE_ENV, "1000")
+    small = site(kb)
+    assert asyncio.run(small.client.get("/-/yakkan/asof?doc=toreru-camera&date=2024-10-01"))
+    assert len(list(folder.iterdir())) == 2

@@ -4,7 +4,9 @@ One Datasette process runs its Python on one core (the GIL): under many clients 
 queues behind the others. The database is immutable, so N processes can serve it side by side:
 uvicorn binds the socket once and spawns N workers, each building the same Datasette app
 (``app``, from the settings ``yakkan serve`` puts in ``CONFIG_ENV``). The workers share the
-cookie-signing secret (``DATASETTE_SECRET``), so a signed cookie one made is good in all.
+cookie-signing secret (``DATASETTE_SECRET``), so a signed cookie one made is good in all, and
+one folder of rendered pages (versions/kb/sitedb.py ``SharedPages``), so a page one computed is
+not computed again by the others.
 
     python -m versions.cli.serve_app     # what `yakkan serve --workers N` runs (env set by it)
 """
@@ -54,18 +56,31 @@ def app() -> Any:
 
 
 def main() -> None:
+    import shutil
+    import tempfile
+
     import uvicorn
 
+    from versions.kb.sitedb import PAGE_CACHE_BYTES, PAGE_DIR_ENV, PAGE_SHARE_ENV
+
     config = _config()
-    uvicorn.run(
-        "versions.cli.serve_app:app",
-        factory=True,
-        host=config["host"],
-        port=int(config["port"]),
-        workers=int(config["workers"]),
-        lifespan="on",
-        log_level="info",
-    )
+    workers = int(config["workers"])
+    # rendered pages shared by the workers (sitedb.SharedPages), removed when the server ends
+    pages = tempfile.mkdtemp(prefix="yakkan-pages-")
+    os.environ[PAGE_DIR_ENV] = pages
+    os.environ[PAGE_SHARE_ENV] = str(PAGE_CACHE_BYTES // max(1, workers))
+    try:
+        uvicorn.run(
+            "versions.cli.serve_app:app",
+            factory=True,
+            host=config["host"],
+            port=int(config["port"]),
+            workers=workers,
+            lifespan="on",
+            log_level="info",
+        )
+    finally:
+        shutil.rmtree(pages, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ to ``MAX_LABEL``; SQL run through ``execute_limited`` stops at Datasette's ``sql
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import threading
@@ -200,11 +201,16 @@ def time_limited(
 
 
 class PageCache:
-    """Rendered 200 answers, least recently used first out, at most ``budget`` bytes of body."""
+    """Rendered 200 answers, least recently used first out, at most ``budget`` bytes of body.
 
-    def __init__(self, budget: int = PAGE_CACHE_BYTES) -> None:
+    With ``shared`` (a folder the server's worker processes share, ``SharedPages``), a page
+    missing here is looked up there before it is computed, and a page computed here is written
+    there too: with N processes a page is computed once, not up to N times."""
+
+    def __init__(self, budget: int = PAGE_CACHE_BYTES, shared: SharedPages | None = None) -> None:
         self.budget = budget
         self.size = 0
+        self.shared = shared
         self._items: OrderedDict[Hashable, tuple[int, str | bytes, dict[str, str], str]] = (
             OrderedDict()
         )
@@ -213,6 +219,10 @@ class PageCache:
         from datasette.utils.asgi import Response
 
         item = self._items.get(key)
+        if item is None and self.shared is not None:
+            item = self.shared.get(key)
+            if item is not None:
+                self._keep(key, item)
         if item is None:
             return None
         self._items.move_to_end(key)
@@ -228,8 +238,14 @@ class PageCache:
         headers = dict(getattr(response, "headers", None) or {})
         if any(h.lower() == "set-cookie" for h in headers):
             return
-        self._items[key] = (200, body, headers, response.content_type)
-        self.size += len(body)
+        item = (200, body, headers, response.content_type)
+        self._keep(key, item)
+        if self.shared is not None:
+            self.shared.put(key, item)
+
+    def _keep(self, key: Hashable, item: tuple[int, str | bytes, dict[str, str], str]) -> None:
+        self._items[key] = item
+        self.size += len(item[1])
         while self.size > self.budget:
             _, (_, old, _, _) = self._items.popitem(last=False)
             self.size -= len(old)
@@ -238,10 +254,80 @@ class PageCache:
         return len(self._items)
 
 
+class SharedPages:
+    """Pages kept in a folder that several server processes share (``yakkan serve --workers
+    N``: serve_app makes it, removes it at exit, and names it in ``PAGE_DIR_ENV``). One file per
+    page, named by the hash of its key (URL and database files: path, size, mtime, inode), so a
+    rebuilt database never answers from another build's pages; written whole then renamed, so a
+    reader sees a whole page or none. Each process writes at most ``budget`` bytes of body, then
+    only reads (no eviction: the folder lives as long as the server)."""
+
+    def __init__(self, folder: str, budget: int) -> None:
+        self.folder = folder
+        self.budget = budget
+        self.written = 0
+
+    def _path(self, key: Hashable) -> str:
+        import hashlib
+
+        return os.path.join(self.folder, hashlib.sha256(repr(key).encode()).hexdigest())
+
+    def get(self, key: Hashable) -> tuple[int, str | bytes, dict[str, str], str] | None:
+        import json
+
+        try:
+            with open(self._path(key), "rb") as f:
+                head = json.loads(f.readline())
+                body: str | bytes = f.read()
+        except (OSError, ValueError):
+            return None
+        if head.get("key") != repr(key):  # a hash collision: not this page
+            return None
+        if head["text"]:
+            body = body.decode("utf-8")  # type: ignore[union-attr]
+        return (200, body, head["headers"], head["content_type"])
+
+    def put(self, key: Hashable, item: tuple[int, str | bytes, dict[str, str], str]) -> None:
+        import json
+        import tempfile
+
+        _, body, headers, content_type = item
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        if self.written + len(data) > self.budget:
+            return
+        head = {
+            "key": repr(key),
+            "text": isinstance(body, str),
+            "headers": headers,
+            "content_type": content_type,
+        }
+        tmp = ""
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".page.")
+            with os.fdopen(fd, "wb") as f:
+                f.write(json.dumps(head, ensure_ascii=False).encode("utf-8") + b"\n" + data)
+            os.replace(tmp, self._path(key))
+        except OSError:  # a full disk or a removed folder: the page is still in memory
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            return
+        self.written += len(data)
+
+
+PAGE_DIR_ENV = "YAKKAN_PAGE_DIR"  # the folder of SharedPages, set by versions/cli/serve_app.py
+PAGE_SHARE_ENV = "YAKKAN_PAGE_SHARE"  # bytes of pages each worker may write there
+
+
 def _page_cache(datasette: Any) -> PageCache:
     cache: PageCache | None = getattr(datasette, "_yakkan_pages", None)
     if cache is None:  # one per Datasette instance: freed with it
-        cache = datasette._yakkan_pages = PageCache()
+        folder = os.environ.get(PAGE_DIR_ENV)
+        shared = None
+        if folder and os.path.isdir(folder):
+            share = int(os.environ.get(PAGE_SHARE_ENV) or PAGE_CACHE_BYTES)
+            shared = SharedPages(folder, share)
+        cache = datasette._yakkan_pages = PageCache(shared=shared)
     return cache
 
 
