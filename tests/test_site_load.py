@@ -179,3 +179,27 @@ def test_worker_processes_share_rendered_pages(
     small = site(kb)
     assert asyncio.run(small.client.get("/-/yakkan/asof?doc=toreru-camera&date=2024-10-01"))
     assert len(list(folder.iterdir())) == 2
+
+
+def test_document_substring_search_finds_what_it_found(kb: Path) -> None:
+    """The trigram scope filters the matches (``+rowid``) instead of one full-text query per
+    text of the document (``rowid IN``): the same rows, in the same order, for every document."""
+    conn = sqlite3.connect(kb)
+    docs = [r[0] for r in conn.execute("select id from documents")]
+    old_scope = search.TRIGRAM_SCOPE.replace("+rowid", "rowid")
+    assert old_scope != search.TRIGRAM_SCOPE
+    found = 0
+    for q in ["サービス", "個人情報", "損害賠償", "第三者", "通知する", "利用契約の解除"]:
+        for doc in docs:
+            lo, hi = search._seq_range(conn, doc, None, False)
+            params = {
+                "expr": search.trigram_expression(q),
+                **{"lo": lo, "hi": hi, "cap": 1000, "all_versions": 0, "version": None},
+                **{"doc": doc, "chapter": None, "kind": None, "limit": 20},
+            }
+            new = conn.execute(search.TRIGRAM_SQL.format(scope=search.TRIGRAM_SCOPE), params)
+            old = conn.execute(search.TRIGRAM_SQL.format(scope=old_scope), params)
+            rows = new.fetchall()
+            assert rows == old.fetchall(), (q, doc)
+            found += len(rows)
+    assert found > 50

@@ -358,8 +358,11 @@ order by m.rank, n.seq
 limit :limit
 """
 # nodes_trigram indexes each distinct text once (rowid = texts.id): a document or version
-# filter keeps the texts of its nodes (contiguous seq) before ranking.
-TRIGRAM_SCOPE = "and rowid in (select text_id from node_rows where seq between :lo and :hi)"
+# filter keeps the texts of its nodes (contiguous seq) before ranking. ``+rowid``, not
+# ``rowid``: SQLite hands ``rowid IN (…)`` to FTS5 as one full-text query per value (a
+# document's 336 texts: 336 queries, 30–200 ms); as an expression it filters the matches once
+# (0.4–5 ms, the same rows).
+TRIGRAM_SCOPE = "and +rowid in (select text_id from node_rows where seq between :lo and :hi)"
 
 
 def _connection(db: Any) -> tuple[sqlite3.Connection, bool]:
