@@ -38,6 +38,7 @@ _ID = re.compile(r"^[A-Za-z0-9._@-]+$")
 # their rendered parts, and clause trees rebuilt from nodes rows (as-of, history pages).
 _TABLES: LRU[dict[str, Any]] = LRU(8)
 _TREES: LRU[Any] = LRU(32)
+_LABELS: LRU[dict[str, str]] = LRU(32)  # printed headings of a tree's nodes (as-of page)
 _PENDING: dict[tuple[str, ...], asyncio.Future[dict[str, Any]]] = {}
 
 
@@ -302,7 +303,12 @@ async def _document_order(
             continue
         seen.add(r["node_id"])
         r["place"] = place.get(target or "", len(place))
-        label = heading(docs[r["version_id"]], r["node_id"])
+        labels = _LABELS.get((*_stamp(db), r["version_id"]))
+        if labels is None:
+            labels = _LABELS.put((*_stamp(db), r["version_id"]), {})
+        label = labels.get(r["node_id"])
+        if label is None:  # a pure function of the (immutable) tree: kept with it
+            label = labels[r["node_id"]] = heading(docs[r["version_id"]], r["node_id"])
         own_label = " ".join(x for x in (r["label"], r["caption"]) if x) or r["node_id"]
         r["display"] = label if label != r["node_id"] else own_label
         out.append(r)
