@@ -188,12 +188,19 @@ def concurrent_run(base: str, plan: dict[str, list[str]], clients: int, rng: ran
                 errors[label] = errors.get(label, 0) + 1
     wall = time.perf_counter() - started
     print(f"concurrency {clients}: {len(work)} requests in {wall:.1f} s ({len(work) / wall:.0f}/s)")
-    print(f"{'request':32} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>6}")
+    # distinct URLs: how often a page could come from the page cache (the rest repeat)
+    distinct = {label: len(set(paths)) for label, paths in plan.items()}
+    distinct["all"] = len({path for _, path in work})
+    print(
+        f"{'request':32} {'n':>4} {'urls':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
+        f"{'errors':>6}"
+    )
     everything = [t for ts in times.values() for t in ts]
     for label, ts in [*times.items(), ("all", everything)]:
         print(
-            f"{label:32} {len(ts):4d} {statistics.median(ts):8.1f} {percentile(ts, 95):8.1f} "
-            f"{max(ts):8.1f} {errors.get(label, 0) if label != 'all' else sum(errors.values()):6d}"
+            f"{label:32} {len(ts):4d} {distinct[label]:4d} {statistics.median(ts):8.1f} "
+            f"{percentile(ts, 95):8.1f} {max(ts):8.1f} "
+            f"{errors.get(label, 0) if label != 'all' else sum(errors.values()):6d}"
         )
 
 
