@@ -73,12 +73,15 @@ def serve(db: Path, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[by
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        deadline = time.monotonic() + 300  # a multi-GB file read cold takes a while
+        while True:
             try:
-                urllib.request.urlopen(base + "/-/yakkan", timeout=2).read()
+                urllib.request.urlopen(base + "/-/yakkan", timeout=10).read()
                 break
             except OSError:
-                time.sleep(0.1)
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"bench_http: the server on {db} did not start") from None
+                time.sleep(0.2)
         yield base, proc
     finally:
         proc.terminate()
