@@ -57,6 +57,7 @@ from versions.kb import (
     build_versions,
     schema,
     search,
+    word_groups,
     word_tops,
 )
 from versions.kb.context import BuildBusy, BuildContext, BuildError, Progress
@@ -617,6 +618,7 @@ STEPS: list[Callable[[BuildContext], None]] = [
     step_parse,
     step_link_references,
     step_search_index,
+    word_groups.step_word_groups,  # Sudachi synonym groups of the indexed words (issue 10)
     word_tops.step_word_tops,  # stored top lists of very frequent search terms (issue 12)
     build_facts.step_facts,  # clause facts: modality, periods, amounts (H15)
     build_versions.step_versions,  # versions over time (H6)

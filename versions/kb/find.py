@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extract.japanese import tokenize
-from versions.kb import embeddings, ranking, search, semantic, vocabulary, word_tops
+from versions.kb import embeddings, ranking, search, semantic, vocabulary, word_groups, word_tops
 
 SYNONYM_WEIGHT = 0.5  # a clause matched only through a thesaurus word counts half (bm25)
 MATCH_CAP = 20_000  # clauses read per term (more than any document has)
@@ -322,8 +322,7 @@ def words_search(
         scores = _scores(conn, _phrases([typed]), scope)
         # the customer's word stands in for the documents' words when they rarely use it
         # (キャンセル, 退会); a word they use (解約金, 保証) is searched as typed
-        also = [w for w in vocabulary.expansions(term) if w != typed]
-        also = also if len(scores) < EXPAND_BELOW else []
+        also = word_groups.customer_words(conn, term) if len(scores) < EXPAND_BELOW else []
         for rowid, rank in _scores(conn, _phrases(also), scope).items():
             scores.setdefault(rowid, rank * SYNONYM_WEIGHT)
         if not scores:

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-SCHEMA_VERSION = 5  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
+SCHEMA_VERSION = 6  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
 # 3: clause_alignments, clause_validity and definition_uses are views over rows keyed by node seq
 # 4: references and reference_targets too (reference_rows, reference_target_rows)
 # 5: word_tops, the stored answers of very frequent search terms
+# 6: word_groups, the Sudachi synonym groups of the indexed words
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class TableDef:
     name: str
     description: str
     columns: dict[str, Column]
-    pk: str
+    pk: str | tuple[str, ...]  # a tuple: a compound primary key
     foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
     indexes: list[tuple[str, ...]] = field(default_factory=list)
     unique: tuple[str, ...] = ()
@@ -526,7 +527,19 @@ WORD_TOPS = TableDef(
     pk="expr",
 )
 
-TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE, WORD_TOPS)
+WORD_GROUPS = TableDef(
+    "word_groups",
+    "The Sudachi synonym groups (ids from SudachiDict's lexicon) of the word index's words: a"
+    " search adds the documents' words sharing a group with a query word, キャンセル → 解約"
+    " (versions/kb/word_groups.py).",
+    {
+        "group_id": C(int, "Synonym group id in the Sudachi synonym dictionary."),
+        "word": C(str, "An indexed word (nodes_words token) in that group."),
+    },
+    pk=("group_id", "word"),
+)
+
+TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE, WORD_TOPS, WORD_GROUPS)
 
 # Full-text tables (FTS5).
 #   nodes_words (contentless, unicode61, rowid = nodes.seq): columns caption, text = SudachiPy
@@ -594,8 +607,9 @@ def markdown() -> str:
         out.append(f"### `{t.name}`\n\n{t.description}\n")
         out.append("| column | type | description |\n|---|---|---|")
         fks = {col: f"{table}.{other}" for col, table, other in t.foreign_keys}
+        keys = (t.pk,) if isinstance(t.pk, str) else t.pk
         for name, col in t.columns.items():
-            extra = " **primary key**" if name == t.pk else ""
+            extra = " **primary key**" if name in keys else ""
             if name in fks:
                 extra += f" → `{fks[name]}`"
             out.append(f"| `{name}` | {col.type.__name__} | {col.description}{extra} |")

@@ -9,8 +9,8 @@ service say 解約, 移転, 支払い, 支払遅延. Three things bridge that:
 - ``thesaurus``: versions/kb/data/thesaurus.toml, customer phrasings → the legal words, matched as
   substrings of the query (Japanese has no spaces to match words by).
 - ``synonyms``: the Sudachi synonym dictionary through chikkarpy, when it is installed with its
-  dictionary (its sdist downloads the dictionary while installing, so it is optional: without it
-  the thesaurus alone applies).
+  dictionary (its sdist downloads the dictionary while installing, so it is optional). Without
+  it, versions/kb/word_groups.py reads the same groups' ids from SudachiDict's lexicon.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ words, filters, one document) runs in FTS5 as before. Below the threshold nothin
 corpus/'s words match at most a few hundred latest clauses, so its searches are unchanged.
 
 The terms tried: every word of the index (``fts5vocab``) used in more than ``THRESHOLD`` rows of
-any version, searched as typed, and every customer-vocabulary word's expansion (thesaurus).
+any version, searched as typed, and every customer-vocabulary word's expansion (thesaurus
+and synonym groups, versions/kb/word_groups.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from versions.kb import search, vocabulary
+from versions.kb import search, vocabulary, word_groups
 from versions.kb.context import BuildContext
 
 THRESHOLD = 2_000  # latest clauses matched above which a term's answer is stored (≈ 10 ms of bm25)
@@ -75,7 +76,7 @@ def candidates(conn: sqlite3.Connection, threshold: int) -> list[str]:
     for entry in vocabulary.load():
         for say in entry.say:
             typed = vocabulary.fold_honorific(say)
-            also = [w for w in vocabulary.expansions(say) if w != typed]
+            also = word_groups.customer_words(conn, say)
             for p in (phrases([typed]), phrases(also)):
                 if p:
                     exprs.add(expression(p, LATEST))
