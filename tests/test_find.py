@@ -161,6 +161,16 @@ def test_a_hit_bound_says_at_least(kb: Path) -> None:
     assert {g.key for g in bounded.groups} <= {g.key for g in exact.groups}
 
 
+def test_a_bound_keeps_provisions_not_headings(kb: Path) -> None:
+    """損害賠償's best bm25 matches are 第7章 headings (short captions): a bound of 3 kept only
+    those, and the search found nothing (at 10,000 versions: the best 500 were headings)."""
+    exact = find.find(kb, "損害賠償", mode="fulltext", limit=1000)
+    bounded = find.find(kb, "損害賠償", mode="fulltext", limit=1000, bound=3)
+    assert bounded.mode == "fulltext" and bounded.capped and bounded.groups
+    assert bounded.groups[0].key in {g.key for g in exact.groups}
+    assert all(g.best.kind not in ranking.HEADINGS for g in bounded.groups)
+
+
 def test_within_one_document_counts_stay_exact(kb: Path) -> None:
     everywhere = find.find(kb, "料金", limit=1000)
     doc = everywhere.groups[0].doc_id

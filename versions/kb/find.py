@@ -273,7 +273,10 @@ def _scope(
     """The tags for the filters; one document's latest version by its rowid range instead."""
     rows = _version_rows(conn, doc) if doc and not all_versions else None
     if rows is None:
-        return Scope(_tags(doc, kind, chapter, all_versions), None, cap)
+        tags = _tags(doc, kind, chapter, all_versions)
+        if tags and not kind:  # the best ``cap`` should be provisions, not headings
+            tags = f"{tags} {search.NO_HEADINGS}"
+        return Scope(tags, None, cap)
     tags = search.filter_expression(
         latest=False, kind=kind if kind and kind != "supplement" else None
     )

@@ -27,7 +27,8 @@ from versions.kb.context import BuildContext
 
 THRESHOLD = 2_000  # latest clauses matched above which a term's answer is stored (≈ 10 ms of bm25)
 TOP = 500  # pairs stored: find.BOUND, the clauses ranked per term across documents
-LATEST = "tags : latest"  # the filter of a search across documents (search.filter_expression)
+# the filter of a search across documents (find._scope: search.filter_expression, no headings)
+LATEST = f"tags : latest {search.NO_HEADINGS}"
 MATCH_SQL = "select rowid, rank from nodes_words where nodes_words match ? order by rank limit ?"
 COUNT_SQL = "select count(*) from nodes_words where nodes_words match ?"
 CREATE = (
