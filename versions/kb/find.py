@@ -23,7 +23,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extract.japanese import tokenize
-from versions.kb import embeddings, ranking, search, semantic, vocabulary, word_groups, word_tops
+from versions.kb import (
+    embeddings,
+    ranking,
+    search,
+    semantic,
+    version_index,
+    vocabulary,
+    word_groups,
+    word_tops,
+)
 
 SYNONYM_WEIGHT = 0.5  # a clause matched only through a thesaurus word counts half (bm25)
 MATCH_CAP = 20_000  # clauses read per term (more than any document has)
@@ -219,12 +228,6 @@ def _phrases(strings: list[str]) -> list[str]:
     return word_tops.phrases(strings)
 
 
-RANGE_SQL = """
-select rowid, rank from nodes_words where nodes_words match ? and rowid between ? and ?
-order by rank limit ?
-"""
-
-
 @dataclass
 class Scope:
     """Where full text looks: FTS5 tags, and a rowid (nodes.seq) range when one version."""
@@ -240,26 +243,13 @@ def _scores(conn: sqlite3.Connection, phrases: list[str], scope: Scope) -> dict[
     if not phrases:
         return {}
     expr = word_tops.expression(phrases, scope.tags)
-    if scope.rows:
-        return dict(conn.execute(RANGE_SQL, [expr, *scope.rows, scope.cap]).fetchall())
+    if scope.rows:  # one version: its own index, not bm25 over every version (issue 12)
+        return version_index.scores(conn, expr, *scope.rows, scope.cap)
     if scope.cap == word_tops.TOP:  # a very frequent term: its answer stored by the build
         stored = word_tops.lookup(conn, expr)
         if stored is not None:
             return stored
     return dict(conn.execute(MATCH_SQL, [expr, scope.cap]).fetchall())
-
-
-def _version_rows(conn: sqlite3.Connection, doc: str) -> tuple[int, int] | None:
-    """The seq range of ``doc``'s latest version when its seqs are contiguous (they are as
-    built): a rowid range FTS5 seeks, cheaper than the document's tag (issue 12)."""
-    row = conn.execute(
-        "select min(n.seq), max(n.seq), count(*) from documents d"
-        " join node_rows n on n.version_id = d.latest_version_id where d.id = ?",
-        [doc],
-    ).fetchone()
-    if not row or row[2] == 0 or row[1] - row[0] + 1 != row[2]:
-        return None
-    return row[0], row[1]
 
 
 def _scope(
@@ -271,7 +261,7 @@ def _scope(
     cap: int,
 ) -> Scope:
     """The tags for the filters; one document's latest version by its rowid range instead."""
-    rows = _version_rows(conn, doc) if doc and not all_versions else None
+    rows = version_index.latest_rows(conn, doc) if doc and not all_versions else None
     if rows is None:
         tags = _tags(doc, kind, chapter, all_versions)
         if tags and not kind:  # the best ``cap`` should be provisions, not headings

@@ -163,6 +163,8 @@ def keyword_search(
     fetch = limit * 20 if f.narrows else limit
     conn, close = search._connection(db)
     try:
+        # corpus-wide bm25 even within one document: the version's own statistics
+        # (versions/kb/version_index.py) lowered the benchmark here (docs/semantic.md)
         rows = conn.execute(KEYWORD_SQL, {"expr": expr, "limit": fetch}).fetchall()
     finally:
         if close:
