@@ -171,6 +171,15 @@ def test_a_bound_keeps_provisions_not_headings(kb: Path) -> None:
     assert all(g.best.kind not in ranking.HEADINGS for g in bounded.groups)
 
 
+def test_a_bound_keeps_clauses_with_every_term(kb: Path) -> None:
+    """The best 3 clauses of 料金 and of 支払 share no article: clauses holding both are
+    searched too, so 「料金 支払」 still finds articles, every one an exact result."""
+    exact = find.find(kb, "料金 支払", mode="fulltext", limit=1000)
+    bounded = find.find(kb, "料金 支払", mode="fulltext", limit=1000, bound=3)
+    assert bounded.capped and bounded.groups
+    assert {g.key for g in bounded.groups} <= {g.key for g in exact.groups}
+
+
 def test_within_one_document_counts_stay_exact(kb: Path) -> None:
     everywhere = find.find(kb, "料金", limit=1000)
     doc = everywhere.groups[0].doc_id

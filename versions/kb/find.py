@@ -308,11 +308,13 @@ def words_search(
     whether a term matched more than ``cap`` clauses so only its best ``cap`` were ranked)."""
     scope = _scope(conn, doc, kind, chapter, all_versions, cap)
     per_term: list[dict[int, float]] = []
+    typed_phrases: list[list[str]] = []
     expanded: list[str] = []
     capped = False
     for term in search.terms(query):
         typed = vocabulary.fold_honorific(term)
-        scores = _scores(conn, _phrases([typed]), scope)
+        typed_phrases.append(_phrases([typed]))
+        scores = _scores(conn, typed_phrases[-1], scope)
         # the customer's word stands in for the documents' words when they rarely use it
         # (キャンセル, 退会); a word they use (解約金, 保証) is searched as typed
         also = word_groups.customer_words(conn, term) if len(scores) < EXPAND_BELOW else []
@@ -325,11 +327,35 @@ def words_search(
         expanded += [w for w in also if w not in expanded]
     if not per_term:
         return [], [], False
+    if capped and len(per_term) > 1:
+        _add_conjunction(conn, per_term, typed_phrases, scope)
     rowids = set().union(*per_term)
     groups, expanded = _group_words(conn, query, per_term, rowids, expanded, kind, chapter)
     if len(per_term) == 1:
         groups = _definitions_first(conn, groups, vocabulary.fold_honorific(query))
     return groups, expanded, capped
+
+
+def _add_conjunction(
+    conn: sqlite3.Connection,
+    per_term: list[dict[int, float]],
+    typed_phrases: list[list[str]],
+    scope: Scope,
+) -> None:
+    """Clauses holding every term, when a term's list was cut at the bound: the best ``cap``
+    of each term need not meet (at 10,000 versions the best 500 of 料金 and of 支払 had no
+    article in common, and 「料金 支払」 found nothing). Each term gets an equal share of the
+    clause's rank for all of them, so the article's score is that rank."""
+    terms = [p for p in typed_phrases if p]
+    if len(terms) < 2:
+        return
+    first, *rest = terms
+    others = " AND ".join("{caption text} : (" + " OR ".join(p) + ")" for p in rest)
+    both = Scope(f"{others} AND {scope.tags}" if scope.tags else others, scope.rows, scope.cap)
+    share = 1 / len(per_term)
+    for rowid, rank in _scores(conn, first, both).items():
+        for scores in per_term:
+            scores.setdefault(rowid, rank * share)
 
 
 def _definitions_first(
