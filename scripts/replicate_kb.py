@@ -25,7 +25,7 @@ from versions.kb import search, word_tops
 
 # table -> (columns holding document ids, version ids or node keys; integer id columns to shift)
 # (stored tables only: the views nodes, clause_alignments, clause_validity, definition_uses,
-# references and reference_targets follow them)
+# references, reference_targets and clause_facts follow them)
 # node_rows.seq and the columns that hold one
 SEQS = ("seq", "old_seq", "new_seq", "node_seq", "source_seq", "target_seq")
 RENAME = {
@@ -39,7 +39,7 @@ RENAME = {
     "definitions": (["version_id", "doc_id", "node_key"], ["id"]),
     "definition_use_rows": ([], ["id", "definition_id", "node_seq"]),
     "diagnostics": (["version_id", "doc_id"], ["id"]),
-    "clause_facts": (["doc_id", "version_id", "node_key"], ["id"]),
+    "fact_rows": ([], ["id", "node_seq"]),
     "alignment_rows": (["doc_id", "old_version", "new_version", "old_key", "new_key"], ["id"]),
     "alignment_unchanged": ([], ["old_seq", "new_seq"]),
     "clause_changes": (["doc_id", "old_version", "new_version", "old_key", "new_key"], ["id"]),

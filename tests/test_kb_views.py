@@ -111,6 +111,11 @@ def test_incremental_build_copies_alignments_by_key(kb: Path, tmp_path: Path) ->
     for view, cols in (
         ("clause_alignments", f"doc_id, old_version, new_version, {_ALIGNMENT}"),
         ("clause_validity", "*"),
+        (
+            "clause_facts",
+            "doc_id, version_id, node_id, node_key, kind, value, unit, party, "
+            "party_role, span_start, span_end, surface",
+        ),
     ):
         query = f"select {cols} from {view}"
         assert sorted(a.execute(query)) == sorted(b.execute(query)), view
@@ -257,3 +262,25 @@ def test_cross_document_targets_link_to_the_latest_version(kb: Path, tmp_path: P
         [other],
     ).fetchall()
     assert stored == [(1, None), (0, "art_999")]  # 第27条 is a node of the cited version
+
+
+def test_clause_facts_are_every_fact_of_the_extractor(kb: Path) -> None:
+    """clause_facts shows the rows extract.facts makes (with the node keys), stored by seq."""
+    from versions.kb.build_facts import fact_rows
+
+    conn = sqlite3.connect(kb)
+    cols = ["doc_id", "version_id", "node_id", "node_key", "kind", "value", "unit", "party"]
+    cols += ["party_role", "span_start", "span_end", "surface"]  # the keys of fact_rows' dicts
+    want: Counter[tuple[object, ...]] = Counter()
+    for doc in load_corpus(DEFAULT_CORPUS):
+        for v in doc.versions:
+            want.update(tuple(r[c] for c in cols) for r in fact_rows(doc.id, v.key, parse_entry(v)))
+    rows = conn.execute(f"select {', '.join(cols)} from clause_facts").fetchall()
+    assert Counter(rows) == want and len(rows) > 1000
+    assert conn.execute("select count(*) from fact_rows").fetchone()[0] == len(rows)
+    for sql in (
+        "select * from clause_facts where node_key = ?",
+        "select * from clause_facts where version_id = 'v' and node_id = ?",
+        "select * from clause_facts where doc_id = 'd' and node_id = ?",
+    ):
+        assert "SCAN" not in _plan(conn, sql), sql

@@ -1,4 +1,5 @@
-"""Build step (clause facts): ``clause_facts`` rows from extract.facts for every version.
+"""Build step (clause facts): ``clause_facts`` rows from extract.facts for every version, stored
+by node seq (``fact_rows``; ``clause_facts`` is a view with the node keys).
 
 Facts of a version whose source and facts code are unchanged are copied from the previous
 database; the others are computed, one task per version on the build's executor (local or
@@ -19,8 +20,13 @@ from extract.model import ParsedDocument
 if TYPE_CHECKING:
     from versions.kb.context import BuildContext
 
-_COLUMNS = ("doc_id", "version_id", "node_id", "node_key", "kind", "value", "unit", "party",
-            "party_role", "span_start", "span_end", "surface")  # fmt: skip
+_COLUMNS = ("kind", "value", "unit", "party", "party_role", "span_start", "span_end", "surface")
+# the previous build's facts of a version, on this build's node seqs (they move when a document
+# before it changed): matched by node key
+_COPY = f"""insert into fact_rows (node_seq, {", ".join(_COLUMNS)})
+select n.seq, {", ".join(f"f.{c}" for c in _COLUMNS)} from prev.fact_rows f
+join prev.node_rows p on p.seq = f.node_seq join node_rows n on n.key = p.key
+where p.version_id = ? order by f.id"""
 
 
 def algorithm_version() -> str:
@@ -54,16 +60,23 @@ def fact_rows(doc_id: str, version_id: str, parsed: ParsedDocument) -> list[dict
 def _copy_previous(ctx: BuildContext, version_id: str) -> bool:
     if version_id in ctx.changed:
         return False
-    cols = ", ".join(_COLUMNS)
     try:
-        ctx.db.execute(
-            f"insert into clause_facts ({cols}) select {cols} from prev.clause_facts "
-            "where version_id = ?",
-            [version_id],
-        )
+        ctx.db.execute(_COPY, [version_id])
     except sqlite3.Error:
         return False
     return True
+
+
+def _insert(ctx: BuildContext, version_id: str, rows: list[dict[str, Any]]) -> None:
+    """fact_rows of one version: its facts with the node seq instead of the node's keys."""
+    seqs = dict(
+        ctx.db.execute("select node_id, seq from node_rows where version_id = ?", [version_id])
+    )
+    ctx.db.conn.executemany(
+        f"insert into fact_rows (node_seq, {', '.join(_COLUMNS)}) "
+        f"values ({', '.join('?' * (len(_COLUMNS) + 1))})",
+        ([seqs[r["node_id"]], *(r[c] for c in _COLUMNS)] for r in rows),
+    )
 
 
 def facts_task(job: tuple[Any, str, str]) -> list[dict[str, Any]]:
@@ -80,8 +93,8 @@ def step_facts(ctx: BuildContext) -> None:
     todo = [v for v in ctx.versions() if not (reuse and _copy_previous(ctx, v.key))]
     jobs = [(ctx.parse_handles[v.key], v.doc_id, v.key) for v in todo]
     with ctx.progress(todo, "Facts") as items:
-        for _, rows in zip(items, ctx.map(facts_task, jobs), strict=True):
-            ctx.db["clause_facts"].insert_all(rows)  # type: ignore[union-attr]
+        for v, rows in zip(items, ctx.map(facts_task, jobs), strict=True):
+            _insert(ctx, v.key, rows)
     ctx.db["build_meta"].insert(  # type: ignore[union-attr]
         {"key": "facts_algorithm", "value": algo}, replace=True
     )

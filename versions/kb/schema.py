@@ -12,8 +12,8 @@ Keys
   text once), so an unchanged clause carried from one version to the next is stored once; the
   substring index ``nodes_trigram`` and the embeddings are per distinct text too.
 - Rows per node of every version are keyed by ``nodes.seq`` behind views with text-key columns:
-  ``definition_uses``, ``references`` and ``reference_targets`` here, ``clause_alignments`` and
-  ``clause_validity`` in build_versions.py.
+  ``definition_uses``, ``references``, ``reference_targets`` and ``clause_facts`` here,
+  ``clause_alignments`` and ``clause_validity`` in build_versions.py.
 - ``references`` is an SQL keyword: quote the table as ``[references]`` or ``"references"``.
 
 Other engineers add their own tables (clause alignments, embeddings, ``clause_similar``) from their
@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-SCHEMA_VERSION = 6  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
+SCHEMA_VERSION = 7  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
 # 3: clause_alignments, clause_validity and definition_uses are views over rows keyed by node seq
 # 4: references and reference_targets too (reference_rows, reference_target_rows)
 # 5: word_tops, the stored answers of very frequent search terms
 # 6: word_groups, the Sudachi synonym groups of the indexed words
+# 7: clause_facts is a view over fact_rows, keyed by node seq
 
 
 @dataclass(frozen=True)
@@ -430,41 +431,63 @@ DIAGNOSTICS = TableDef(
     indexes=[("version_id", "level")],
 )
 
+_FACT_COLUMNS = {
+    "kind": C(
+        str,
+        "obligation, prohibition, permission, disclaimer (modality of a sentence); period,"
+        " deadline, amount, rate, date.",
+    ),
+    "value": C(
+        str,
+        "Normalised: ISO-8601 duration (P30D, P6M, PT24H), deadline (翌月末日, 当月20日), yen"
+        " (1100), fraction (0.145), ISO date; for modality the phrase (なければならない).",
+    ),
+    "unit": C(
+        str,
+        "period: before / within / after / elapsed / every / from, 'business-day …' for"
+        " 営業日; amount: JPY, 'JPY tax-included', 'JPY/month'; rate: per-year / per-month.",
+    ),
+    "party": C(str, "Who the sentence binds, as printed (契約者, 当社, 甲+乙); empty: unsaid."),
+    "party_role": C(str, "customer, provider or authority (joined by + when mixed); empty."),
+    "span_start": C(int, "Character offset of the fact in nodes.text (0-based)."),
+    "span_end": C(int, "End offset (exclusive) in nodes.text."),
+    "surface": C(str, "The fact as printed: 30日前まで, 年14.5%, 1,100円, しなければならない."),
+}
+
+FACT_ROWS = TableDef(
+    "fact_rows",
+    "The stored clause facts, by node seq (read the clause_facts view).",
+    {
+        "id": C(int, "Row id (clause_facts.id)."),
+        "node_seq": C(int, "The clause (node_rows.seq)."),
+        **_FACT_COLUMNS,
+    },
+    pk="id",
+    indexes=[("node_seq",), ("kind",)],
+    not_null=("node_seq", "kind", "value"),
+)
+
 CLAUSE_FACTS = TableDef(
     "clause_facts",
     "Facts of each clause (extract.facts): modality and the party it binds; periods, deadlines,"
-    " amounts, rates and dates, normalised, with their span in the clause text (docs/facts.md).",
+    " amounts, rates and dates, normalised, with their span in the clause text (docs/facts.md)"
+    " (a view: fact_rows with their node keys).",
     {
         "id": C(int, "Row id."),
         "doc_id": C(str, "The document (documents.id)."),
         "version_id": C(str, "The version (versions.id)."),
         "node_id": C(str, "node_id of the clause in that version."),
         "node_key": C(str, "nodes.key of the clause."),
-        "kind": C(
-            str,
-            "obligation, prohibition, permission, disclaimer (modality of a sentence); period,"
-            " deadline, amount, rate, date.",
-        ),
-        "value": C(
-            str,
-            "Normalised: ISO-8601 duration (P30D, P6M, PT24H), deadline (翌月末日, 当月20日), yen"
-            " (1100), fraction (0.145), ISO date; for modality the phrase (なければならない).",
-        ),
-        "unit": C(
-            str,
-            "period: before / within / after / elapsed / every / from, 'business-day …' for"
-            " 営業日; amount: JPY, 'JPY tax-included', 'JPY/month'; rate: per-year / per-month.",
-        ),
-        "party": C(str, "Who the sentence binds, as printed (契約者, 当社, 甲+乙); empty: unsaid."),
-        "party_role": C(str, "customer, provider or authority (joined by + when mixed); empty."),
-        "span_start": C(int, "Character offset of the fact in nodes.text (0-based)."),
-        "span_end": C(int, "End offset (exclusive) in nodes.text."),
-        "surface": C(str, "The fact as printed: 30日前まで, 年14.5%, 1,100円, しなければならない."),
+        **_FACT_COLUMNS,
     },
     pk="id",
     foreign_keys=[("version_id", "versions", "id"), ("node_key", "node_rows", "key")],
-    indexes=[("kind", "doc_id"), ("node_key",), ("version_id", "node_id")],
-    not_null=("doc_id", "version_id", "node_id", "kind", "value"),
+    view=(
+        "CREATE VIEW clause_facts AS SELECT f.id, n.doc_id, n.version_id, n.node_id, "
+        "n.key AS node_key, "
+        + ", ".join(f"f.{c}" for c in _FACT_COLUMNS)
+        + " FROM fact_rows f JOIN node_rows n ON n.seq = f.node_seq"
+    ),
 )
 
 BUILD_META = TableDef(
@@ -490,6 +513,7 @@ TABLES: tuple[TableDef, ...] = (
     DEFINITION_USE_ROWS,
     DEFINITION_USES,
     DIAGNOSTICS,
+    FACT_ROWS,
     CLAUSE_FACTS,
     BUILD_META,
 )
