@@ -9,6 +9,7 @@ threads keep the other core. Where a process cannot be started, a thread does th
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import multiprocessing
 import threading
@@ -87,6 +88,7 @@ def _executor() -> concurrent.futures.ProcessPoolExecutor | None:
                 _pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context)
             except (OSError, ValueError):
                 return None
+            atexit.register(_pool.shutdown, wait=True, cancel_futures=True)
         return _pool
 
 
