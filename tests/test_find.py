@@ -298,6 +298,27 @@ def test_thesaurus_allows_another_particle() -> None:
     assert vocabulary.thesaurus("料金の上限") == []
 
 
+@pytest.mark.parametrize(
+    ("query", "late"),
+    [
+        ("料金を払わないとどうなる？", True),
+        ("払わないまま放置したら？", True),
+        ("全額払わないといけない？", False),  # must one pay: not about paying late
+        ("払わなければならない費用は？", False),
+        ("払わなくてもいい？", False),
+    ],
+)
+def test_thesaurus_rules_out_phrasings_that_mean_something_else(query: str, late: bool) -> None:
+    assert ("支払遅延" in vocabulary.thesaurus(query)) is late
+
+
+def test_thesaurus_unless_must_be_a_list(tmp_path: Path) -> None:
+    bad = tmp_path / "thesaurus.toml"
+    bad.write_text('[[entry]]\nsay = ["a"]\nmeans = ["b"]\nunless = "c"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="entry 1: `unless` must be a list"):
+        vocabulary.load(bad)
+
+
 def test_a_defined_term_shows_its_definition_first(kb: Path) -> None:
     result = find.find(kb, "要配慮個人情報", doc="kojin-joho-hogo-ho")
     assert result.groups[0].best.node_id == "art_2__para_3"  # 「要配慮個人情報」とは

@@ -33,6 +33,7 @@ _HONORIFIC = {"御"}  # SudachiPy's normalized form of お, ご and 御 as prefi
 class Entry:
     say: tuple[str, ...]
     means: tuple[str, ...]
+    unless: tuple[str, ...] = ()  # phrasings containing a `say` that mean something else
 
 
 def normal(text: str) -> str:
@@ -69,11 +70,17 @@ def load(path: Path = THESAURUS) -> tuple[Entry, ...]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     entries = []
     for i, raw in enumerate(data.get("entry", []), start=1):
-        say, means = raw.get("say"), raw.get("means")
+        say, means, unless = raw.get("say"), raw.get("means"), raw.get("unless", [])
         if not (isinstance(say, list) and isinstance(means, list) and say and means):
             raise ValueError(f"{path}: entry {i}: needs non-empty `say` and `means` lists")
+        if not isinstance(unless, list):
+            raise ValueError(f"{path}: entry {i}: `unless` must be a list")
         entries.append(
-            Entry(tuple(normal(s) for s in say if s), tuple(normal(m) for m in means if m))
+            Entry(
+                tuple(normal(s) for s in say if s),
+                tuple(normal(m) for m in means if m),
+                tuple(normal(u) for u in unless if u),
+            )
         )
     return tuple(entries)
 
@@ -101,7 +108,10 @@ def thesaurus(text: str) -> list[str]:
     folded = " ".join((normal(text), fold_query(text)))
     out: list[str] = []
     for entry in load():
-        if any(s in folded or _pattern(s).search(folded) for s in entry.say):
+        said = folded
+        for phrase in entry.unless:  # 払わないといけない is not 払わない
+            said = said.replace(phrase, " ")
+        if any(s in said or _pattern(s).search(said) for s in entry.say):
             out += [m for m in entry.means if m not in out]
     return out
 
