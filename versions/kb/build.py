@@ -404,7 +404,7 @@ def _insert_events(ctx: BuildContext, vid: str, v: VersionEntry, p: ParsedDocume
         ]
     _insert_rows(db, "amendments", amendments)
     _insert_rows(db, "amendment_targets", targets)
-    seqs = dict(db.execute("select node_id, seq from node_rows where version_id = ?", [vid]))
+    seqs = ctx.node_seqs(vid)
     _insert_references(db, vid, seqs, p.references, _relative(v.file, ctx.corpus))
     for d in p.definitions:
         row = {
@@ -554,7 +554,7 @@ def step_search_index(ctx: BuildContext) -> None:
     def words(text: str | None) -> str:
         if not text:
             return ""
-        h = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+        h = search.text_key(text)
         hit = cache.get(h)
         if hit is None:
             hit = cache[h] = search.index_words(text)

@@ -69,9 +69,7 @@ def _copy_previous(ctx: BuildContext, version_id: str) -> bool:
 
 def _insert(ctx: BuildContext, version_id: str, rows: list[dict[str, Any]]) -> None:
     """fact_rows of one version: its facts with the node seq instead of the node's keys."""
-    seqs = dict(
-        ctx.db.execute("select node_id, seq from node_rows where version_id = ?", [version_id])
-    )
+    seqs = ctx.node_seqs(version_id)
     ctx.db.conn.executemany(
         f"insert into fact_rows (node_seq, {', '.join(_COLUMNS)}) "
         f"values ({', '.join('?' * (len(_COLUMNS) + 1))})",

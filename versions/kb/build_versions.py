@@ -298,7 +298,7 @@ def _insert_pair(
 
 def _insert_unchanged(ctx: BuildContext, old: str, new: str, matches: list[Match]) -> None:
     """The unchanged matches as node seqs; a confidence or similarity of 1 is stored as null."""
-    old_seq, new_seq = _seqs(ctx, old), _seqs(ctx, new)
+    old_seq, new_seq = ctx.node_seqs(old), ctx.node_seqs(new)
 
     def unless_one(x: float) -> float | None:
         return None if round(x, 4) == 1.0 else round(x, 4)
@@ -321,14 +321,6 @@ def _insert_unchanged(ctx: BuildContext, old: str, new: str, matches: list[Match
         )
 
 
-def _seqs(ctx: BuildContext, version_id: str) -> dict[str, int]:
-    """node_id → node_rows.seq of one version."""
-    rows = ctx.db.execute(
-        "select node_id, seq from node_rows where version_id = ?", [version_id]
-    ).fetchall()
-    return dict(rows)
-
-
 def _validity(ctx: BuildContext, doc: DocumentEntry) -> None:
     """valid_from / valid_to of every node, from version dates, 附則 dates and alignments."""
     versions = list(doc.versions)
@@ -343,7 +335,7 @@ def _validity(ctx: BuildContext, doc: DocumentEntry) -> None:
             )
             out[n.id] = max(filter(None, [v.effective, own]), default=None)
         start.append(out)
-    seqs = {v.key: _seqs(ctx, v.key) for v in versions}
+    seqs = {v.key: ctx.node_seqs(v.key) for v in versions}
     rows = []
     for i, v in enumerate(versions):
         nxt = _successors(ctx, versions[i], versions[i + 1]) if i + 1 < len(versions) else None

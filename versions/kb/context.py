@@ -57,6 +57,11 @@ class BuildContext:
             return None
         return row[0] if row else None
 
+    def node_seqs(self, version_id: str) -> dict[str, int]:
+        """node_id → node_rows.seq of one version of the new database."""
+        sql = "select node_id, seq from node_rows where version_id = ?"
+        return dict(self.db.execute(sql, [version_id]).fetchall())
+
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterable[Any]:
         """``fn`` over ``items`` on the build's executor, results in order (see executor.py)."""
         return self.executor.map(fn, items)

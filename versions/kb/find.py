@@ -350,7 +350,7 @@ def _add_conjunction(
     if len(terms) < 2:
         return
     first, *rest = terms
-    others = " AND ".join("{caption text} : (" + " OR ".join(p) + ")" for p in rest)
+    others = " AND ".join(word_tops.expression(p, "") for p in rest)
     both = Scope(f"{others} AND {scope.tags}" if scope.tags else others, scope.rows, scope.cap)
     share = 1 / len(per_term)
     for rowid, rank in _scores(conn, first, both).items():

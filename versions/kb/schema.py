@@ -575,10 +575,20 @@ TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE, WORD_TOPS, WORD_GROUPS)
 #     characters, each distinct text indexed once (join nodes on text_id).
 FTS_WORDS = "nodes_words"
 FTS_TRIGRAM = "nodes_trigram"
+
+
+def word_index_sql(name: str = FTS_WORDS) -> tuple[str, str]:
+    """The word index's CREATE and rank statements, for ``nodes_words`` or a copy named ``name``
+    (versions/kb/version_index.py: one version's index in memory)."""
+    return (
+        f"CREATE VIRTUAL TABLE [{name}] USING fts5(caption, text, tags, content='', "
+        "tokenize='unicode61 remove_diacritics 0')",
+        f"INSERT INTO [{name}]([{name}], rank) VALUES('rank', 'bm25(3.0, 1.0, 0.0)')",
+    )
+
+
 FTS_SQL = (
-    f"CREATE VIRTUAL TABLE [{FTS_WORDS}] USING fts5(caption, text, tags, content='', "
-    "tokenize='unicode61 remove_diacritics 0')",
-    f"INSERT INTO [{FTS_WORDS}]([{FTS_WORDS}], rank) VALUES('rank', 'bm25(3.0, 1.0, 0.0)')",
+    *word_index_sql(),
     f"CREATE VIRTUAL TABLE [{FTS_TRIGRAM}] USING fts5(caption, text, content='texts', "
     "content_rowid='id', tokenize='trigram')",
     f"INSERT INTO [{FTS_TRIGRAM}]([{FTS_TRIGRAM}], rank) VALUES('rank', 'bm25(3.0, 1.0)')",

@@ -121,6 +121,25 @@ def words(text: str, mode: int = 0) -> list[str]:
 _cache: dict[str, str] = {}
 
 
+def index_terms(conn: sqlite3.Connection, more_than: int = 0) -> list[str]:
+    """Words of ``nodes_words``' caption and text columns used in more than ``more_than`` rows of
+    a column (fts5vocab), in order."""
+    conn.execute("create virtual table temp.words_vocab using fts5vocab(main, nodes_words, 'col')")
+    try:
+        sql = (
+            "select term from temp.words_vocab where col in ('caption', 'text')"
+            " group by term having max(doc) > ? order by term"
+        )
+        return [r[0] for r in conn.execute(sql, [more_than])]
+    finally:
+        conn.execute("drop table temp.words_vocab")
+
+
+def text_key(text: str) -> str:
+    """``word_cache``'s key of a text: blake2b-96, hex."""
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
 def index_words(text: str | None) -> str:
     """The text as indexed in ``nodes_words``: A-split tokens, then C-split tokens."""
     if not text:

@@ -12,7 +12,6 @@ is what ranking within one document needs (docs/semantic.md measures it on the b
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -33,8 +32,7 @@ MATCH_SQL = "select rowid, rank from w where w match ? order by rank limit ?"
 
 
 def _hash(text: str | None) -> str | None:
-    """word_cache's key of a text (versions/kb/build.py step_search_index)."""
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest() if text else None
+    return search.text_key(text) if text else None
 
 
 def _identity(conn: sqlite3.Connection) -> tuple[object, ...]:
@@ -63,8 +61,8 @@ def build(conn: sqlite3.Connection, lo: int, hi: int) -> sqlite3.Connection:
         return words.get(h) or search.index_words(text) if h else ""
 
     mem = sqlite3.connect(":memory:", check_same_thread=False)
-    mem.execute(schema.FTS_SQL[0].replace(f"[{schema.FTS_WORDS}]", "w"))
-    mem.execute(schema.FTS_SQL[1].replace(f"[{schema.FTS_WORDS}]", "w"))
+    for sql in schema.word_index_sql("w"):
+        mem.execute(sql)
     mem.executemany(
         "insert into w(rowid, caption, text, tags) values (?, ?, ?, ?)",
         [

@@ -20,10 +20,6 @@ from versions.kb.context import BuildContext
 
 MAX_MEMBERS = 4  # a group with more of the documents' words is a topic, not a synonym
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞"}
-CREATE = (
-    "create table if not exists word_groups (group_id integer not null, word text not null, "
-    "primary key (group_id, word)) without rowid"
-)
 
 
 def _morphemes(text: str, mode: int) -> list[Any]:
@@ -60,19 +56,8 @@ def rows(terms: Iterable[str]) -> list[tuple[int, str]]:
 
 def fill(conn: sqlite3.Connection) -> int:
     """(Re)write ``word_groups`` from the word index's vocabulary; the rows stored."""
-    conn.execute(CREATE)
-    conn.execute("delete from word_groups")
-    conn.execute("create virtual table temp.groups_vocab using fts5vocab(main, nodes_words, 'col')")
-    try:
-        terms = [
-            r[0]
-            for r in conn.execute(
-                "select distinct term from temp.groups_vocab where col in ('caption', 'text')"
-            )
-        ]
-    finally:
-        conn.execute("drop table temp.groups_vocab")
-    found = rows(terms)
+    conn.execute("delete from word_groups")  # made by schema.create_schema
+    found = rows(search.index_terms(conn))
     conn.executemany("insert or ignore into word_groups (group_id, word) values (?, ?)", found)
     return len(found)
 

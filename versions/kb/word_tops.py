@@ -28,7 +28,7 @@ from versions.kb.context import BuildContext
 THRESHOLD = 2_000  # latest clauses matched above which a term's answer is stored (≈ 10 ms of bm25)
 TOP = 500  # pairs stored: find.BOUND, the clauses ranked per term across documents
 # the filter of a search across documents (find._scope: search.filter_expression, no headings)
-LATEST = f"tags : latest {search.NO_HEADINGS}"
+LATEST = f"{search.filter_expression(latest=True)} {search.NO_HEADINGS}"
 MATCH_SQL = "select rowid, rank from nodes_words where nodes_words match ? order by rank limit ?"
 COUNT_SQL = "select count(*) from nodes_words where nodes_words match ?"
 CREATE = (
@@ -61,18 +61,7 @@ def lookup(conn: sqlite3.Connection, expr: str) -> dict[int, float] | None:
 
 def candidates(conn: sqlite3.Connection, threshold: int) -> list[str]:
     """Expressions worth trying: frequent words of the index, and thesaurus expansions."""
-    conn.execute("create virtual table temp.words_vocab using fts5vocab(main, nodes_words, 'col')")
-    try:
-        words = [
-            r[0]
-            for r in conn.execute(
-                "select term from temp.words_vocab where col in ('caption', 'text')"
-                " group by term having max(doc) > ? order by term",
-                [threshold],
-            )
-        ]
-    finally:
-        conn.execute("drop table temp.words_vocab")
+    words = search.index_terms(conn, threshold)
     exprs = {expression(p, LATEST) for w in words if (p := phrases([w]))}
     for entry in vocabulary.load():
         for say in entry.say:
