@@ -31,7 +31,7 @@ SEQS = ("seq", "old_seq", "new_seq", "node_seq", "source_seq", "target_seq")
 RENAME = {
     "documents": (["id", "latest_version_id"], []),
     "versions": (["id", "doc_id"], []),
-    "node_rows": (["key", "version_id", "doc_id"], ["seq"]),
+    "node_rows": (["version_id"], ["seq"]),  # key and doc_id are generated from version_id
     "amendments": (["key", "version_id", "doc_id"], []),
     "amendment_targets": (["amendment_key", "version_id"], ["id"]),
     "reference_rows": (["target_key", "target_document"], ["id", "source_seq", "target_seq"]),

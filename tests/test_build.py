@@ -99,7 +99,7 @@ def test_schema_integrity_and_descriptions(real_db: Path) -> None:
     assert conn.execute("pragma foreign_key_check").fetchall() == []
     described = schema.datasette_tables()
     for table in schema.TABLES:
-        columns = [r[1] for r in conn.execute(f"pragma table_info([{table.name}])")]
+        columns = [r[1] for r in conn.execute(f"pragma table_xinfo([{table.name}])")]
         assert columns == list(described[table.name]["columns"])  # type: ignore[arg-type]
         assert all(described[table.name]["columns"].values())  # type: ignore[attr-defined]
 

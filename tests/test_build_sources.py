@@ -91,3 +91,19 @@ def test_the_parse_cache_key_covers_all_the_parser_code() -> None:
     hashed = {p.resolve() for p in kb.parser_files()}
     assert any(p.parent.name == "blocks" for p in loaded)
     assert loaded <= hashed, sorted(str(p) for p in loaded - hashed)
+
+
+def test_a_zlib_parse_cache_blob_of_an_older_database_is_still_read() -> None:
+    """Schema 8 writes xz blobs; a previous database's zlib blobs stay usable (no re-parse)."""
+    import json
+    import zlib
+
+    from versions.kb.build import _blob, _unblob
+    from versions.sources.corpus import DEFAULT_CORPUS
+    from versions.sources.files import read_document
+
+    parsed = read_document(DEFAULT_CORPUS / "toreru-camera" / "2024-10-01.txt")
+    xz = _blob(parsed)
+    old = zlib.compress(json.dumps(parsed, default=vars, ensure_ascii=False).encode(), 6)
+    assert _unblob(xz) == _unblob(old)
+    assert len(xz) < len(old)

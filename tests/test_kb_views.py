@@ -284,3 +284,23 @@ def test_clause_facts_are_every_fact_of_the_extractor(kb: Path) -> None:
         "select * from clause_facts where doc_id = 'd' and node_id = ?",
     ):
         assert "SCAN" not in _plan(conn, sql), sql
+
+
+def test_node_rows_store_each_heading_path_once_and_derive_key_and_doc_id(kb: Path) -> None:
+    """Schema 8: paths once, key and doc_id generated (not stored), the view's columns as before."""
+    conn = sqlite3.connect(kb)
+    distinct = conn.execute("select count(distinct path) from nodes").fetchone()[0]
+    nodes = conn.execute("select count(*) from nodes").fetchone()[0]
+    assert conn.execute("select count(*) from paths").fetchone()[0] == distinct < nodes
+    hidden = {r[1]: r[6] for r in conn.execute("pragma table_xinfo(node_rows)")}
+    assert hidden["key"] == hidden["doc_id"] == 2  # 2: a VIRTUAL generated column
+    assert "path" not in hidden
+    wrong = conn.execute(
+        "select count(*) from nodes n join versions v on v.id = n.version_id "
+        "where n.key <> v.id || '/' || n.node_id or n.doc_id <> v.doc_id or n.path is null"
+    )
+    assert wrong.fetchone()[0] == 0
+    plan = " ".join(
+        r[3] for r in conn.execute("explain query plan select * from nodes where key = 'a/b'")
+    )
+    assert "idx_node_rows_key" in plan and "SCAN" not in plan

@@ -186,11 +186,11 @@ def _subtree_sql(where: str) -> str:
     """Nodes of one version: a node and its descendants (by parent links)."""
     return f"""
     with recursive sub(node_id) as (
-      select node_id from nodes where version_id = :v and node_id = :n
+      select node_id from nodes where key = :v || '/' || :n
       union all
       select c.node_id from nodes c join sub on c.parent_id = sub.node_id where c.version_id = :v
     )
-    select * from nodes where version_id = :v and node_id in (select node_id from sub) {where}
+    select * from nodes where key in (select :v || '/' || node_id from sub) {where}
     order by ord"""
 
 
@@ -393,7 +393,7 @@ async def clause(datasette: Any, request: Any) -> Response:
 async def _clause_context(db: Any, vid: str, nid: str) -> dict[str, Any] | str | None:
     """What the clause page shows; or the node id of a clause named by its label (第20条),
     or None for no such clause."""
-    node = await _one(db, "select * from nodes where version_id = ? and node_id = ?", [vid, nid])
+    node = await _one(db, "select * from nodes where key = ? || '/' || ?", [vid, nid])
     if node is None:
         return await _clause_by_label(db, vid, nid)
     version = await _one(db, "select * from versions where id = ?", [vid])
@@ -637,7 +637,7 @@ async def _diff_anchor(db: Any, node: Any) -> str:
     article = node["article_id"] or node["node_id"]
     row = await _one(
         db,
-        "select label, caption from nodes where version_id = ? and node_id = ?",
+        "select label, caption from nodes where key = ? || '/' || ?",
         [node["version_id"], article],
     )
     if row is None or not row["label"]:

@@ -39,6 +39,7 @@ class BuildContext:
     stats: dict[str, Any] = field(default_factory=dict)
     seq: int = 0  # last nodes.seq handed out
     texts: dict[tuple[str | None, str | None], int] = field(default_factory=dict)  # -> texts.id
+    paths: dict[str, int] = field(default_factory=dict)  # heading path -> paths.id
     executor: Any = None  # a versions.kb.executor: where parse/align/embed tasks run
     # version id -> its (ParsedDocument, blob) or a handle to it on the executor's workers
     parse_handles: dict[str, Any] = field(default_factory=dict)

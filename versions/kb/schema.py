@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-SCHEMA_VERSION = 7  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
+SCHEMA_VERSION = 8  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
 # 3: clause_alignments, clause_validity and definition_uses are views over rows keyed by node seq
 # 4: references and reference_targets too (reference_rows, reference_target_rows)
 # 5: word_tops, the stored answers of very frequent search terms
 # 6: word_groups, the Sudachi synonym groups of the indexed words
 # 7: clause_facts is a view over fact_rows, keyed by node seq
+# 8: node_rows keyed by seq (its rowid), key and doc_id generated, heading paths stored once
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class TableDef:
     # indexes of the rows where a column is not null: (column, …) — for a column null in most rows
     # (SQLite's statistics would make it pass over a full index of one null value)
     sparse_indexes: list[tuple[str, ...]] = field(default_factory=list)
+    # column -> SQL expression: a VIRTUAL generated column (computed when read, not stored; it
+    # can be indexed), for ids derived from other columns
+    generated: dict[str, str] = field(default_factory=dict)
 
 
 def C(type_: type, description: str) -> Column:
@@ -142,19 +146,44 @@ TEXTS = TableDef(
     pk="id",
 )
 
+PATHS = TableDef(
+    "paths",
+    "Each distinct heading path, stored once: most nodes of a version have their path in every "
+    "other version of the document.",
+    {
+        "id": C(int, "Row id (node_rows.path_id)."),
+        "path": C(str, "Heading path for display: 第3章 利用料金 › 第12条（支払）› 2."),
+    },
+    pk="id",
+)
+
+_DERIVED = ("key", "doc_id")  # generated from version_id and node_id (doc ids hold no @)
 NODE_ROWS = TableDef(
     "node_rows",
-    "The stored clause tree: nodes without their caption and text (read the nodes view).",
-    {k: c for k, c in _NODE_COLUMNS.items() if k not in _CONTENT},
-    pk="key",
+    "The stored clause tree: nodes without their caption, text and path (read the nodes view).",
+    {
+        **{
+            k: c
+            for k, c in _NODE_COLUMNS.items()
+            if k not in (*_CONTENT, *_DERIVED, "path", "text_id")
+        },
+        "path_id": C(int, "The node's heading path (paths.id)."),
+        "text_id": _NODE_COLUMNS["text_id"],
+        **{k: _NODE_COLUMNS[k] for k in _DERIVED},
+    },
+    pk="seq",
     foreign_keys=[
         ("version_id", "versions", "id"),
-        ("doc_id", "documents", "id"),
+        ("path_id", "paths", "id"),
         ("text_id", "texts", "id"),
     ],
-    indexes=[("version_id", "node_id"), ("doc_id", "node_id"), ("version_id", "ord"), ("text_id",)],
-    unique=("seq",),
-    not_null=("seq", "version_id", "doc_id", "node_id", "kind", "text_id"),
+    indexes=[("doc_id", "node_id"), ("version_id", "ord"), ("text_id",)],
+    unique=("key",),
+    not_null=("version_id", "node_id", "kind", "text_id", "path_id"),
+    generated={
+        "key": "version_id || '/' || node_id",
+        "doc_id": "substr(version_id, 1, instr(version_id, '@') - 1)",
+    },
 )
 
 # One table with two rowid lookups, not a join: SQLite cannot flatten a join view on the right
@@ -162,7 +191,11 @@ NODE_ROWS = TableDef(
 NODES_VIEW = (
     "CREATE VIEW nodes AS SELECT "
     + ", ".join(
-        f"(SELECT t.{c} FROM texts t WHERE t.id = r.text_id) AS {c}" if c in _CONTENT else f"r.{c}"
+        f"(SELECT t.{c} FROM texts t WHERE t.id = r.text_id) AS {c}"
+        if c in _CONTENT
+        else "(SELECT p.path FROM paths p WHERE p.id = r.path_id) AS path"
+        if c == "path"
+        else f"r.{c}"
         for c in _NODE_COLUMNS
     )
     + " FROM node_rows r"
@@ -378,7 +411,7 @@ DEFINITIONS = TableDef(
         "kind": C(str, "table or inline."),
     },
     pk="id",
-    foreign_keys=[("version_id", "versions", "id"), ("node_key", "node_rows", "key")],
+    foreign_keys=[("version_id", "versions", "id")],  # node_key: nodes.key (a view)
     indexes=[("version_id", "term")],
 )
 
@@ -501,6 +534,7 @@ TABLES: tuple[TableDef, ...] = (
     DOCUMENTS,
     VERSIONS,
     TEXTS,
+    PATHS,
     NODE_ROWS,
     NODES,
     AMENDMENTS,
@@ -523,7 +557,7 @@ PARSE_CACHE = TableDef(
     "Parsed documents keyed by source hash and parser version: unchanged files are not re-parsed.",
     {
         "key": C(str, "sha256 of the source bytes:format:parser version."),
-        "json": C(bytes, "zlib-compressed ParsedDocument JSON (docs/parse-json.md)."),
+        "json": C(bytes, "xz-compressed ParsedDocument JSON (docs/parse-json.md)."),
     },
     pk="key",
 )
@@ -596,17 +630,23 @@ FTS_SQL = (
 FTS_REBUILD = (f"INSERT INTO [{FTS_TRIGRAM}]([{FTS_TRIGRAM}]) VALUES('rebuild')",)
 
 
+_SQL_TYPES = {str: "TEXT", int: "INTEGER", float: "FLOAT", bytes: "BLOB"}
+
+
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create every table, index and full-text table in an empty database."""
     for table in TABLES:
         if table.view:
             continue
+        stored = {n: c.type for n, c in table.columns.items() if n not in table.generated}
         db[table.name].create(  # type: ignore[union-attr]
-            {name: col.type for name, col in table.columns.items()},
-            pk=table.pk,
-            foreign_keys=table.foreign_keys,
-            not_null=set(table.not_null),
+            stored, pk=table.pk, foreign_keys=table.foreign_keys, not_null=set(table.not_null)
         )
+        for name, expr in table.generated.items():
+            db.execute(
+                f"ALTER TABLE [{table.name}] ADD COLUMN [{name}] "
+                f"{_SQL_TYPES[table.columns[name].type]} GENERATED ALWAYS AS ({expr}) VIRTUAL"
+            )
         for columns in table.indexes:
             db[table.name].create_index(list(columns))  # type: ignore[union-attr]
         for column in table.unique:
@@ -644,6 +684,8 @@ def markdown() -> str:
         keys = (t.pk,) if isinstance(t.pk, str) else t.pk
         for name, col in t.columns.items():
             extra = " **primary key**" if name in keys else ""
+            if name in t.generated:
+                extra += f" (generated: `{t.generated[name]}`)"
             if name in fks:
                 extra += f" → `{fks[name]}`"
             out.append(f"| `{name}` | {col.type.__name__} | {col.description}{extra} |")
