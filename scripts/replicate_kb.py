@@ -93,23 +93,11 @@ def index_words(conn: sqlite3.Connection, seq_from: int) -> None:
     texts = {
         i: (words(c), words(t)) for i, c, t in conn.execute("select id, caption, text from texts")
     }
-    rows = conn.execute(
-        "select n.seq, n.text_id, v.latest, n.doc_id, n.version_id, n.kind, n.chapter_id "
-        "from node_rows n join versions v on v.id = n.version_id where n.seq >= ?",
-        [seq_from],
-    ).fetchall()
+    nodes = conn.execute(search.WORD_NODES_SQL.format(where="where n.seq >= ?"), [seq_from])
+    rows = search.word_rows(search.IndexedNode(*n) for n in nodes)
     conn.executemany(
         "insert into nodes_words(rowid, caption, text, tags) values (?, ?, ?, ?)",
-        (
-            (
-                seq,
-                *texts[tid],
-                search.node_tags(
-                    latest=bool(latest), doc_id=doc, version_id=vid, kind=kind, chapter_id=chp
-                ),
-            )
-            for seq, tid, latest, doc, vid, kind, chp in rows
-        ),
+        ((rowid, *texts[tid], tags) for rowid, tid, tags in rows),
     )
 
 

@@ -123,3 +123,28 @@ def test_filter_tokens_are_not_searchable(kb: Path) -> None:
     # The tags column (latest, kind…, doc…) is for filters only.
     assert search.fulltext(kb, "latest") == []
     assert search.fulltext(kb, "kindarticle") == []
+
+
+def test_a_clause_carried_unchanged_is_indexed_once(kb: Path, conn: sqlite3.Connection) -> None:
+    """One word row per clause carried unchanged (schema 9), yet a search of an old version, or
+    of every version, still returns that version's own node of it."""
+    rows = conn.execute("select count(*) from nodes_words_docsize").fetchone()[0]
+    groups = conn.execute(
+        "select count(*) from (select distinct doc_id, node_id, text_id, kind, chapter_id"
+        " from nodes)"
+    ).fetchone()[0]
+    assert rows == groups < conn.execute("select count(*) from nodes").fetchone()[0]
+    doc = "kojin-joho-hogo-ho"
+    ids = [
+        r[0] for r in conn.execute("select id from versions where doc_id = ? order by ord", [doc])
+    ]
+    first = ids[0]
+    latest_id = conn.execute("select latest_version_id from documents where id = ?", [doc])
+    latest_id = latest_id.fetchone()[0]
+    old = search.fulltext(kb, "個人情報", version=first, limit=5000)
+    new = search.fulltext(kb, "個人情報", version=latest_id, limit=5000)
+    assert old and {h.version_id for h in old} == {first}
+    shared = {h.node_id for h in old} & {h.node_id for h in new}
+    assert shared  # clauses in both versions: one word row, a node in each
+    every = search.fulltext(kb, "個人情報", doc=doc, limit=5000, all_versions=True)
+    assert {h.key for h in old} <= {h.key for h in every}

@@ -573,28 +573,16 @@ def step_search_index(ctx: BuildContext) -> None:
         new[h] = hit
         return hit
 
-    rows = ctx.db.execute(
-        "select n.seq, n.caption, n.text, v.latest, n.doc_id, n.version_id, n.kind, n.chapter_id "
-        "from nodes n join versions v on v.id = n.version_id order by n.seq"
-    ).fetchall()
+    texts = {i: (c, t) for i, c, t in ctx.db.execute("select id, caption, text from texts")}
+    nodes = ctx.db.execute(search.WORD_NODES_SQL.format(where="")).fetchall()
+    rows = search.word_rows(search.IndexedNode(*n) for n in nodes)
     with ctx.progress(rows, "Indexing") as items:
         for batch in _batches(items, 2000):
             ctx.db.conn.executemany(
                 f"insert into [{schema.FTS_WORDS}](rowid, caption, text, tags) values (?, ?, ?, ?)",
                 [
-                    (
-                        seq,
-                        words(caption),
-                        words(text),
-                        search.node_tags(
-                            latest=bool(latest),
-                            doc_id=doc,
-                            version_id=vid,
-                            kind=kind,
-                            chapter_id=chp,
-                        ),
-                    )
-                    for seq, caption, text, latest, doc, vid, kind, chp in batch
+                    (rowid, words(texts[tid][0]), words(texts[tid][1]), tags)
+                    for rowid, tid, tags in batch
                 ],
             )
     ctx.db["word_cache"].insert_all(  # type: ignore[union-attr]

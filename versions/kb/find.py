@@ -235,6 +235,7 @@ class Scope:
     tags: str
     rows: tuple[int, int] | None = None
     cap: int = MATCH_CAP
+    every_version: bool = False  # a word row stands for its nodes in every version
 
 
 def _scores(conn: sqlite3.Connection, phrases: list[str], scope: Scope) -> dict[int, float]:
@@ -245,11 +246,23 @@ def _scores(conn: sqlite3.Connection, phrases: list[str], scope: Scope) -> dict[
     expr = word_tops.expression(phrases, scope.tags)
     if scope.rows:  # one version: its own index, not bm25 over every version (issue 12)
         return version_index.scores(conn, expr, *scope.rows, scope.cap)
-    if scope.cap == word_tops.TOP:  # a very frequent term: its answer stored by the build
+    if scope.cap == word_tops.TOP and not scope.every_version:  # stored by the build
         stored = word_tops.lookup(conn, expr)
         if stored is not None:
             return stored
-    return dict(conn.execute(MATCH_SQL, [expr, scope.cap]).fetchall())
+    found = dict(conn.execute(MATCH_SQL, [expr, scope.cap]).fetchall())
+    return _members(conn, found) if scope.every_version else found
+
+
+MEMBERS_SQL = "select j.key, n.seq from json_each(?) j " + search.WORD_ROW_MEMBERS.format(
+    rowid="cast(j.key as integer)"
+)
+
+
+def _members(conn: sqlite3.Connection, found: dict[int, float]) -> dict[int, float]:
+    """Word rows → the nodes they stand for in every version, each with its row's rank."""
+    pairs = conn.execute(MEMBERS_SQL, [json.dumps(found)]).fetchall()
+    return {seq: found[int(rowid)] for rowid, seq in pairs}
 
 
 def _scope(
@@ -266,7 +279,7 @@ def _scope(
         tags = _tags(doc, kind, chapter, all_versions)
         if tags and not kind:  # the best ``cap`` should be provisions, not headings
             tags = f"{tags} {search.NO_HEADINGS}"
-        return Scope(tags, None, cap)
+        return Scope(tags, None, cap, all_versions)
     tags = search.filter_expression(
         latest=False, kind=kind if kind and kind != "supplement" else None
     )
@@ -351,7 +364,12 @@ def _add_conjunction(
         return
     first, *rest = terms
     others = " AND ".join(word_tops.expression(p, "") for p in rest)
-    both = Scope(f"{others} AND {scope.tags}" if scope.tags else others, scope.rows, scope.cap)
+    both = Scope(
+        f"{others} AND {scope.tags}" if scope.tags else others,
+        scope.rows,
+        scope.cap,
+        scope.every_version,
+    )
     share = 1 / len(per_term)
     for rowid, rank in _scores(conn, first, both).items():
         for scores in per_term:

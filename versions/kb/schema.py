@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-SCHEMA_VERSION = 8  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
+SCHEMA_VERSION = 9  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
 # 3: clause_alignments, clause_validity and definition_uses are views over rows keyed by node seq
 # 4: references and reference_targets too (reference_rows, reference_target_rows)
 # 5: word_tops, the stored answers of very frequent search terms
 # 6: word_groups, the Sudachi synonym groups of the indexed words
 # 7: clause_facts is a view over fact_rows, keyed by node seq
 # 8: node_rows keyed by seq (its rowid), key and doc_id generated, heading paths stored once
+# 9: nodes_words has one row per clause carried unchanged across versions (search.word_rows)
 
 
 @dataclass(frozen=True)
@@ -600,11 +601,13 @@ WORD_GROUPS = TableDef(
 TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE, WORD_TOPS, WORD_GROUPS)
 
 # Full-text tables (FTS5).
-#   nodes_words (contentless, unicode61, rowid = nodes.seq): columns caption, text = SudachiPy
-#     normalized-form word tokens (versions/kb/search.py index_words) — words of any length,
-#     表記ゆれ and widths folded;
-#     column tags = filter tokens (latest, doc…, ver…, kind…, chp…: versions/kb/search.py tags) so
-#     filters are part of the MATCH and ``ORDER BY rank LIMIT n`` stays a top-n query.
+#   nodes_words (contentless, unicode61): one *word row* per clause carried unchanged across
+#     versions (same document, node id, text, kind, chapter: versions/kb/search.py word_rows);
+#     rowid = nodes.seq of its latest-version node (else its newest); columns caption, text =
+#     SudachiPy normalized-form word tokens (search.index_words) — words of any length, 表記ゆれ
+#     and widths folded; column tags = filter tokens (latest, doc…, ver… of every version it is
+#     in, kind…, chp…: search.node_tags) so filters are part of the MATCH and ``ORDER BY rank
+#     LIMIT n`` stays a top-n query.
 #   nodes_trigram (external content = texts, rowid = texts.id, trigram): substrings of 3+
 #     characters, each distinct text indexed once (join nodes on text_id).
 FTS_WORDS = "nodes_words"

@@ -327,6 +327,65 @@ def node_tags(
     return " ".join(out)
 
 
+@dataclass(frozen=True)
+class IndexedNode:
+    """One node as the word index sees it (a row of ``WORD_NODES_SQL``)."""
+
+    seq: int
+    node_id: str
+    text_id: int
+    latest: bool
+    doc_id: str
+    version_id: str
+    kind: str
+    chapter_id: str | None
+
+
+# the nodes in the order word_rows takes them; ``{where}``: a filter on n (or nothing)
+WORD_NODES_SQL = (
+    "select n.seq, n.node_id, n.text_id, v.latest, n.doc_id, n.version_id, n.kind, n.chapter_id"
+    " from node_rows n join versions v on v.id = n.version_id {where} order by n.seq"
+)
+
+
+def word_rows(nodes: Iterable[IndexedNode]) -> list[tuple[int, int, str]]:
+    """The rows of ``nodes_words``: (rowid, text_id, tags), one per *word row*, the nodes of one
+    document with the same node id, text, kind and chapter in any of its versions (a clause
+    carried unchanged is indexed once). The rowid is the seq of its latest-version node, else of
+    its newest; its tags name every version it is in (``ver…``), so a version filter finds it
+    and ``word_row_members`` gives its node in that version."""
+    groups: dict[tuple[object, ...], list[IndexedNode]] = {}
+    for n in nodes:
+        key = (n.doc_id, n.node_id, n.text_id, n.kind, n.chapter_id)
+        groups.setdefault(key, []).append(n)
+    out = []
+    for members in groups.values():
+        head = next((m for m in members if m.latest), members[-1])
+        tags = [
+            node_tags(
+                latest=head.latest,
+                doc_id=head.doc_id,
+                version_id=members[0].version_id,
+                kind=head.kind,
+                chapter_id=head.chapter_id,
+            )
+        ]
+        tags += [tag("ver", m.version_id) for m in members[1:]]
+        out.append((head.seq, head.text_id, " ".join(tags)))
+    return sorted(out)
+
+
+# a word row (rowid ``g``) → its nodes: in every version (``members``), or in one (``in_version``)
+WORD_ROW_MEMBERS = (
+    "join node_rows g on g.seq = {rowid} join nodes n on n.doc_id = g.doc_id"
+    " and n.node_id = g.node_id and n.text_id = g.text_id and n.kind = g.kind"
+    " and n.chapter_id is g.chapter_id"
+)
+WORD_ROW_IN_VERSION = (
+    "join node_rows g on g.seq = {rowid} join nodes n on n.key = :version || '/' || g.node_id"
+)
+
+
 # chapter and section headings (versions/kb/ranking.py HEADINGS) are never a result: a bounded
 # search across documents leaves them out, so its best N are provisions (at 10,000 versions the
 # best 500 of 損害賠償 were 500 copies of one chapter heading, and the search found nothing)
@@ -360,10 +419,20 @@ with top as (
 )
 select n.key, n.version_id, n.doc_id, n.node_id, n.kind, n.label, n.caption, n.text, n.path,
        n.chapter_id, n.article_id, top.rank
-from top join nodes n on n.seq = top.rowid
+from top {join}
 where (:chapter is null or n.chapter_id = :chapter)
 order by top.rank, n.seq
 """
+# the latest versions: a word row with the latest tag is its latest node (word_rows)
+LATEST_JOIN = "join nodes n on n.seq = top.rowid"
+
+
+def words_join(version: str | None, all_versions: bool) -> str:
+    """How WORDS_SQL goes from a word row to the nodes the filter asks for."""
+    if version:
+        return WORD_ROW_IN_VERSION.format(rowid="top.rowid")
+    return WORD_ROW_MEMBERS.format(rowid="top.rowid") if all_versions else LATEST_JOIN
+
 
 TRIGRAM_SQL = """
 with m as (
@@ -429,8 +498,9 @@ def fulltext(
             expr = f"({words_expr}) AND {filters}" if filters else words_expr
             # Without a document, a chapter filter applies after ranking: fetch more.
             fetch = limit * 20 if chapter and not doc else limit
-            params = {"expr": expr, "limit": fetch, "chapter": chapter}
-            rows = conn.execute(WORDS_SQL, params).fetchall()[:limit]
+            params = {"expr": expr, "limit": fetch, "chapter": chapter, "version": version}
+            sql = WORDS_SQL.format(join=words_join(version, all_versions))
+            rows = conn.execute(sql, params).fetchall()[:limit]
         if tri_expr and len(rows) < limit:
             lo, hi = _seq_range(conn, doc, version, all_versions)
             params = {
