@@ -82,3 +82,21 @@ def test_stored_answer_is_used(stored: tuple[Path, int]) -> None:
     matched = {h.seq for g in altered.groups for h in g.matches}
     assert matched and matched <= {seq for seq, _ in best}  # (chapter headings are no result)
     assert find.find(db, "契約", mode="fulltext").clauses > 50
+
+
+@pytest.mark.parametrize("kind", [None, "paragraph", "item"])
+def test_the_latest_filter_in_sql_ranks_as_the_filter_tags_do(plain_kb: Path, kind: str) -> None:
+    """latest_top (filter in SQL, cheaper bm25) returns the rows and ranks the MATCH with the
+    filter tags returns: every term of QUERIES, headings left out unless a kind is asked for."""
+    conn = sqlite3.connect(plain_kb)
+    tags = f"tags : kind{kind}" if kind else word_tops.LATEST
+    if kind:
+        tags = f"tags : latest AND {tags}"
+    matched = 0
+    for query in QUERIES:
+        for term in query.split():
+            content = word_tops.expression(find._phrases([term]), "")
+            live = conn.execute(word_tops.MATCH_SQL, [f"{content} AND {tags}", 5000]).fetchall()
+            assert word_tops.latest_top(conn, content, kind, 5000) == dict(live), (term, kind)
+            matched += len(live)
+    assert matched > 100

@@ -15,6 +15,7 @@ clause under it, so 「第三者提供 同意」 finds 第二十七条（第三�
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import unicodedata
@@ -236,6 +237,9 @@ class Scope:
     rows: tuple[int, int] | None = None
     cap: int = MATCH_CAP
     every_version: bool = False  # a word row stands for its nodes in every version
+    also: str = ""  # more content conditions, ANDed (the other terms of a conjunction)
+    latest_sql: bool = False  # across documents, latest versions: filter in SQL (word_tops)
+    kind: str | None = None  # the kind filter of latest_sql
 
 
 def _scores(conn: sqlite3.Connection, phrases: list[str], scope: Scope) -> dict[int, float]:
@@ -243,13 +247,16 @@ def _scores(conn: sqlite3.Connection, phrases: list[str], scope: Scope) -> dict[
     the best ``scope.cap`` of them."""
     if not phrases:
         return {}
-    expr = word_tops.expression(phrases, scope.tags)
+    content = word_tops.expression(phrases, scope.also)
+    expr = f"{content} AND {scope.tags}" if scope.tags else content
     if scope.rows:  # one version: its own index, not bm25 over every version (issue 12)
         return version_index.scores(conn, expr, *scope.rows, scope.cap)
     if scope.cap == word_tops.TOP and not scope.every_version:  # stored by the build
         stored = word_tops.lookup(conn, expr)
         if stored is not None:
             return stored
+    if scope.latest_sql:
+        return word_tops.latest_top(conn, content, scope.kind, scope.cap)
     found = dict(conn.execute(MATCH_SQL, [expr, scope.cap]).fetchall())
     return _members(conn, found) if scope.every_version else found
 
@@ -279,7 +286,10 @@ def _scope(
         tags = _tags(doc, kind, chapter, all_versions)
         if tags and not kind:  # the best ``cap`` should be provisions, not headings
             tags = f"{tags} {search.NO_HEADINGS}"
-        return Scope(tags, None, cap, all_versions)
+        kind_tag = kind if kind and kind != "supplement" else None
+        # the tags are LATEST (+ kind): filter in SQL
+        across = not doc and not chapter and not all_versions and kind != "supplement"
+        return Scope(tags, None, cap, all_versions, latest_sql=across, kind=kind_tag)
     tags = search.filter_expression(
         latest=False, kind=kind if kind and kind != "supplement" else None
     )
@@ -364,12 +374,7 @@ def _add_conjunction(
         return
     first, *rest = terms
     others = " AND ".join(word_tops.expression(p, "") for p in rest)
-    both = Scope(
-        f"{others} AND {scope.tags}" if scope.tags else others,
-        scope.rows,
-        scope.cap,
-        scope.every_version,
-    )
+    both = dataclasses.replace(scope, also=others)
     share = 1 / len(per_term)
     for rowid, rank in _scores(conn, first, both).items():
         for scores in per_term:

@@ -30,6 +30,16 @@ TOP = 500  # pairs stored: find.BOUND, the clauses ranked per term across docume
 # the filter of a search across documents (find._scope: search.filter_expression, no headings)
 LATEST = f"{search.filter_expression(latest=True)} {search.NO_HEADINGS}"
 MATCH_SQL = "select rowid, rank from nodes_words where nodes_words match ? order by rank limit ?"
+# The latest versions' best matches, the filter in SQL instead of in the MATCH: FTS5's bm25 weighs
+# every phrase of the expression by reading its whole doclist, and ``tags : latest`` is every
+# latest clause (at 10,000 versions 利用契約の解除: 143 ms with the tags, 42 ms without; same ranks)
+LATEST_SQL = """
+with m as (select rowid, rank from nodes_words where nodes_words match :expr)
+select m.rowid, m.rank from m join node_rows n on n.seq = m.rowid
+join versions v on v.id = n.version_id
+where v.latest = 1 and {kinds} order by m.rank, m.rowid limit :cap
+"""
+NOT_HEADINGS = "n.kind not in ('chapter', 'section', 'subsection')"  # search.NO_HEADINGS
 COUNT_SQL = "select count(*) from nodes_words where nodes_words match ?"
 CREATE = (
     "create table if not exists word_tops "
@@ -50,6 +60,17 @@ def expression(phrase_list: list[str], tags: str) -> str:
     return "{caption text} : (" + " OR ".join(phrase_list) + ")" + (f" AND {tags}" if tags else "")
 
 
+def latest_top(
+    conn: sqlite3.Connection, content: str, kind: str | None = None, cap: int = TOP
+) -> dict[int, float]:
+    """rowid → rank of the best ``cap`` latest clauses matching ``content`` (an expression
+    without filter tags): of ``kind``, or of any kind but chapter and section headings (the
+    across-documents filter ``LATEST``, ``kind…`` tag)."""
+    kinds = "n.kind = :kind" if kind else NOT_HEADINGS
+    sql = LATEST_SQL.format(kinds=kinds)
+    return dict(conn.execute(sql, {"expr": content, "kind": kind, "cap": cap}).fetchall())
+
+
 def lookup(conn: sqlite3.Connection, expr: str) -> dict[int, float] | None:
     """The stored answer of ``order by rank limit TOP`` for ``expr``, or None (ask FTS5)."""
     try:
@@ -60,16 +81,17 @@ def lookup(conn: sqlite3.Connection, expr: str) -> dict[int, float] | None:
 
 
 def candidates(conn: sqlite3.Connection, threshold: int) -> list[str]:
-    """Expressions worth trying: frequent words of the index, and thesaurus expansions."""
+    """Expressions worth trying (without the filter tags): frequent words of the index, and
+    thesaurus expansions."""
     words = search.index_terms(conn, threshold)
-    exprs = {expression(p, LATEST) for w in words if (p := phrases([w]))}
+    exprs = {expression(p, "") for w in words if (p := phrases([w]))}
     for entry in vocabulary.load():
         for say in entry.say:
             typed = vocabulary.fold_honorific(say)
             also = word_groups.customer_words(conn, say)
             for p in (phrases([typed]), phrases(also)):
                 if p:
-                    exprs.add(expression(p, LATEST))
+                    exprs.add(expression(p, ""))
     return sorted(exprs)
 
 
@@ -79,11 +101,12 @@ def fill(conn: sqlite3.Connection, threshold: int = THRESHOLD, top: int = TOP) -
     conn.execute(CREATE)
     conn.execute("delete from word_tops")
     stored = 0
-    for expr in candidates(conn, threshold):
+    for content in candidates(conn, threshold):
+        expr = f"{content} AND {LATEST}"
         (matches,) = conn.execute(COUNT_SQL, [expr]).fetchone()
         if matches <= threshold:
             continue
-        pairs = conn.execute(MATCH_SQL, [expr, top]).fetchall()
+        pairs = list(latest_top(conn, content, cap=top).items())
         conn.execute(
             "insert into word_tops (expr, matches, top) values (?, ?, ?)",
             [expr, matches, json.dumps([list(p) for p in pairs])],
