@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from semantic_helpers import build_kb, questions, require_vectors
 
-from versions.kb import build_embeddings, embeddings, semantic
+from versions.kb import build_embeddings, embeddings, search, semantic
 
 # Benchmark questions (scripts/retrieval/questions.jsonl) the default model answers in its top 10.
 ANSWERED = ["toreru-08", "merec-01", "giga-04", "itk-02", "vec-01", "shohi-03", "kojin-03"]
@@ -154,6 +154,33 @@ def test_keyword_search_filters_by_document(kb: Path) -> None:
     hits = semantic.keyword_search(kb, "延滞利息はいくら？", "vectant-closed-ip-smart", 10)
     assert hits and {h.doc_id for h in hits} == {"vectant-closed-ip-smart"}
     assert hits[0].node_id.startswith("art_30")  # 第30条（延滞利息）
+
+
+# the keyword side as it was: every filter a tag in the MATCH
+TAGGED_SQL = """
+with top as (
+  select rowid, rank from nodes_words where nodes_words match :expr order by rank limit :limit
+)
+select n.key, top.rank from top join nodes n on n.seq = top.rowid order by top.rank, n.seq
+"""
+
+
+@pytest.mark.parametrize(
+    "doc", ["kojin-joho-hogo-ho", "toreru-camera", "shohisha-keiyaku-ho", None]
+)
+def test_keyword_search_filters_latest_in_sql_as_the_latest_tag_does(kb: Path, doc: str) -> None:
+    """The latest versions are filtered in SQL (cheaper bm25): the same rows and ranks as
+    with ``tags : latest`` in the MATCH, old versions' clauses left out."""
+    conn = sqlite3.connect(kb)
+    found = 0
+    for q in ["個人情報を第三者に渡してもいい？", "契約者", "解約したいときはどうすればいい？"]:
+        hits = semantic.keyword_search(kb, q, doc, 50)
+        where = search.filter_expression(latest=True, doc=doc)
+        expr = "{caption text} : (" + semantic.keyword_expression(q) + f") AND {where}"
+        rows = conn.execute(TAGGED_SQL, {"expr": expr, "limit": 50}).fetchall()
+        assert [(h.key, h.score) for h in hits] == rows, q
+        found += len(hits)
+    assert found >= 20
 
 
 # --- similar clauses ---------------------------------------------------------------------------

@@ -132,14 +132,18 @@ def vocabulary_expression(query: str) -> str | None:
     return " OR ".join(_vocabulary_phrases(query)) or None
 
 
+# The document's tag in the MATCH, the latest versions in SQL: FTS5's bm25 reads the whole
+# doclist of every phrase, and ``tags : latest`` is every latest clause (at 10,000 versions
+# 「個人情報」 in a statute: 110 → 45 ms; 「料金を払い忘れたらどうなる？」 across documents:
+# 257 → 168 ms; the same rows and ranks as with the tag).
 KEYWORD_SQL = """
-with top as (
-  select rowid, rank from nodes_words where nodes_words match :expr order by rank limit :limit
-)
+with top as (select rowid, rank from nodes_words where nodes_words match :expr)
 select n.key, n.version_id, n.doc_id, n.node_id, n.kind, n.label, n.caption, n.text, n.path,
        n.chapter_id, n.article_id, top.rank
-from top join nodes n on n.seq = top.rowid
+from top join nodes n on n.seq = top.rowid join versions v on v.id = n.version_id
+where v.latest = 1
 order by top.rank, n.seq
+limit :limit
 """
 
 
@@ -158,7 +162,7 @@ def keyword_search(
     if words is None:
         return []
     f = filters or Filters(doc=doc)
-    where = search.filter_expression(latest=True, doc=doc or f.doc)
+    where = search.filter_expression(latest=False, doc=doc or f.doc)
     expr = "{caption text} : (" + words + ")" + (f" AND {where}" if where else "")
     fetch = limit * 20 if f.narrows else limit
     conn, close = search._connection(db)
