@@ -279,6 +279,12 @@ def test_search_page(ds: Datasette, conn: sqlite3.Connection, kb: Path) -> None:
     ).fetchone()[0]
     html = get(ds, f"/-/yakkan/search?q=解約&doc=toreru-camera&chapter={chapter}")
     assert f'<option value="{chapter}" selected>' in html
+    documents = conn.execute("select id from documents").fetchall()
+    assert html.count(" selected>") == 2  # the document and the chapter
+    assert '<option value="toreru-camera" selected>' in html
+    chapters = html.count('<option value="chp_')
+    anything = 3  # all documents, any kind, any chapter
+    assert html.count('<option value="') == len(documents) + len(find.KINDS) + chapters + anything
     found = find.find(kb, "解約", doc="toreru-camera", chapter=chapter, limit=20)
     assert found.total and html.count('class="hit"') == min(found.total, 20)
 

@@ -197,6 +197,23 @@ def _subtree_sql(where: str) -> str:
 # --- pages -------------------------------------------------------------------------------------
 
 
+def document_options(documents: list[Any], selected: str | None) -> Markup:
+    """The search form's document <option>s, escaped: one cached string, not a template loop
+    (2,000 documents took 60 ms of Jinja per search page)."""
+    options = _options(tuple((str(d["id"]), str(d["title"])) for d in documents))
+    if selected:
+        value = f'<option value="{html.escape(selected)}">'
+        options = options.replace(value, value[:-1] + " selected>", 1)
+    return Markup(options)
+
+
+@functools.lru_cache(maxsize=4)
+def _options(documents: tuple[tuple[str, str], ...]) -> str:
+    return "".join(
+        f'<option value="{html.escape(i)}">{html.escape(title)}</option>' for i, title in documents
+    )
+
+
 async def home(datasette: Any, request: Any) -> Response:
     db = await knowledge_base(datasette, request)
     if db is None:
@@ -210,7 +227,12 @@ async def home(datasette: Any, request: Any) -> Response:
         datasette,
         request,
         "yakkan_home.html",
-        {"documents": documents, "versions": by_doc, "database": db.name},
+        {
+            "documents": documents,
+            "doc_options": document_options(documents, None),
+            "versions": by_doc,
+            "database": db.name,
+        },
     )
 
 
@@ -780,7 +802,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
             "all": every,
             "kinds": find.KINDS,
             "chapters": chapters,
-            "documents": documents,
+            "doc_options": document_options(documents, doc),
             "titles": titles,
             "result": result,
             "results": results,
