@@ -389,14 +389,13 @@ def _definitions_first(
     keys = {h.key for g in groups[:200] for h in g.matches}
     if not keys or "definitions" not in _tables(conn):
         return groups
-    marks = ",".join("?" * len(keys))
-    defining = {
-        r[0]
-        for r in conn.execute(
-            f"select node_key from definitions where term = ? and node_key in ({marks})",
-            [term, *keys],
-        )
-    }
+    versions = {k.split("/", 1)[0] for k in keys}  # by the (version_id, term) index
+    marks, vmarks = ",".join("?" * len(keys)), ",".join("?" * len(versions))
+    sql = (
+        f"select node_key from definitions where version_id in ({vmarks}) and term = ?"
+        f" and node_key in ({marks})"
+    )
+    defining = {r[0] for r in conn.execute(sql, [*versions, term, *keys])}
     first = []
     for g in groups:
         hit = next((h for h in g.matches if h.key in defining), None)
