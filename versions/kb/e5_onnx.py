@@ -50,7 +50,8 @@ class Options:
     threads: int = THREADS
     spinning: bool = True  # intra-op threads busy-wait between ops
     optimization: str = "all"  # graph optimisation level: "basic", "extended", "all"
-    tokens_per_batch: int = TOKENS_PER_BATCH  # padded tokens per run (length-sorted batches)
+    tokens_per_batch: int = TOKENS_PER_BATCH  # padded tokens per run (length-sorted batches;
+    # 1: every window alone)
     truncate: int | None = None  # tokens kept per passage (None: 510-token windows averaged)
     keep_4bit: tuple[str, ...] = ()  # with int8: linears left 4-bit (qkv, ao, fi, fo)
 

