@@ -115,6 +115,17 @@ def test_question_shows_the_paragraph_its_words_and_meaning_agree_on(kb: Path) -
     assert result.groups[0].best.node_id == "art_21__para_1"
 
 
+def test_a_question_asking_for_a_period_shows_the_paragraph_stating_one(kb: Path) -> None:
+    # 第20条's 第4項 repeats 解約 and says 解約希望日までに; 第1項 gives the period asked for
+    # (1ヶ月以上前までに). Both are the same article, nearly equally close in meaning.
+    q = "解約は何日前までに申し出ればいい？"
+    result = find.find(kb, q, doc="vectant-closed-ip-smart")
+    assert result.groups[0].node_id == "art_20", headings(result)  # 契約者が行う利用契約解除
+    assert result.groups[0].best.node_id == "art_20__para_1"
+    plain = find.find(kb, "解約の手続きを教えてください", doc="vectant-closed-ip-smart")
+    assert plain.groups[0].node_id == "art_20"  # no period asked: the best scored clause
+
+
 def test_provisions_for_businesses_come_before_those_for_public_bodies(kb: Path) -> None:
     # 第二十八条 (個人情報取扱事業者) and 第七十一条 (行政機関の長等): the same rule for
     # 外国にある第三者

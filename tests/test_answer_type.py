@@ -1,0 +1,50 @@
+"""What a question asks for (versions/kb/answer_type.py): a period or an amount, and which
+clause texts of the corpus state one."""
+
+from __future__ import annotations
+
+import pytest
+
+from versions.kb import answer_type
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("解約は何日前までに申し出ればいい？", "period"),
+        ("やめたいときはいつまでに言えばいい？", "period"),
+        ("返却の期限は？", "period"),
+        ("何ヶ月使えば違約金はかからない？", "period"),
+        ("解約するといくらかかる？", "amount"),
+        ("工事費の金額を知りたい", "amount"),
+        ("解約したいときはどうすればいい？", None),
+        ("料金を払い忘れたらどうなる？", None),
+    ],
+)
+def test_what_a_question_asks_for(question: str, kind: str | None) -> None:
+    found = answer_type.asked(question)
+    assert (found.name if found else None) == kind
+
+
+PERIOD = answer_type.TYPES[0]
+AMOUNT = answer_type.TYPES[1]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "strength"),
+    [
+        # vectant-closed-ip-smart 第20条: 第1項 and 第3項 give the figure, 第4項 a deadline in words
+        (PERIOD, "利用契約の解除を希望する日より1ヶ月以上前までに書面で弊社に通知する", 2),
+        (PERIOD, "解除日より2週間以内に弊社が提供する電気通信設備及び回線接続装置を", 2),
+        (PERIOD, "端末が解約希望日までに契約者から弊社へ返却されない場合", 1),
+        (PERIOD, "前項の規定にかかわらず、契約者は第2条(規約の変更)第3項により", 0),
+        (PERIOD, "その３０日前までに通知します", 2),  # full-width digits
+        (PERIOD, "三十日以内に", 2),  # kanji numerals, as statutes print them
+        (AMOUNT, "手数料として１，０００円を支払う", 2),
+        (AMOUNT, "年14.5%の割合で計算して得た額", 2),
+        (AMOUNT, "料金表に定める額", 1),
+        (AMOUNT, "契約者は、本サービスを利用することができます。", 0),
+    ],
+)
+def test_which_texts_state_it(kind: answer_type.AnswerType, text: str, strength: int) -> None:
+    assert answer_type.strength(kind, text) == strength

@@ -1,0 +1,55 @@
+"""What kind of answer a customer's question asks for, and which clause text gives one.
+
+「何日前までに言えばいい？」 asks for a period or a deadline, 「いくらかかる？」 for an
+amount: of an article's paragraphs, nearly equally close in meaning, the one that states a
+period (「1ヶ月以上前までに」, 「2週間以内に」) or an amount (「1,000円」) is the answer.
+Ordinary Japanese question words and the ways terms print periods and amounts; nothing here is
+about one document.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_NUMBER = r"(?:[0-9０-９]+|[一二三四五六七八九十百千]+)"
+_UNIT = r"(?:営業日|日|か月|ヶ月|カ月|ケ月|箇月|月|週間|年|時間)"
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    name: str
+    asks: re.Pattern[str]  # in the question
+    states: re.Pattern[str]  # in a clause that answers it: a figure (「30日前までに」, 「1,000円」)
+    mentions: re.Pattern[str]  # in one that answers it in words (「解約希望日までに」, 「金額」)
+
+
+TYPES = (
+    AnswerType(
+        "period",
+        re.compile(
+            r"いつまで|いつ(?:から|ごろ|頃)|何(?:営業)?日|何[かヶカケ箇]?月|何週間|何年|期限|締め?切"
+        ),
+        re.compile(rf"{_NUMBER}\s*{_UNIT}(?:以上|以内|前|後|を経過|を超え|まで|間)"),
+        re.compile(r"までに|期限|期日|速やかに|直ちに|遅滞なく"),
+    ),
+    AnswerType(
+        "amount",
+        re.compile(r"いくら|何円|金額|どのくらい(?:かか|払)|どれくらい(?:かか|払)|費用はかか"),
+        re.compile(rf"{_NUMBER}\s*円|[0-9.]+\s*(?:%|パーセント)"),
+        re.compile(r"金額|相当額|料金表"),
+    ),
+)
+
+
+def asked(question: str) -> AnswerType | None:
+    """The answer type ``question`` asks for, if it asks for one."""
+    q = unicodedata.normalize("NFKC", question or "")
+    return next((t for t in TYPES if t.asks.search(q)), None)
+
+
+def strength(kind: AnswerType, text: str | None) -> int:
+    """How ``text`` answers a question of that type: 2 with a figure, 1 in words, 0 not."""
+    t = unicodedata.normalize("NFKC", text or "")
+    return 2 if kind.states.search(t) else 1 if kind.mentions.search(t) else 0
