@@ -24,7 +24,7 @@ from versions.kb.context import BuildError
 from versions.sources.corpus import DEFAULT_CORPUS
 
 distributed = pytest.importorskip("distributed")
-from versions.kb.executor import DaskExecutor  # noqa: E402
+from versions.kb.executor import IN_FLIGHT, DaskExecutor  # noqa: E402
 
 # Two documents with several versions each: parse tasks and alignment tasks both run remotely.
 DOCS = ("toreru-camera", "shohisha-keiyaku-ho")
@@ -96,6 +96,31 @@ def test_distributed_build_equals_local_row_for_row(
     assert set(got) == set(expected)
     for table in expected:
         assert got[table] == expected[table], table
+
+
+def _double(x: int) -> int:
+    return 2 * x
+
+
+def test_tasks_are_taken_from_their_inputs_as_results_are_read(cluster: Any) -> None:
+    # the 新旧対照表 step's inputs (two clause trees a pair) were made all at once: 10 GB at
+    # 10,000 versions; the executor now takes them as tasks finish
+    taken: list[int] = []
+
+    def inputs() -> Iterator[int]:
+        for i in range(200):
+            taken.append(i)
+            yield i
+
+    executor = DaskExecutor(cluster.scheduler_address)
+    try:
+        results = executor.map(_double, inputs())
+        assert next(results) == 0
+        assert len(taken) <= IN_FLIGHT * 2 + 1  # 2 workers
+        assert list(results) == [2 * i for i in range(1, 200)]
+        assert len(executor.handles([])) == 200  # every result stays reachable for later steps
+    finally:
+        executor.close()
 
 
 def _kill_one_worker_after_first(cluster: Any, killed: list[int]) -> Any:

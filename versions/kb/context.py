@@ -63,6 +63,6 @@ class BuildContext:
         sql = "select node_id, seq from node_rows where version_id = ?"
         return dict(self.db.execute(sql, [version_id]).fetchall())
 
-    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterable[Any]:
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterable[Any]:
         """``fn`` over ``items`` on the build's executor, results in order (see executor.py)."""
         return self.executor.map(fn, items)

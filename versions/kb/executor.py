@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from versions.kb.context import BuildError
+
+IN_FLIGHT = 8  # tasks submitted ahead per Dask worker
 
 
 class LocalExecutor:
@@ -76,12 +79,25 @@ class DaskExecutor:
 
     def map(self, fn: Callable[..., Any], items: Iterable[Any]) -> Iterator[Any]:
         """Results in order. Items may hold futures of earlier results (see ``handles``): the
-        workers then pass the data among themselves instead of through this process."""
-        futures = self.client.map(fn, list(items), pure=False)
+        workers then pass the data among themselves instead of through this process. Items
+        are taken from ``items`` as tasks finish, at most ``IN_FLIGHT`` per worker ahead of the
+        results read, so a generator of large inputs is never all in memory."""
+        pending = iter(items)
+        futures: list[Any] = []
         self._last = futures
+
+        def submit(n: int) -> None:
+            for item in itertools.islice(pending, n):
+                futures.append(self.client.submit(fn, item, pure=False))
+
         try:
-            for future in futures:
-                yield future.result()
+            submit(IN_FLIGHT * max(1, self.workers))
+            for i in itertools.count():
+                if i >= len(futures):
+                    break
+                result = futures[i].result()
+                submit(1)
+                yield result
         except (OSError, TimeoutError, concurrent.futures.CancelledError) as exc:
             raise BuildError(f"lost the Dask scheduler {self.address}: {exc!r}") from None
         except Exception as exc:
