@@ -4,6 +4,7 @@
     .venv/bin/yakkan build --corpus /tmp/scaled --db /tmp/scaled/yakkan.db
     .venv/bin/python scripts/bench_http.py --db /tmp/scaled/yakkan.db
     .venv/bin/python scripts/bench_http.py --concurrency 32 --rounds 40   # mixed pages, 32 clients
+    .venv/bin/python scripts/bench_http.py --concurrency 32 --keep-alive  # connections reused
     .venv/bin/python scripts/bench_http.py --hostile                      # slow-function requests
 
 Starts the site as ``yakkan serve --workers N`` does (immutable, yakkan metadata/templates/plugins;
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import http.client
 import os
 import random
 import socket
@@ -27,6 +29,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -176,21 +179,83 @@ def timed_get(base: str, path: str) -> tuple[float, int]:
     return (time.perf_counter() - start) * 1000, status
 
 
-def concurrent_run(base: str, plan: dict[str, list[str]], clients: int, rng: random.Random) -> None:
-    """Every URL of the plan, shuffled, sent by ``clients`` threads at once."""
+def server_cpu(proc: subprocess.Popen[bytes]) -> float | None:
+    """CPU seconds used so far by the server and its worker processes (None without psutil)."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    root = psutil.Process(proc.pid)
+    total = 0.0
+    for p in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            total += t.user + t.system
+    return total
+
+
+_local = threading.local()
+
+
+def kept_get(base: str, path: str) -> tuple[float, int]:
+    """``timed_get`` over this thread's kept-alive connection (as browsers and load balancers
+    reuse theirs): no TCP connect per request; reconnects once when the server closed it."""
+    start = time.perf_counter()
+    for attempt in (1, 2):
+        conn = getattr(_local, "conn", None)
+        if conn is None:
+            parts = urllib.parse.urlsplit(base)
+            host = parts.hostname or "127.0.0.1"
+            conn = _local.conn = http.client.HTTPConnection(host, parts.port, timeout=120)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            response.read()
+            return (time.perf_counter() - start) * 1000, response.status
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            _local.conn = None
+            if attempt == 2:
+                return (time.perf_counter() - start) * 1000, 0
+    raise AssertionError("unreachable")
+
+
+def concurrent_run(
+    base: str,
+    plan: dict[str, list[str]],
+    clients: int,
+    rng: random.Random,
+    proc: subprocess.Popen[bytes],
+    keep_alive: bool = False,
+) -> None:
+    """Every URL of the plan, shuffled, sent by ``clients`` threads at once; with the CPU
+    seconds the client threads and the server used (they share the machine's cores)."""
     work = [(label, path) for label, paths in plan.items() for path in paths]
     rng.shuffle(work)
     times: dict[str, list[float]] = {label: [] for label in plan}
     errors: dict[str, int] = {}
+    server_before, client_before = server_cpu(proc), time.process_time()
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(clients) as pool:
-        results = pool.map(lambda item: (item[0], *timed_get(base, item[1])), work)
+        get = kept_get if keep_alive else timed_get
+        results = pool.map(lambda item: (item[0], *get(base, item[1])), work)
         for label, ms, status in results:
             times[label].append(ms)
             if status != 200:
                 errors[label] = errors.get(label, 0) + 1
     wall = time.perf_counter() - started
-    print(f"concurrency {clients}: {len(work)} requests in {wall:.1f} s ({len(work) / wall:.0f}/s)")
+    client, server_after = time.process_time() - client_before, server_cpu(proc)
+    how = "kept-alive connections" if keep_alive else "a connection per request"
+    print(
+        f"concurrency {clients}, {how}: {len(work)} requests in {wall:.1f} s "
+        f"({len(work) / wall:.0f}/s)"
+    )
+    if server_before is not None and server_after is not None:
+        server = server_after - server_before
+        print(
+            f"CPU: server {server:.1f} s ({server * 1000 / len(work):.1f} ms a request), "
+            f"client {client:.1f} s, of {wall * (os.cpu_count() or 1):.1f} core-seconds"
+        )
     # distinct URLs: how often a page could come from the page cache (the rest repeat)
     distinct = {label: len(set(paths)) for label, paths in plan.items()}
     distinct["all"] = len({path for _, path in work})
@@ -243,10 +308,15 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=0, help="clients at once (mixed)")
     parser.add_argument("--hostile", action="store_true", help="time slow-function requests")
     parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="with --concurrency: each client reuses one connection (as browsers do)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=default_workers(), help="server processes (yakkan serve)"
     )
     args = parser.parse_args()
-    with serve(args.db, args.workers) as (base, _):
+    with serve(args.db, args.workers) as (base, proc):
         rng = random.Random(7)
         plan = urls(args.db, rng, args.rounds)
         if args.concurrency or args.hostile:
@@ -266,7 +336,7 @@ def main() -> None:
             hostile_run(base, args.db.stem)
             return
         if args.concurrency:
-            concurrent_run(base, plan, args.concurrency, rng)
+            concurrent_run(base, plan, args.concurrency, rng, proc, args.keep_alive)
             return
         print(f"{'request':32} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>6}")
         for label, paths in plan.items():
