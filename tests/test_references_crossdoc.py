@@ -55,3 +55,17 @@ def test_names_outside_the_corpus_stay_external() -> None:
     assert refs[(4, "第27条第5項第1号")].status == "external"  # 個人情報保護法 is not in this set
     assert refs[(5, "第20条")].status == "external"
     assert refs[(5, "第1条")].target == "art_1"  # 本規約 is this document
+
+
+def test_many_documents_sharing_titles_resolve_to_the_first_and_the_longest_title() -> None:
+    # a corpus of thousands of documents (scripts/scale_corpus.py copies titles): the cited
+    # name resolves to the longest title it ends with, among equal titles the first document
+    docs = {f"copy-{i}": parse_bytes(CITED.encode(), "cited.txt", "text") for i in range(300)}
+    docs["citing"] = parse_bytes(CITING.encode(), "citing.txt", "text")
+    titles = {d: "サービス利用規約" for d in docs}
+    titles["copy-7"] = "「テスト」サービス利用規約"
+    titles["copy-9"] = "「テスト」サービス利用規約"
+    titles["citing"] = "引用する規約"
+    resolve_across(docs, titles)
+    refs = {(r.line, "".join(r.text.split())): r for r in docs["citing"].references}
+    assert refs[(2, "第2条（最低利用期間）")].target_document == "copy-7"

@@ -29,14 +29,20 @@ def title_key(title: str) -> str:
     return text.replace("法律", "法")
 
 
-def _match(name: str, keys: Mapping[str, str]) -> str | None:
-    """The doc id whose title the cited ``name`` ends with (longest title wins)."""
-    key = title_key(name)
-    best: tuple[int, str] | None = None
+def _by_title(keys: Mapping[str, str]) -> dict[str, str]:
+    """title key → the first doc id with that title (documents sharing a title: the first)."""
+    out: dict[str, str] = {}
     for doc_id, title in keys.items():
-        if title and key.endswith(title) and (best is None or len(title) > best[0]):
-            best = (len(title), doc_id)
-    return best[1] if best else None
+        if title:
+            out.setdefault(title, doc_id)
+    return out
+
+
+def _match(name: str, by_title: Mapping[str, str]) -> str | None:
+    """The doc id whose title the cited ``name`` ends with (longest title wins): one lookup per
+    suffix of the name, not one comparison per document (2,000 documents: minutes)."""
+    key = title_key(name)
+    return next((by_title[key[i:]] for i in range(len(key)) if key[i:] in by_title), None)
 
 
 def resolve_across(
@@ -48,6 +54,7 @@ def resolve_across(
     doc id → title (defaults to each document's parsed title). References are updated in place.
     """
     keys = {d: title_key(t) for d, t in (titles or {d: p.title for d, p in docs.items()}).items()}
+    by_title = _by_title(keys)
     resolvers: dict[str, Resolver] = {}
     changed: list[Reference] = []
     for doc_id, doc in docs.items():
@@ -61,7 +68,7 @@ def resolve_across(
             for cit in find_citations(node):
                 ref = pending.get((node.id, *position(node, cit.start)))
                 name = cit.external or ""
-                target_id = _match(name, keys) if ref and not cit.historical else None
+                target_id = _match(name, by_title) if ref and not cit.historical else None
                 if ref is None or target_id is None:
                     continue
                 if target_id == doc_id and ref.source.startswith("suppl_"):
