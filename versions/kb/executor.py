@@ -92,10 +92,10 @@ class DaskExecutor:
 
         try:
             submit(IN_FLIGHT * max(1, self.workers))
-            for i in itertools.count():
-                if i >= len(futures):
-                    break
-                result = futures[i].result()
+            done = 0
+            while done < len(futures):
+                result = futures[done].result()
+                done += 1
                 submit(1)
                 yield result
         except (OSError, TimeoutError, concurrent.futures.CancelledError) as exc:

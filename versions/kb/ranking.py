@@ -21,14 +21,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from versions.kb import answer_type
+from versions.kb import answer_type, search
 from versions.kb.search import Hit
 
-ANSWER_MARGIN = (
-    1.0  # of a fused score (0 to 4): how much less a clause stating the answer may score
-)
 ASKS_FOR_SUPPLEMENTS = ("附則", "経過措置", "施行", "改正前", "旧法")
-HEADINGS = ("chapter", "section", "subsection")  # structure, not provisions: never a result
+HEADINGS = search.HEADING_KINDS  # structure, not provisions: never a result
 # a clause whose subject is a public body: 「行政機関の長等は、」, 「前項の場合において、国は」
 PUBLIC_SUBJECT = re.compile(
     r"^(?:[^。、]{0,40}、)?(?:行政機関の長等|行政機関等|国及び地方公共団体|地方公共団体の機関|"
@@ -119,6 +116,7 @@ def group(
     provisions come before 附則/経過措置, and provisions for businesses and people before those
     for public bodies, unless ``query`` asks for those (``order``).
     """
+    asks = answer_type.asked(query)
     by_key: dict[str, list[Match]] = {}
     for m in matches:
         if m.hit.kind in HEADINGS:
@@ -132,7 +130,7 @@ def group(
         found.sort(key=lambda m: -m.score)
         label, caption = articles.get(key, (found[0].hit.label, found[0].hit.caption))
         head = found[0].hit
-        best = _best(found, article_of(head), query)
+        best = _best(found, article_of(head), asks)
         out.append(
             Group(
                 key,
@@ -152,16 +150,16 @@ def group(
     return out
 
 
-def _best(found: list[Match], article: str, query: str = "") -> Match:
+def _best(found: list[Match], article: str, asks: answer_type.AnswerType | None = None) -> Match:
     """The clause to show: the one matching most terms (the article's own terms count for
     each), then the best scored; a clause with text rather than a bare heading, and a
     paragraph rather than its item when both match as many terms. Ranked by meaning, the
-    best scored, or one nearly as good that states what the question asks (``_answering``)."""
+    best scored, or the best one stating what the question ``asks`` for (``_answering``)."""
     own = next((m.terms for m in found if m.hit.node_id == article), frozenset())
     with_text = [m for m in found if m.hit.text] or found
     best = max(with_text, key=lambda m: (len(m.terms | own), m.score))
     if not any(m.terms for m in found):
-        return _answering(with_text, best, query)
+        return _answering(with_text, best, asks)
     tier = {m.hit.node_id: m for m in with_text if len(m.terms | own) == len(best.terms | own)}
     if best.terms <= own and all(m.hit.seq is not None for m in tier.values()):
         # the caption says it all: the article's first matching clause, not a later aside
@@ -174,16 +172,15 @@ def _best(found: list[Match], article: str, query: str = "") -> Match:
     return best
 
 
-def _answering(candidates: list[Match], best: Match, query: str) -> Match:
+def _answering(candidates: list[Match], best: Match, asks: answer_type.AnswerType | None) -> Match:
     """For a question asking for a period or an amount (「何日前までに」, 「いくら」): the
     article's best scored clause stating one with a figure, else in words, else its best. The
     article was chosen by its best clause; its paragraphs are nearly equally close in meaning
     (docs/semantic.md), so the figure decides which one answers (tune part: a margin of 0.5,
     1 or 1.5 of the fused score instead of the whole article measured the same or lower)."""
-    kind = answer_type.asked(query)
-    if kind is None:
+    if asks is None:
         return best
-    return max(candidates, key=lambda m: (answer_type.strength(kind, m.hit.text), m.score))
+    return max(candidates, key=lambda m: (answer_type.strength(asks, m.hit.text), m.score))
 
 
 def article_headings(

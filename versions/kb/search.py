@@ -386,10 +386,11 @@ WORD_ROW_IN_VERSION = (
 )
 
 
-# chapter and section headings (versions/kb/ranking.py HEADINGS) are never a result: a bounded
-# search across documents leaves them out, so its best N are provisions (at 10,000 versions the
-# best 500 of 損害賠償 were 500 copies of one chapter heading, and the search found nothing)
-NO_HEADINGS = "NOT tags : (kindchapter OR kindsection OR kindsubsection)"
+# chapter and section headings are never a result (versions/kb/ranking.py): a bounded search
+# across documents leaves them out, so its best N are provisions (at 10,000 versions the best
+# 500 of 損害賠償 were 500 copies of one chapter heading, and the search found nothing)
+HEADING_KINDS = ("chapter", "section", "subsection")
+NO_HEADINGS = "NOT tags : (" + " OR ".join(f"kind{k}" for k in HEADING_KINDS) + ")"
 
 
 def filter_expression(

@@ -39,7 +39,7 @@ select m.rowid, m.rank from m join node_rows n on n.seq = m.rowid
 join versions v on v.id = n.version_id
 where v.latest = 1 and {kinds} order by m.rank, m.rowid limit :cap
 """
-NOT_HEADINGS = "n.kind not in ('chapter', 'section', 'subsection')"  # search.NO_HEADINGS
+NOT_HEADINGS = f"n.kind not in {search.HEADING_KINDS!r}"  # search.NO_HEADINGS, in SQL
 COUNT_SQL = "select count(*) from nodes_words where nodes_words match ?"
 CREATE = (
     "create table if not exists word_tops "
