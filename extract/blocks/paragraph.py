@@ -11,6 +11,8 @@ from extract.blocks.state import BlockState, Line
 KINDS = frozenset({"paragraph"})
 # a paragraph that announces a list: its 1, 2, 3 … are 号, not 項
 _INTRO = re.compile(r"次の各号|次のいずれか|次に掲げる")
+# …or ends by pointing at what follows: 「次の行為をしてはなりません。」「以下のとおりとします：」
+_LEAD = re.compile(r"(?:次|以下|下記)の[^。]{0,40}[。：:]$")
 _SPACES = re.compile(r"[\s\u3000]+")
 LIST_STYLE = "listed-digit"  # 「1 」 read as an item
 
@@ -23,7 +25,7 @@ def paragraph(state: BlockState, line: Line) -> bool:
         return _as_item(state, line, "digit")
     if ln.list_depth > 0 and ln.list_label:  # Markdown 「1.」 nested under 「2.」: a 号 of that 項
         return _as_item(state, line, "digit")
-    if _announced_item(state, mk):
+    if _announced_item(state, mk, ln.list_label is not None and ln.list_depth == 0):
         return _as_item(state, line, LIST_STYLE)
     last = state.last_para
     fits = mk.value == last + 1 or (last == 0 and mk.value == 1)
@@ -41,13 +43,18 @@ def _as_item(state: BlockState, line: Line, style: str) -> bool:
     return try_item(state, Marker("item", mk.num, mk.label, None, mk.start, style, mk.value), line)
 
 
-def _announced_item(state: BlockState, mk: Marker) -> bool:
+def _announced_item(state: BlockState, mk: Marker, markdown_list: bool) -> bool:
     """「当社は、次のいずれかに該当する場合は…」 then 「1 …」「2 …」: entries of that paragraph's
-    list (号), numbered like paragraphs. The list goes on while the numbers follow each other."""
+    list (号), numbered like paragraphs. The list goes on while the numbers follow each other.
+    A Markdown list starting at 1 under an unnumbered paragraph is that paragraph's list too:
+    a 項 numbered 1 cannot follow 項 1."""
     para = state.paragraph
     if para is None or mk.weak:
         return False
     if state.items:
         top = state.items[0]
         return top.style == LIST_STYLE and mk.value == top.value + 1
-    return mk.value == 1 and bool(_INTRO.search(_SPACES.sub("", para.text)))
+    if mk.value != 1:
+        return False
+    text = _SPACES.sub("", para.text)
+    return bool(_INTRO.search(text) or _LEAD.search(text)) or (markdown_list and not para.label)
