@@ -81,3 +81,26 @@ def test_another_file_at_the_same_path_is_not_served_stale(kb: Path, tmp_path: P
     rebuilt.replace(path)  # the build's atomic swap
     with sqlite3.connect(path) as c:
         assert version_index.scores(c, '"料金"', *span, 1000) == {}
+
+
+def test_server_start_makes_every_documents_index(kb: Path, tmp_path: Path, monkeypatch) -> None:
+    """After the site's startup no search within one document makes an index."""
+    import asyncio
+
+    from test_site import site
+
+    path = tmp_path / "kb.db"
+    shutil.copyfile(kb, path)
+    ds = site(path)
+    asyncio.run(ds.invoke_startup())
+    with sqlite3.connect(path) as c:
+        spans = [version_index.latest_rows(c, doc) for doc in docs(c)]
+        keys = {(*version_index._identity(c), *span) for span in spans if span}
+
+        def no_build(*args: object) -> None:
+            raise AssertionError("an index made on a search after startup")
+
+        monkeypatch.setattr(version_index, "build", no_build)
+        assert keys and keys <= set(version_index._kept)
+        found = [find.find(c, "料金", doc=doc, limit=5).total for doc in docs(c)]
+        assert sum(found) > 0

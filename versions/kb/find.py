@@ -119,10 +119,15 @@ def semantic_problem(conn: sqlite3.Connection) -> str | None:
 # --- the search --------------------------------------------------------------------------------
 
 
+def by_meaning(query: str, mode: str = "auto") -> bool:
+    """Whether ``find`` may search ``query`` by meaning (so needs its embedding)."""
+    return mode != "fulltext" and (mode != "auto" or is_question(query))
+
+
 def prepare(db: Any, query: str, mode: str = "auto") -> None:
     """Load the embedding model and embed ``query`` when ``find`` would search it by meaning,
     so that ``find`` itself (run under the site's SQL time limit) only reads the cache."""
-    if mode == "fulltext" or (mode == "auto" and not is_question(query)):
+    if not by_meaning(query, mode):
         return
     conn, close = search._connection(db)
     try:

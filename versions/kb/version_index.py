@@ -96,12 +96,45 @@ def latest_rows(conn: sqlite3.Connection, doc: str) -> tuple[int, int] | None:
 def scores(conn: sqlite3.Connection, expr: str, lo: int, hi: int, cap: int) -> dict[int, float]:
     """seq → bm25 rank (lower is better) of the version's clauses matching ``expr``, ranked by
     the version's own statistics; its best ``cap``."""
+    key = _index(conn, lo, hi)
+    with _lock:  # a kept connection may be closed by an eviction: query it under the lock
+        mem = _kept.get(key) or _made(key, build(conn, lo, hi))
+        return dict(mem.execute(MATCH_SQL, [expr, cap]).fetchall())
+
+
+def _index(conn: sqlite3.Connection, lo: int, hi: int) -> tuple[object, ...]:
+    """The key of the version's index, made first if no process thread has it. It is made
+    outside the lock, so searches in other documents go on meanwhile."""
     key = (*_identity(conn), lo, hi)
     with _lock:
-        mem = _kept.get(key)
-        if mem is None:
-            mem = _kept[key] = build(conn, lo, hi)
-            while len(_kept) > KEEP:
-                _kept.popitem(last=False)[1].close()
-        _kept.move_to_end(key)
-        return dict(mem.execute(MATCH_SQL, [expr, cap]).fetchall())
+        if key in _kept:
+            _kept.move_to_end(key)
+            return key
+    mem = build(conn, lo, hi)
+    with _lock:
+        if key in _kept:  # another thread made it meanwhile
+            mem.close()
+        else:
+            _made(key, mem)
+    return key
+
+
+def _made(key: tuple[object, ...], mem: sqlite3.Connection) -> sqlite3.Connection:
+    """Keep ``mem`` (the caller holds the lock), evicting the least recently used."""
+    _kept[key] = mem
+    while len(_kept) > KEEP:
+        _kept.popitem(last=False)[1].close()
+    return mem
+
+
+def warm(conn: sqlite3.Connection, limit: int = KEEP) -> int:
+    """Make the indexes of up to ``limit`` documents' latest versions (at server start, so no
+    search pays for one); how many were made."""
+    docs = [r[0] for r in conn.execute("select id from documents order by id limit ?", [limit])]
+    made = 0
+    for doc in docs:
+        rows = latest_rows(conn, doc)
+        if rows is not None:
+            _index(conn, *rows)
+            made += 1
+    return made
