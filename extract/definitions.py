@@ -54,7 +54,8 @@ _INLINE = re.compile(
 )
 _SPECIALLY = re.compile(r"を(?:特に|単に)?" + _Q + r"(?:という|といいます)(?=[。)]|$)")
 _TOHA = re.compile(_Q + r"とは、?")
-_TOHA_END = "をいう"
+# the meaning ends before 「をいう」, or its polite and plain variants
+_TOHA_END = ("をいう", "をいい", "を指す", "を指し", "を意味する", "を意味し")
 _DELIMS = frozenset("。、,;；")
 
 
@@ -407,7 +408,8 @@ def _subject(text: str, head: int, opened: bool, floor: int) -> tuple[int, int]:
 
 
 def _toha_end(text: str, start: int) -> int | None:
-    """Where the meaning of 「X」とは… ends: before 「をいう」 outside brackets, in one sentence."""
+    """Where the meaning of 「X」とは… ends: before 「をいう」「をいいます」「を指します」 outside
+    brackets, in one sentence."""
     depth = 0
     for i in range(start, min(len(text), start + 400)):
         ch = text[i]

@@ -80,6 +80,7 @@ def markdown_lines(text: str, artefacts: list[Artefact]) -> list[RawLine]:
                     if not stripped:
                         continue
                 ln = RawLine(stripped, line_idx + 1, col + 1, block, heading)
+                ln.opens_top_block = first and depth < 0 and not heading
                 if first and pending_item is not None and tok.type == "inline":
                     ln.list_depth, ln.list_label = pending_item
                     pending_item = None

@@ -34,6 +34,7 @@ class RawLine:
     heading: bool = False  # Markdown heading: always starts a unit
     list_depth: int = -1  # >= 0 when the line starts a list item (Markdown or "- " bullet)
     list_label: str | None = None  # ordered-list number as printed ("1."), else None
+    opens_top_block: bool = False  # Markdown: first line of a block outside every list
 
 
 _PAGE = re.compile(

@@ -253,3 +253,22 @@ def test_long_text_is_tokenized_in_chunks() -> None:
     tokens = tokenize(text)
     assert tokens[-1].end == len(text)
     assert all(text[t.start : t.end] == t.surface for t in tokens[::97])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "meaning"),
+    [
+        ("「会員」とは、登録を完了した者をいいます。", "登録を完了した者"),
+        ("「商品」とは、本サイトで販売される物品を指します。", "本サイトで販売される物品"),
+        ("「ポイント」とは、購入額に応じて付与される特典を意味します。", "購入額に応じて付与される特典"),
+        ("「利用者」とは、本サービスを利用する者をいう。", "本サービスを利用する者"),
+    ],
+)
+def test_toha_definitions_in_plain_and_polite_style(sentence: str, meaning: str) -> None:
+    """Terms write 「X」とは…をいいます/を指します, statutes …をいう: each defines X."""
+    from extract.parse import parse_text
+
+    text = f"第1条（定義）\n{sentence}\n第2条（適用）\n本規約は適用されます。\n"
+    (found,) = parse_text(text, "terms.txt", "text").definitions
+    term = sentence[1 : sentence.index("」")]
+    assert (found.term, found.definition, found.node) == (term, meaning, "art_1__para_1")

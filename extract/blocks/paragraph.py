@@ -56,5 +56,10 @@ def _announced_item(state: BlockState, mk: Marker, markdown_list: bool) -> bool:
         return top.style == LIST_STYLE and mk.value == top.value + 1
     if mk.value != 1:
         return False
-    text = _SPACES.sub("", para.text)
-    return bool(_INTRO.search(text) or _LEAD.search(text)) or (markdown_list and not para.label)
+    return announces_list(para.text) or (markdown_list and not para.label)
+
+
+def announces_list(text: str) -> bool:
+    """「次の各号」「次のいずれか」 anywhere, or an ending that points at what follows."""
+    text = _SPACES.sub("", text)
+    return bool(_INTRO.search(text) or _LEAD.search(text))
