@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from extract.model import Artefact
 from extract.normalize import RawLine, split_lines, strip_blanks
@@ -36,13 +37,53 @@ def looks_like_markdown(text: str) -> bool:
 
 
 def _find(source: list[str], start: int, stop: int, piece: str) -> tuple[int, int]:
-    """(line index, column) of the first line in [start, stop) printing ``piece``; else
-    (start, -1) so that the caller falls back to the printed line."""
+    """(line index, column) of the first line in [start, stop) printing ``piece``, with inline
+    markup (``**``, ``[…](url)``) between its characters; else (start, -1) so that the caller
+    falls back to the printed line."""
     for idx in range(start, min(stop, len(source))):
         col = source[idx].find(piece)
+        if col < 0:
+            col = _spread(source[idx], piece)
         if col >= 0:
             return idx, col
     return start, -1
+
+
+def _spread(line: str, piece: str, start: int = 0) -> int:
+    """The first column from which ``piece`` is a subsequence of ``line``, else -1."""
+    col = line.find(piece[:1], start)
+    while col >= 0:
+        if _consume(line, piece, col) is not None:
+            return col
+        col = line.find(piece[:1], col + 1)
+    return -1
+
+
+def _consume(line: str, piece: str, col: int) -> list[int] | None:
+    """The columns of ``line`` (from ``col``) that print ``piece``, taken greedily."""
+    taken, at = [], col
+    for ch in piece:
+        at = line.find(ch, at)
+        if at < 0:
+            return None
+        taken.append(at)
+        at += 1
+    return taken
+
+
+def _inline_text(tok: Token) -> str:
+    """An inline token's text without its markup: emphasis marks, link brackets and URLs."""
+    if not tok.children:
+        return tok.content
+    parts = []
+    for child in tok.children:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "image":
+            parts.append(_inline_text(child))
+    return "".join(parts)
 
 
 def markdown_lines(text: str, artefacts: list[Artefact]) -> list[RawLine]:
@@ -67,7 +108,8 @@ def markdown_lines(text: str, artefacts: list[Artefact]) -> list[RawLine]:
             heading = i > 0 and tokens[i - 1].type == "heading_open"
             first = True
             cursor = tok.map[0] + (1 if tok.type == "fence" else 0)
-            for piece in tok.content.split("\n"):
+            content = _inline_text(tok) if tok.type == "inline" else tok.content
+            for piece in content.split("\n"):
                 stripped, _ = strip_blanks(piece)
                 if not stripped:
                     continue
@@ -87,7 +129,7 @@ def markdown_lines(text: str, artefacts: list[Artefact]) -> list[RawLine]:
                     if ln.list_label:  # keep "1." as printed: the structure reads it as 項
                         mcol = source[line_idx].rfind(ln.list_label, 0, col)
                         if mcol >= 0:
-                            ln.text = source[line_idx][mcol : col + len(stripped)]
+                            ln.text = f"{ln.list_label} {stripped}"
                             ln.col = mcol + 1
                 first = False
                 out.append(ln)
@@ -103,9 +145,14 @@ def _leftover_markup(source: list[str], lines: list[RawLine], artefacts: list[Ar
     for no, raw in enumerate(source, start=1):
         rest = raw
         for ln in by_line.get(no, []):
-            start = ln.col - 1 - (len(raw) - len(rest))
+            start = ln.col - 1
             if start >= 0 and rest[start : start + len(ln.text)] == ln.text:
                 rest = rest[:start] + " " * len(ln.text) + rest[start + len(ln.text) :]
+            elif start >= 0 and (cols := _consume(rest, ln.text, start)) is not None:
+                chars = list(rest)  # the text with inline markup between its characters
+                for c in cols:
+                    chars[c] = " "
+                rest = "".join(chars)
             else:
                 rest = rest.replace(ln.text, " " * len(ln.text), 1)
         leftover = "".join(rest.split())
