@@ -17,10 +17,13 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extract.model import Diagnostic, Level, ParsedDocument, Reference
 from versions.check.rules import RULES
+
+if TYPE_CHECKING:
+    from versions.history.align import Alignment
 
 LEVELS: tuple[Level, ...] = ("info", "warning", "error")
 STATUS_LEVEL: dict[str, Level] = {
@@ -139,19 +142,25 @@ def diagnostic_problem(diag: Diagnostic, path: str, document: str) -> Problem:
 
 
 def stale_problems(
-    old: ParsedDocument, new: ParsedDocument, path: str, document: str, since: str
+    old: ParsedDocument,
+    new: ParsedDocument,
+    path: str,
+    document: str,
+    since: str,
+    alignment: Alignment | None = None,
 ) -> list[Problem]:
     """References of ``new`` left on ``old``'s numbering by an amendment (versions.history.stale).
 
     Only citations whose own clause the amendment did not touch count: when the citing text
     was edited, its numbers were revisited (statutes renumber and update every citation at
     once), and the same words may rightly cite a different clause now. Citations inside a 附則
-    never count: a 附則 speaks of the numbering in force when it was enacted.
+    never count: a 附則 speaks of the numbering in force when it was enacted. ``alignment``:
+    old → new as already made (a build's stored one), else aligned here.
     """
     from versions.history.align import align
     from versions.history.stale import find_stale_references
 
-    alignment = align(old, new)
+    alignment = alignment or align(old, new)
     out: list[Problem] = []
     for s in find_stale_references(old, new, alignment):
         if s.new_target == s.old_target or s.source.startswith("suppl_"):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from extract.model import ParsedDocument
 from versions.check.crossdoc import resolve_across
 from versions.check.problems import CheckedDocument, Problem, collect_problems, stale_problems
+from versions.history.align import Alignment
 from versions.sources.corpus import DocumentEntry, VersionEntry
 
 
@@ -57,8 +58,11 @@ def check_parsed(
     subjects: list[Subject],
     latest: Mapping[str, ParsedDocument],
     titles: Mapping[str, str],
+    aligned: Callable[[Subject], Alignment | None] | None = None,
 ) -> list[CheckedDocument]:
-    """Every subject's problems (cross-document references resolved first), in input order."""
+    """Every subject's problems (cross-document references resolved first), in input order.
+    ``aligned``: a subject's alignment with its previous version when already made (the build's
+    stored ones); else each pair is aligned here."""
     readable = [(s.doc_id or s.shown, s.doc) for s in subjects if s.doc and not s.error]
     resolve_cross_document(readable, latest, titles)
     out: list[CheckedDocument] = []
@@ -68,7 +72,8 @@ def check_parsed(
             continue
         late: list[Problem] = []
         if s.previous is not None:
-            late = stale_problems(s.previous, s.doc, s.shown, s.key, s.since or "before")
+            made = aligned(s) if aligned else None
+            late = stale_problems(s.previous, s.doc, s.shown, s.key, s.since or "before", made)
         out.append(CheckedDocument(s.shown, s.key, collect_problems(s.doc, s.shown, s.key, late)))
     return out
 

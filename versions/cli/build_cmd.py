@@ -14,10 +14,12 @@ import click
 
 from extract.errors import InputError
 from versions.check.problems import level_counts
-from versions.check.run import check_parsed, corpus_subjects
+from versions.check.run import Subject, check_parsed, corpus_subjects
 from versions.cli.check_cmd import shown_path
+from versions.history.align import Alignment
 from versions.kb import build as kb
 from versions.kb.build import DEFAULT_DB, BuildBusy, BuildError, BuildResult
+from versions.kb.stored_alignments import stored_alignment
 from versions.sources.corpus import DEFAULT_CORPUS, CorpusError, load_corpus
 
 
@@ -69,7 +71,14 @@ def check_counts(corpus: Path, db: Path) -> dict[str, int]:
     titles = {d.id: d.title for d in documents if d.latest().key in parsed}
     latest = {d.id: parsed[d.latest().key] for d in documents if d.latest().key in parsed}
     subjects = corpus_subjects(documents, parsed, lambda v: shown_path(v.file))
-    checked = check_parsed(subjects, latest, titles)
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+
+        def aligned(s: Subject) -> Alignment | None:  # the build's, not aligned again
+            if s.previous is None or s.doc is None or s.since is None:
+                return None
+            return stored_alignment(conn, s.previous, s.doc, s.since, s.key)
+
+        checked = check_parsed(subjects, latest, titles, aligned)
     return level_counts(p for d in checked for p in d.problems)
 
 

@@ -1,0 +1,33 @@
+"""The alignments a build stored (the ``clause_alignments`` view), read back as
+versions.history.align's ``Alignment``: the build's closing check reads them instead of aligning
+every pair of versions again (at 10,000 versions that took minutes, docs/scaling.md)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from extract.model import ParsedDocument
+from versions.history.align import Alignment, Match
+
+PAIR_SQL = """
+select type, old_node, new_node, old_nodes, new_nodes, confidence, similarity, level
+from clause_alignments where old_version = ? and new_version = ?
+"""
+
+
+def stored_alignment(
+    conn: sqlite3.Connection, old: ParsedDocument, new: ParsedDocument, old_id: str, new_id: str
+) -> Alignment | None:
+    """The stored alignment of versions ``old_id`` → ``new_id`` (ids as in ``versions``), or
+    None when the database holds none for the pair."""
+    rows = conn.execute(PAIR_SQL, [old_id, new_id]).fetchall()
+    if not rows:
+        return None
+    matches = [
+        Match(kind, o, n, conf, sim, level, json.loads(olds), json.loads(news))
+        for kind, o, n, olds, news, conf, sim, level in rows
+    ]
+    old_to_new = {i: m.new for m in matches if m.new for i in m.old_ids}
+    new_to_old = {i: m.old for m in matches if m.old for i in m.new_ids}
+    return Alignment(old, new, matches, old_to_new, new_to_old)
