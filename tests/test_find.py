@@ -374,3 +374,38 @@ def test_customer_words_for_legal_concepts(kb: Path, doc: str, question: str, ar
     result = find.find(kb, question, doc=doc, limit=3)
     assert result.mode == "hybrid" and result.expansions
     assert result.groups[0].node_id == article, headings(result)
+
+
+GYM = Path(__file__).parent / "fixtures" / "formats" / "gym-kaiin-kiyaku.txt"
+
+
+@pytest.fixture(scope="module")
+def gym_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A membership terms document written for the tests (会員規約: 退会, 休会, 滞納)."""
+    from versions.kb.build import build
+
+    root = tmp_path_factory.mktemp("gym")
+    folder = root / "corpus" / "gym"
+    folder.mkdir(parents=True)
+    (folder / "2025-04-01.txt").write_bytes(GYM.read_bytes())
+    (folder / "document.toml").write_text(
+        'id = "gym"\ntitle = "フィットネスクラブ会員規約"\nkind = "terms"\n\n[[versions]]\n'
+        'file = "2025-04-01.txt"\neffective = "2025-04-01"\nformat = "text"\n',
+        encoding="utf-8",
+    )
+    build(root / "corpus", root / "gym.db")
+    return root / "gym.db"
+
+
+@pytest.mark.parametrize(
+    ("query", "answer"),
+    [
+        ("会費を払わないとどうなる", "art_5__para_1__item_1"),  # 会費を２か月以上滞納したとき
+        ("やめたい", "art_4-2__para_1"),  # （退会）
+        ("退会", "art_4-2__para_1"),
+    ],
+)
+def test_membership_words_in_full_text(gym_kb: Path, query: str, answer: str) -> None:
+    """Membership terms say 退会 and 滞納 where service terms say 解約 and 延滞."""
+    found = find.find(gym_kb, query, "fulltext", doc="gym", limit=3)
+    assert found.groups and found.groups[0].best.node_id == answer, query
