@@ -277,7 +277,10 @@ def _apply_statement(event: _Event, st: Statement, part: Node, known: set[str]) 
         return
     if iso is None:
         return
-    for target in _article_ids(st.subject, supp.id, event.statute):
+    # an amending law's 附則 (its law number in the heading) names that law's articles; the
+    # enactment's own 附則 (no number) names this text's: 「第三条の二の規定　令和六年四月一日」
+    amending = event.statute and supp.number is not None
+    for target in _article_ids(st.subject, supp.id, amending):
         if any(p.target == target and p.effective == iso for p in supp.partial_effective):
             continue
         if target not in known:

@@ -449,3 +449,17 @@ def test_unresolved_dates_keep_their_text_and_last_possible_day() -> None:
     assert (other_law.effective_text, other_law.effective_by) == ("会社法の施行の日", None)
     elapsed = by_number["法律第五六号"]
     assert (elapsed.effective, elapsed.effective_text) == ("2007-06-07", None)
+
+
+def test_an_enactments_own_supplement_names_its_own_articles() -> None:
+    """The enactment's 附則 (no law number in its heading) dates this text's 第三条の二 later;
+    an amending law's 附則 names that law's articles, so the same words there date nothing."""
+    from extract.parse import parse_text
+
+    path = Path(__file__).parent / "fixtures" / "statutes" / "enacted-with-later-articles.txt"
+    text = path.read_text(encoding="utf-8")
+    (own,) = parse_text(text, path.name, "text").supplements
+    assert [(p.target, p.effective) for p in own.partial_effective] == [("art_3-2", "2024-04-01")]
+    amending = text.replace("附　則\n", "附　則　（令和五年六月一日法律第五十号）\n")
+    (other,) = parse_text(amending, path.name, "text").supplements
+    assert other.number is not None and other.partial_effective == []
