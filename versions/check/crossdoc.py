@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 
 from extract.citation import position
 from extract.model import ParsedDocument, Reference
@@ -22,6 +23,7 @@ from extract.resolve import Resolver
 _DROP = re.compile(r"[\s「」『』\"“”'’・]|に関する|の")
 
 
+@lru_cache(maxsize=65_536)  # the check resolves each document against every title
 def title_key(title: str) -> str:
     """A comparable form of a title: 「個人情報の保護に関する法律」 and 「個人情報保護法」 agree."""
     text = unicodedata.normalize("NFKC", title)

@@ -10,8 +10,11 @@ import sqlite3
 from extract.model import ParsedDocument
 from versions.history.align import Alignment, Match
 
+# every id lists are read only where several (merged, split): else the one node (unchanged: 99 %)
 PAIR_SQL = """
-select type, old_node, new_node, old_nodes, new_nodes, confidence, similarity, level
+select type, old_node, new_node, confidence, similarity, level,
+  case when type in ('merged', 'split') then old_nodes end,
+  case when type in ('merged', 'split') then new_nodes end
 from clause_alignments where old_version = ? and new_version = ?
 """
 
@@ -25,9 +28,15 @@ def stored_alignment(
     if not rows:
         return None
     matches = [
-        Match(kind, o, n, conf, sim, level, json.loads(olds), json.loads(news))
-        for kind, o, n, olds, news, conf, sim, level in rows
+        Match(kind, o, n, conf, sim, level, _ids(olds, o), _ids(news, n))
+        for kind, o, n, conf, sim, level, olds, news in rows
     ]
     old_to_new = {i: m.new for m in matches if m.new for i in m.old_ids}
     new_to_old = {i: m.old for m in matches if m.old for i in m.new_ids}
     return Alignment(old, new, matches, old_to_new, new_to_old)
+
+
+def _ids(listed: str | None, one: str | None) -> list[str]:
+    if listed is not None:
+        return list(json.loads(listed))
+    return [one] if one else []
