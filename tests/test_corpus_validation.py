@@ -316,3 +316,34 @@ def test_a_fifo_as_diff_output_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "table.html"
     done = cli("diff", "toreru-camera@2023-12-01", "toreru-camera@2024-10-01", "-o", str(out))
     assert done.returncode == 0 and "改正後" in out.read_text(encoding="utf-8")
+
+
+def test_a_document_is_found_by_its_id_whatever_its_folder_is_called(tmp_path: Path) -> None:
+    """document.toml's ``id`` names the document (the folder name is only its default): every
+    command finds it by that id (asof read the folder of that name and failed with a traceback)."""
+    law = Path(__file__).parent / "fixtures" / "statutes" / "enacted-with-later-articles.txt"
+    folder = tmp_path / "corpus" / "law"
+    folder.mkdir(parents=True)
+    text = law.read_text(encoding="utf-8")
+    (folder / "2024-01-01.txt").write_text(text, encoding="utf-8")
+    (folder / "2024-06-01.txt").write_text(text.replace("三十万円", "五十万円"), encoding="utf-8")
+    (folder / "document.toml").write_text(
+        'id = "mihon-ho"\ntitle = "見本保護法"\nkind = "statute"\n'
+        '[[versions]]\nfile = "2024-01-01.txt"\neffective = "2024-01-01"\n'
+        '[[versions]]\nfile = "2024-06-01.txt"\neffective = "2024-06-01"\n',
+        encoding="utf-8",
+    )
+    corpus = str(tmp_path / "corpus")
+    runs = {
+        "asof": ["asof", "mihon-ho", "2024-02-01", "--corpus", corpus, "--clause", "第四条"],
+        "parse": ["parse", "mihon-ho@2024-01-01", "--corpus", corpus, "-f", "text"],
+        "diff": ["diff", "mihon-ho@2024-01-01", "mihon-ho", "--corpus", corpus],
+        "check": ["check", "mihon-ho", "--corpus-dir", corpus],
+    }
+    out = {name: CliRunner().invoke(main, args) for name, args in runs.items()}
+    assert {name: r.exit_code for name, r in out.items()} == dict.fromkeys(runs, 0), {
+        name: r.output[-300:] for name, r in out.items()
+    }
+    assert "三十万円以下の罰金" in out["asof"].output
+    assert "art_3-2" in out["parse"].output
+    assert "<u>五十万</u>円" in out["diff"].output

@@ -39,7 +39,7 @@ def asof(doc: str, date: str, clause: str | None, fmt: str, corpus: Path) -> Non
         yakkan asof kojin-joho-hogo-ho 2016-01-01
     """
     from versions.history.asof import BeforeFirstVersion, as_of
-    from versions.sources.corpus import load_document, open_document
+    from versions.sources.corpus import open_document
 
     if not _is_date(date):
         click.echo(f"yakkan: {date!r} is not a date (use YYYY-MM-DD)", err=True)
@@ -56,7 +56,7 @@ def asof(doc: str, date: str, clause: str | None, fmt: str, corpus: Path) -> Non
     from versions.history.diff import heading
     from versions.sources.loaded import parse_entry
 
-    shown = {key: parse_entry(e) for e in load_document(corpus / doc).versions if (key := e.key)}
+    shown = {key: parse_entry(e) for e in open_document(corpus, doc).versions if (key := e.key)}
     labels = [_printed(heading(shown[s.from_version], s.node.id), s.node) for s in result.clauses]
     uncertain = result.uncertain.to_json() if result.uncertain else None
     if fmt == "json":

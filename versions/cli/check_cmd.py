@@ -26,6 +26,7 @@ from versions.sources.corpus import (
     is_document,
     load_corpus,
     load_document,
+    open_document,
 )
 from versions.sources.files import read_document, spec_path
 
@@ -300,7 +301,7 @@ def _version_target(v: VersionEntry) -> Target:
 
 def _with_previous(v: VersionEntry, corpus_dir: Path) -> Target:
     t = _version_target(v)
-    versions = list(load_document(corpus_dir / v.doc_id).versions)
+    versions = list(open_document(corpus_dir, v.doc_id).versions)
     at = next((i for i, o in enumerate(versions) if o.file.resolve() == v.file.resolve()), 0)
     t.previous = _version_target(versions[at - 1]) if at > 0 else None
     return t

@@ -100,11 +100,11 @@ def _newer(a: LoadedVersion, b: LoadedVersion) -> bool:
 
 def _title(a: LoadedVersion, b: LoadedVersion, corpus: Path) -> str:
     """「クラウド型カメラとれ～る」利用規約 2023-12-01 → 2024-10-01, from the corpus metadata."""
-    from versions.sources.corpus import load_document
+    from versions.sources.corpus import open_document
 
     if a.entry and b.entry and a.entry.doc_id == b.entry.doc_id:
         try:
-            name = load_document(corpus / a.entry.doc_id).title
+            name = open_document(corpus, a.entry.doc_id).title
         except CorpusError:
             name = a.entry.doc_id
         return f"{name}　{_when(a)} → {_when(b)}"

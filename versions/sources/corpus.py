@@ -14,6 +14,7 @@ out), an id that is not ASCII or holds ``/``, ``@`` or ``..``, a value of the wr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -108,8 +109,13 @@ def document_folder(root: Path, doc_id: str, where: str) -> Path:
 
 
 def is_document(root: Path, doc_id: str) -> bool:
-    """``root/doc_id`` is a document folder (its document.toml may still be unusable)."""
-    return _valid_id(doc_id) and os.path.lexists(root / doc_id / "document.toml")
+    """``root/doc_id`` is a document folder (its document.toml may still be unusable), or a
+    document.toml of the corpus says ``id = doc_id``."""
+    if not _valid_id(doc_id):
+        return False
+    return os.path.lexists(root / doc_id / "document.toml") or (
+        _document_with_id(root, doc_id) is not None
+    )
 
 
 def read_toml(toml: Path) -> tuple[dict[str, object], bytes]:
@@ -260,11 +266,28 @@ def load_corpus(root: Path = DEFAULT_CORPUS) -> list[DocumentEntry]:
 
 
 def open_document(root: Path, doc_id: str, where: str | None = None) -> DocumentEntry:
-    """The document ``doc_id`` of the corpus ``root`` (its id checked first), loaded."""
+    """The document ``doc_id`` of the corpus ``root`` (its id checked first), loaded: the one
+    whose document.toml says ``id = doc_id`` (usually in the folder of that name), else the
+    folder of that name."""
     folder = document_folder(root, doc_id, where or doc_id)
-    if not os.path.lexists(folder / "document.toml"):
+    named = load_document(folder) if os.path.lexists(folder / "document.toml") else None
+    if named is not None and named.id == doc_id:
+        return named
+    found = _document_with_id(root, doc_id)  # an id other than its folder's name
+    if found is not None:
+        return found
+    if named is None:
         raise CorpusError(f"{where or doc_id}: no document {doc_id!r} in {root}")
-    return load_document(folder)
+    return named
+
+
+def _document_with_id(root: Path, doc_id: str) -> DocumentEntry | None:
+    for toml in sorted(root.glob("*/document.toml")):
+        with contextlib.suppress(CorpusError):
+            doc = load_document(toml.parent)
+            if doc.id == doc_id:
+                return doc
+    return None
 
 
 def find_version(spec: str, root: Path = DEFAULT_CORPUS) -> VersionEntry:
