@@ -138,3 +138,45 @@ def test_newer_text_once_every_amendment_is_in_force(tmp_path: Path) -> None:
     assert as_of(doc, "2021-05-10").version.file.name == "2021-03-01.txt"
     later = as_of(doc, "2021-05-12")
     assert later.version.file.name == "2021-05-11.txt" and later.uncertain is None
+
+
+GYM = Path(__file__).parent / "fixtures" / "formats" / "gym-kaiin-kiyaku.txt"
+
+
+@pytest.fixture()
+def renumbered(tmp_path: Path) -> Path:
+    """The membership terms, then an amendment inserting 第２条の２ and renumbering 第４条の２
+    (退会) as 第５条 and 第５条 (除名) as 第６条, which is deleted in a third version."""
+    v1 = GYM.read_text(encoding="utf-8")
+    v2 = (
+        v1.replace("第２章　会費", "第２条の２（会員証）\n会員は、会員証を提示する。\n\n第２章　会費")
+        .replace("第５条（除名）", "第６条（除名）")
+        .replace("第４条の２（退会）", "第５条（退会）")
+        .replace("前月１０日までに", "前月末日までに")
+    )
+    v3 = v2[: v2.index("第６条（除名）")] + v2[v2.index("別表１\u3000") :]
+    folder = tmp_path / "corpus" / "gym"
+    folder.mkdir(parents=True)
+    toml = 'id = "gym"\ntitle = "会員規約"\nkind = "terms"\n'
+    for date, text in [("2025-04-01", v1), ("2026-07-01", v2), ("2027-01-01", v3)]:
+        (folder / f"{date}.txt").write_text(text, encoding="utf-8")
+        toml += f'[[versions]]\nfile = "{date}.txt"\neffective = "{date}"\n'
+    (folder / "document.toml").write_text(toml, encoding="utf-8")
+    return folder
+
+
+def test_a_number_no_longer_in_force_is_followed_to_the_clause_it_became(renumbered: Path) -> None:
+    doc = load_document(renumbered)
+    before = as_of(doc, "2026-06-30", "第４条の２")
+    assert before.renumbered is None and "前月１０日" in before.clauses[1].node.text
+    after = as_of(doc, "2026-07-02", "第４条の２")
+    assert [s.node.id for s in after.clauses][:2] == ["art_5", "art_5__para_1"]
+    assert "前月末日" in after.clauses[1].node.text
+    assert after.renumbered == "第４条の２ (art_4-2) is 第５条 (art_5) since gym@2026-07-01"
+    code, out = run("gym", "2026-07-02", "--clause", "第４条の２", "--corpus", str(renumbered.parent))
+    assert code == 0 and "note: 第４条の２ (art_4-2) is 第５条 (art_5)" in out
+
+
+def test_a_clause_deleted_since_says_when(renumbered: Path) -> None:
+    code, out = run("gym", "2027-02-01", "--clause", "第６条", "--corpus", str(renumbered.parent))
+    assert code != 0 and "第６条 (art_6) was deleted in gym@2027-01-01" in out

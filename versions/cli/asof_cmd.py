@@ -70,6 +70,7 @@ def asof(doc: str, date: str, clause: str | None, fmt: str, corpus: Path) -> Non
                 "constructed": v.constructed,
             },
             "clause": clause,
+            "renumbered": result.renumbered,
             "uncertain": uncertain,
             "pending": [{"target": t, "effective": d} for t, d in result.pending.items()],
             "nodes": [
@@ -93,6 +94,8 @@ def asof(doc: str, date: str, clause: str | None, fmt: str, corpus: Path) -> Non
     if result.uncertain:
         frm, to = result.uncertain.window
         click.echo(f"  UNCERTAIN between {frm} and {to}: {result.uncertain.reason}")
+    if result.renumbered:
+        click.echo(f"  note: {result.renumbered}")
     for target, when in result.pending.items():
         click.echo(f"  note: the amendment of {target} takes effect only on {when}")
     for s, head in zip(result.clauses, labels, strict=True):

@@ -8,6 +8,7 @@ so a renumbered provision is still found).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date as _date
@@ -58,6 +59,7 @@ class AsOfResult:
     clauses: list[ClauseState]
     pending: dict[str, str] = field(default_factory=dict)  # node id -> later effective date
     uncertain: Uncertain | None = None
+    renumbered: str | None = None  # the asked clause's number in force on the date, and since when
 
 
 def effective_of(v: VersionEntry) -> str | None:
@@ -200,8 +202,9 @@ def as_of(doc: DocumentEntry, date: str, clause: str | None = None) -> AsOfResul
     dates = clause_effective_dates(parsed.supplements)
     pending = {t: d for t, d in dates.items() if d > date}
     nodes = parsed.nodes
+    renumbered = None
     if clause is not None:
-        node_id = resolve_clause(parsed, clause)
+        node_id, renumbered = _clause_in(doc, version, parsed, clause)
         nodes = [n for n in nodes if _covers(node_id, n.id)]
     states: list[ClauseState] = []
     previous = _previous(doc, version)
@@ -216,7 +219,40 @@ def as_of(doc: DocumentEntry, date: str, clause: str | None = None) -> AsOfResul
         if old_node is None:  # the clause is new in this version: not yet in force
             continue
         states.append(ClauseState(old_node, previous.key, pending[target]))
-    return AsOfResult(doc, date, version, states, pending, uncertain)
+    return AsOfResult(doc, date, version, states, pending, uncertain, renumbered)
+
+
+def _clause_in(
+    doc: DocumentEntry, version: VersionEntry, parsed: ParsedDocument, clause: str
+) -> tuple[str, str | None]:
+    """The node of ``clause`` in ``version``; a number it had in an earlier version is followed
+    through the alignments to the clause it became (with a note saying so)."""
+    try:
+        return resolve_clause(parsed, clause), None
+    except CorpusError:
+        earlier = list(doc.versions[: doc.versions.index(version)])
+        for i in range(len(earlier) - 1, -1, -1):
+            try:
+                node_id = resolve_clause(parse_entry(earlier[i]), clause)
+            except CorpusError:
+                continue
+            return _followed(doc, [*earlier[i:], version], node_id, clause)
+        raise
+
+
+def _followed(
+    doc: DocumentEntry, chain: list[VersionEntry], node_id: str, clause: str
+) -> tuple[str, str]:
+    """``node_id`` of ``chain[0]`` carried version by version to the last one."""
+    current, since = node_id, chain[-1].key
+    for old, new in itertools.pairwise(chain):
+        moved = alignment_between(old, new).old_to_new.get(current)
+        if moved is None:
+            raise CorpusError(f"{doc.id}: {clause} ({current}) was deleted in {new.key}") from None
+        if moved != current:
+            current, since = moved, new.key
+    label = display_label_of(parse_entry(chain[-1]), current)
+    return current, f"{clause} ({node_id}) is {label} ({current}) since {since}"
 
 
 def _next(doc: DocumentEntry, version: VersionEntry) -> VersionEntry | None:
@@ -227,6 +263,12 @@ def _next(doc: DocumentEntry, version: VersionEntry) -> VersionEntry | None:
 def _previous(doc: DocumentEntry, version: VersionEntry) -> VersionEntry | None:
     i = doc.versions.index(version)
     return doc.versions[i - 1] if i > 0 else None
+
+
+def display_label_of(parsed: ParsedDocument, node_id: str) -> str:
+    from versions.history.diff import display_label
+
+    return str(display_label(parsed, node_id))
 
 
 def resolve_clause(parsed: ParsedDocument, clause: str) -> str:
