@@ -376,25 +376,37 @@ def test_customer_words_for_legal_concepts(kb: Path, doc: str, question: str, ar
     assert result.groups[0].node_id == article, headings(result)
 
 
-GYM = Path(__file__).parent / "fixtures" / "formats" / "gym-kaiin-kiyaku.txt"
+FORMATS = Path(__file__).parent / "fixtures" / "formats"
+WRITTEN = {  # documents written for the tests: id → (file, format)
+    "gym": (FORMATS / "gym-kaiin-kiyaku.txt", "text"),  # 会員規約: 退会, 休会, 滞納
+    "shop": (FORMATS / "shop-riyou-kiyaku.md", "markdown"),  # 返品, 支払方法, 手数料
+}
 
 
 @pytest.fixture(scope="module")
-def gym_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A membership terms document written for the tests (会員規約: 退会, 休会, 滞納)."""
+def written_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A knowledge base of the two documents written for the tests."""
     from versions.kb.build import build
 
-    root = tmp_path_factory.mktemp("gym")
-    folder = root / "corpus" / "gym"
-    folder.mkdir(parents=True)
-    (folder / "2025-04-01.txt").write_bytes(GYM.read_bytes())
-    (folder / "document.toml").write_text(
-        'id = "gym"\ntitle = "フィットネスクラブ会員規約"\nkind = "terms"\n\n[[versions]]\n'
-        'file = "2025-04-01.txt"\neffective = "2025-04-01"\nformat = "text"\n',
-        encoding="utf-8",
-    )
-    build(root / "corpus", root / "gym.db")
-    return root / "gym.db"
+    root = tmp_path_factory.mktemp("written")
+    for doc_id, (path, fmt) in WRITTEN.items():
+        folder = root / "corpus" / doc_id
+        folder.mkdir(parents=True)
+        (folder / path.name).write_bytes(path.read_bytes())
+        (folder / "document.toml").write_text(
+            f'id = "{doc_id}"\ntitle = "{doc_id}"\nkind = "terms"\n\n[[versions]]\n'
+            f'file = "{path.name}"\neffective = "2025-04-01"\nformat = "{fmt}"\n',
+            encoding="utf-8",
+        )
+    build(root / "corpus", root / "written.db")
+    return root / "written.db"
+
+
+def test_the_clause_shown_counts_the_words_of_the_clauses_it_cites(written_kb: Path) -> None:
+    """「前項第2号の場合、手数料は会員の負担とします。」 answers コンビニ払い 手数料: its 前項第2号
+    is コンビニ払い (the item alone has only that word)."""
+    found = find.find(written_kb, "コンビニ払い 手数料", "fulltext", doc="shop", limit=3)
+    assert found.groups[0].best.node_id == "art_4__para_2"
 
 
 @pytest.mark.parametrize(
@@ -405,7 +417,7 @@ def gym_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("退会", "art_4-2__para_1"),
     ],
 )
-def test_membership_words_in_full_text(gym_kb: Path, query: str, answer: str) -> None:
+def test_membership_words_in_full_text(written_kb: Path, query: str, answer: str) -> None:
     """Membership terms say 退会 and 滞納 where service terms say 解約 and 延滞."""
-    found = find.find(gym_kb, query, "fulltext", doc="gym", limit=3)
+    found = find.find(written_kb, query, "fulltext", doc="gym", limit=3)
     assert found.groups and found.groups[0].best.node_id == answer, query

@@ -108,8 +108,10 @@ def group(
     articles: dict[str, tuple[str, str | None]],
     query: str,
     need: int = 0,
+    cites: dict[int, set[int]] | None = None,
 ) -> list[Group]:
-    """Matches folded per article, best first; ``articles``: key → (label, caption).
+    """Matches folded per article, best first; ``articles``: key → (label, caption);
+    ``cites``: clause seq → the seqs it cites (``_best``).
 
     With ``need`` > 0 an article is kept only when its clauses together match all ``need``
     query terms (a term in the article's caption counts for every clause under it). Main
@@ -130,7 +132,7 @@ def group(
         found.sort(key=lambda m: -m.score)
         label, caption = articles.get(key, (found[0].hit.label, found[0].hit.caption))
         head = found[0].hit
-        best = _best(found, article_of(head), asks)
+        best = _best(found, article_of(head), asks, cites or {})
         out.append(
             Group(
                 key,
@@ -150,17 +152,30 @@ def group(
     return out
 
 
-def _best(found: list[Match], article: str, asks: answer_type.AnswerType | None = None) -> Match:
+def _best(
+    found: list[Match],
+    article: str,
+    asks: answer_type.AnswerType | None = None,
+    cites: dict[int, set[int]] | None = None,
+) -> Match:
     """The clause to show: the one matching most terms (the article's own terms count for
-    each), then the best scored; a clause with text rather than a bare heading, and a
-    paragraph rather than its item when both match as many terms. Ranked by meaning, the
-    best scored, or the best one stating what the question ``asks`` for (``_answering``)."""
+    each, and so do the terms of the clauses it cites: 「前項第2号の場合、手数料は…」 has the
+    コンビニ払い of the item it cites), then the best scored; a clause with text rather than a
+    bare heading, and a paragraph rather than its item when both match as many terms. Ranked
+    by meaning, the best scored, or the best one stating what the question ``asks`` for
+    (``_answering``)."""
     own = next((m.terms for m in found if m.hit.node_id == article), frozenset())
+    by_seq = {m.hit.seq: m.terms for m in found if m.hit.seq is not None}
+
+    def reach(m: Match) -> frozenset[int]:
+        through = (by_seq.get(t, frozenset()) for t in (cites or {}).get(m.hit.seq or -1, ()))
+        return m.terms.union(own, *through)
+
     with_text = [m for m in found if m.hit.text] or found
-    best = max(with_text, key=lambda m: (len(m.terms | own), m.score))
+    best = max(with_text, key=lambda m: (len(reach(m)), m.score))
     if not any(m.terms for m in found):
         return _answering(with_text, best, asks)
-    tier = {m.hit.node_id: m for m in with_text if len(m.terms | own) == len(best.terms | own)}
+    tier = {m.hit.node_id: m for m in with_text if len(reach(m)) == len(reach(best))}
     if best.terms <= own and all(m.hit.seq is not None for m in tier.values()):
         # the caption says it all: the article's first matching clause, not a later aside
         best = min(tier.values(), key=lambda m: m.hit.seq or 0)
@@ -200,9 +215,32 @@ def article_headings(
 def group_articles(
     conn: sqlite3.Connection, matches: list[Match], query: str, need: int = 0
 ) -> list[Group]:
-    """``group`` with the articles' labels and captions read from ``conn``."""
+    """``group`` with the articles' labels and captions, and the clauses' citations, read from
+    ``conn``."""
     headings = article_headings(conn, {article_key(m.hit) for m in matches})
-    return group(matches, headings, query, need)
+    return group(matches, headings, query, need, cited(conn, [m.hit.seq for m in matches]))
+
+
+CITED_SQL = """
+select r.source_seq, r.target_seq from reference_rows r
+where r.source_seq in (select value from json_each(?)) and r.target_seq is not null
+union select r.source_seq, t.target_seq from reference_rows r
+join reference_target_rows t on t.reference_id = r.id
+where r.source_seq in (select value from json_each(?)) and t.target_seq is not null
+"""
+
+
+def cited(conn: sqlite3.Connection, seqs: Iterable[int | None]) -> dict[int, set[int]]:
+    """Clause seq → the seqs of the clauses it cites (前項第2号, 前各号), for ``seqs``."""
+    wanted = json.dumps(sorted({s for s in seqs if s is not None}))
+    out: dict[int, set[int]] = {}
+    try:
+        rows = conn.execute(CITED_SQL, [wanted, wanted]).fetchall()
+    except sqlite3.OperationalError:  # a database without reference tables
+        return out
+    for source, target in rows:
+        out.setdefault(source, set()).add(target)
+    return out
 
 
 FIRST_TEXT_SQL = """
