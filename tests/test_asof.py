@@ -181,3 +181,19 @@ def test_a_number_no_longer_in_force_is_followed_to_the_clause_it_became(renumbe
 def test_a_clause_deleted_since_says_when(renumbered: Path) -> None:
     code, out = run("gym", "2027-02-01", "--clause", "第６条", "--corpus", str(renumbered.parent))
     assert code != 0 and "第６条 (art_6) was deleted in gym@2027-01-01" in out
+
+
+def test_history_gives_no_later_date_already_past(renumbered: Path) -> None:
+    """A consolidated text whose old 附則 now names the new number (第５条の規定は、2025年5月1日
+    から) dates nothing in a version in force from 2026: only the first version waits for it."""
+    v2 = renumbered / "2026-07-01.txt"
+    v2.write_text(
+        v2.read_text(encoding="utf-8").replace("第４条の２の規定", "第５条の規定"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        main, ["history", "gym", "第５条", "--corpus", str(renumbered.parent), "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.output)["timeline"]
+    dates = [(s["version"], s["clause_effective"]) for s in steps]
+    assert dates[:2] == [("gym@2025-04-01", "2025-05-01"), ("gym@2026-07-01", None)]

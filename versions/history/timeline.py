@@ -129,6 +129,8 @@ def _step(versions: list[VersionEntry], i: int, ids: dict[int, str | None]) -> S
     label = heading(parsed, nid)
     dates = clause_effective_dates(parsed.supplements)
     own_date = _covering_date(dates, nid)
+    if own_date and v.effective and own_date <= v.effective:
+        own_date = None  # an older 附則's date for it, past when this version took effect
     if prev is None or ids.get(i - 1) is None:
         return Step(v, nid, label, text, "added" if prev else "first", [], events, own_date)
     al = alignment_between(prev, v)
