@@ -50,6 +50,7 @@ def test_import_writes_one_version_per_commit(repo: Path, tmp_path: Path) -> Non
     assert raw["versions"][0]["commit_date"][:4].isdigit()
     for v in doc.versions:
         assert v.file.read_bytes() == (CORPUS / "toreru-camera" / v.file.name).read_bytes()
+    assert doc.title == "kiyaku"  # these texts print no title line: the id
 
 
 def test_import_is_idempotent_and_adds_new_commits(repo: Path, tmp_path: Path) -> None:
@@ -186,3 +187,16 @@ def test_a_huge_file_in_the_history_is_refused_by_its_size(repo: Path, tmp_path:
         "terms/kiyaku.txt@" in result.stderr
         and "file too large (22,020,096 bytes)" in result.stderr
     )
+
+
+def test_a_new_document_is_titled_as_its_latest_text_prints_it(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    r = git.Repo.init(root)
+    gym = Path(__file__).parent / "fixtures" / "formats" / "gym-kaiin-kiyaku.txt"
+    (root / "terms.txt").write_bytes(gym.read_bytes())
+    r.index.add(["terms.txt"])
+    r.index.commit("初版", author=git.Actor("Legal", "l@example.com"))
+    corpus = tmp_path / "corpus"
+    args = ["import-git", str(root), "terms.txt", "--doc", "gym", "--corpus", str(corpus)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert load_document(corpus / "gym").title == "フィットネスクラブ会員規約"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract.errors import InputError
+from extract.model import ParsedDocument
 from extract.parse import parse_bytes
 from extract.supplements import effective_date_of
 from versions.sources.corpus import CorpusError, check_id, document_folder, read_toml
@@ -76,12 +77,24 @@ def file_versions(repo_path: Path, path: str) -> list[GitVersion]:
     return list(reversed(out))
 
 
-def effective_of(v: GitVersion) -> tuple[str, str]:
-    """(effective date, where it came from): the latest 附則 in the text, else the commit date."""
+def _parsed(v: GitVersion) -> ParsedDocument | None:
     fmt = "markdown" if v.path.lower().endswith((".md", ".markdown")) else "text"
     try:
-        parsed = parse_bytes(v.data, v.path, fmt)
+        return parse_bytes(v.data, v.path, fmt)
     except InputError:
+        return None
+
+
+def title_of(v: GitVersion) -> str | None:
+    """The title the text prints (its first line, 「…利用規約」), if any."""
+    parsed = _parsed(v)
+    return parsed.title if parsed is not None and parsed.title else None
+
+
+def effective_of(v: GitVersion) -> tuple[str, str]:
+    """(effective date, where it came from): the latest 附則 in the text, else the commit date."""
+    parsed = _parsed(v)
+    if parsed is None:
         return v.day, "commit date (the text could not be parsed)"
     date = effective_date_of(parsed.supplements)
     if date:
@@ -175,10 +188,11 @@ def import_versions(
     known = {str(v.get("commit_sha")) for v in listed if isinstance(v, dict)}
     names = {str(v.get("file")) for v in listed if isinstance(v, dict)}
     lines: list[str] = []
-    if not old_text:
+    if not old_text:  # a new document: titled as its latest text prints it, unless given
+        title = title or (title_of(versions[-1]) if versions else None) or doc_id
         lines += [
             f"id = {toml_str(doc_id)}",
-            f"title = {toml_str(title or doc_id)}",
+            f"title = {toml_str(title)}",
             'kind = "terms"',
             f"git_source = {toml_str(str(repo_path.resolve()) + ':' + path)}",
         ]
