@@ -38,6 +38,15 @@ def test_github_escapes_properties_and_data() -> None:
     assert line.endswith("別紙11 does not exist%0A(100%25 sure)")
 
 
+def test_github_names_a_file_outside_the_repository_by_its_path() -> None:
+    from pathlib import Path
+
+    r = report(problem())
+    r.documents[0].uri = Path("/tmp/規約 v2.txt").as_uri()  # what check gives it: file:///…
+    (line,) = render_github(r).splitlines()
+    assert line.startswith("::error file=/tmp/規約 v2.txt,line=12,")
+
+
 def test_text_is_one_line_per_problem() -> None:
     out = render_text(report(problem(), problem(line=40, status="ambiguous", level="warning")))
     assert out.splitlines() == [

@@ -159,13 +159,22 @@ def _gh_prop(value: str) -> str:
     return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
+def _gh_file(report: Report, path: str) -> str:
+    """The repository path GitHub annotates; a file outside the repository by its own path
+    (GitHub cannot place it; a file:// URI there only reads worse)."""
+    from urllib.parse import unquote
+
+    uri = report.uri(path)
+    return _gh_prop(unquote(uri.removeprefix("file://")) if uri.startswith("file:///") else uri)
+
+
 def render_github(report: Report) -> str:
     lines = []
     for d in report.unusable:
-        lines.append(f"::error file={_gh_prop(report.uri(d.path))},title=yakkan%3A unusable input::"
+        lines.append(f"::error file={_gh_file(report, d.path)},title=yakkan%3A unusable input::"
                      f"{_gh_data(d.error or '')}")  # fmt: skip
     for p in report.new:
-        where = f"file={_gh_prop(report.uri(p.path))},line={p.line},col={p.column}"
+        where = f"file={_gh_file(report, p.path)},line={p.line},col={p.column}"
         props = f"{where},title={_gh_prop(p.status)}"
         lines.append(f"::{_GITHUB_LEVEL[p.level]} {props}::{_gh_data(p.message)}")
     return "".join(line + "\n" for line in lines)
