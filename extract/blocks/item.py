@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from extract.blocks.lines import Marker
 from extract.blocks.state import BlockState, Line
-from extract.numerals import AIUEO
+from extract.numerals import AIUEO, CIRCLED
 
 KINDS = frozenset({"item"})
 
 
 def item(state: BlockState, line: Line) -> bool:
     mk = line.marker
+    if _circled_paragraph(state, mk):  # ① ② numbering an article's paragraphs
+        num = Marker("paragraph", str(mk.value), mk.label, None, mk.start, "circled", mk.value)
+        state.open_paragraph(num, line.raw)
+        return True
     if mk.style == "iroha" and any(lv.style == "aiueo" for lv in state.items):
         mk.style, mk.value = "aiueo", AIUEO.find(mk.num or "") + 1  # ア イ ウ, not イロハ
     return try_item(state, mk, line)
@@ -25,3 +29,14 @@ def try_item(state: BlockState, mk: Marker, line: Line) -> bool:
     state.flush_caption()
     state.open_item(mk, line.raw)
     return True
+
+
+def _circled_paragraph(state: BlockState, mk: Marker) -> bool:
+    """「① 当社は…」 as an article's first line, and ② ③ … after it: its 項, as some terms
+    number them. Under a lead paragraph (「次の場合：」) ① is an item as usual."""
+    if mk.style != "circled" or state.article is None or state.appendix is not None:
+        return False
+    para = state.paragraph
+    if para is None:
+        return mk.value == 1 and state.para_count == 0
+    return bool(para.label) and para.label[0] in CIRCLED and mk.value == state.last_para + 1

@@ -23,11 +23,15 @@ from extract.numerals import (
 )
 
 SP = r"[ ]*"
-_CAPTION = r"(?P<cap>[ ]*\((?P<captext>[^()]*(?:\([^()]*\)[^()]*)*)\))?"
+# 「第3条（目的）」, or 「第3条【目的】」 as some terms print it
+_CAPTION = (
+    r"(?P<cap>[ ]*(?:\((?P<captext>[^()]*(?:\([^()]*\)[^()]*)*)\)"
+    r"|【(?P<lentext>[^【】()]{1,40})】))?"
+)
 BRANCH = rf"(?P<branch>(?:{SP}の{SP}(?:{NUM_RE}))*)"
 ARTICLE_RE = re.compile(rf"^第{SP}(?P<num>{NUM_RE}){SP}条{BRANCH}{_CAPTION}")
 DIVISION_RE = re.compile(rf"^第{SP}(?P<num>{NUM_RE}){SP}(?P<unit>[編章節款目]){BRANCH}")
-SUPPL_RE = re.compile(rf"^(?P<label>[附付]{SP}則){_CAPTION}")
+SUPPL_RE = re.compile(rf"^(?P<open>【{SP})?(?P<label>[附付]{SP}則)(?(open){SP}】){_CAPTION}")
 APPENDIX_RE = re.compile(
     rf"^(?P<open>【)?{SP}(?P<label>(?P<word>別紙|別表|別記|様式){SP}(?:第{SP})?(?P<num>{NUM_RE})?"
     rf"{BRANCH}){_CAPTION}{SP}(?P<close>】)?"
@@ -36,6 +40,7 @@ CAPTION_LINE_RE = re.compile(r"^\((?P<captext>[^()]{1,40})\)$")
 PARA_RE = re.compile(r"^(?P<num>[0-9]{1,3})(?:\.(?![0-9])[ ]*|[ ]+)(?=\S)")
 ITEM_RES: list[tuple[str, re.Pattern[str]]] = [
     ("paren", re.compile(r"^\((?P<num>[0-9]{1,3})\)[ ]*")),
+    ("half-paren", re.compile(r"^(?P<num>[0-9]{1,3})\)[ \u3000]+(?=\S)")),  # 「1) ギフト券」
     ("circled", re.compile(rf"^(?P<num>[{CIRCLED}])[ ]*")),
     ("paren-kana", re.compile(r"^\((?P<num>[ア-ン])\)[ ]*")),
     ("paren-roman", re.compile(r"^\((?P<num>[ivx]{1,4})\)[ ]*")),
@@ -143,15 +148,17 @@ def _article(text: str, folded: str) -> Marker | None:
     rest = folded[m.end() :]
     if num is None or (rest and rest[0] not in " \t") or not _rest_ok(rest):
         return None
-    cap = m.group("captext")
     label_end = m.start("cap") if m.group("cap") else m.end()
-    return Marker(
-        "article",
-        num,
-        text[:label_end].rstrip(),
-        text[m.start("captext") : m.end("captext")].strip() if cap is not None else None,
-        _skip_blanks(text, m.end()),
-    )
+    return Marker("article", num, text[:label_end].rstrip(), _caption(text, m),
+                  _skip_blanks(text, m.end()))  # fmt: skip
+
+
+def _caption(text: str, m: re.Match[str]) -> str | None:
+    """The caption's text as printed, in （） or 【】; None without one."""
+    group = "captext" if m.group("captext") is not None else "lentext"
+    if m.group(group) is None:
+        return None
+    return text[m.start(group) : m.end(group)].strip()
 
 
 def _skip_blanks(text: str, pos: int) -> int:
@@ -188,14 +195,8 @@ def _supplement(text: str, folded: str) -> Marker | None:
     rest = folded[m.end() :].strip()
     if len(rest) > 12 or "。" in rest or not _rest_ok(rest) or rest.startswith("第"):
         return None
-    cap = m.group("captext")
-    return Marker(
-        "supplement",
-        None,
-        text[: m.end("label")],
-        text[m.start("captext") : m.end("captext")].strip() if cap is not None else None,
-        _skip_blanks(text, m.end()),
-    )
+    label = text[m.start("label") : m.end("label")]  # 【附則】 without its brackets
+    return Marker("supplement", None, label, _caption(text, m), _skip_blanks(text, m.end()))
 
 
 def _appendix(text: str, folded: str) -> Marker | None:
@@ -209,8 +210,7 @@ def _appendix(text: str, folded: str) -> Marker | None:
         if len(rest) > 40 or any(b in rest for b in bad) or not _rest_ok(rest):
             return None
     num = number(m.group("num"), m.group("branch")) if m.group("num") else None
-    cap = m.group("captext")
-    caption = text[m.start("captext") : m.end("captext")].strip() if cap is not None else None
+    caption = _caption(text, m)
     start = _skip_blanks(text, m.end())
     if caption is None and not bracketed and rest and len(rest) <= 40:
         caption, start = text[start:].strip(), len(text)  # 「別紙１ 本サービス提供内容」
@@ -323,7 +323,7 @@ _HEADINGS: dict[str, tuple[Callable[[str, str], Marker | None], ...]] = {
     "第": (_article, _division),
     "附": (_supplement,),
     "付": (_supplement,),
-    "【": (_appendix,),
+    "【": (_appendix, _supplement),
     "別": (_appendix,),
     "様": (_appendix,),
 }
