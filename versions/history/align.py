@@ -421,9 +421,14 @@ def align(old: ParsedDocument, new: ParsedDocument) -> Alignment:
         matches += _level_matches(lvl, parent_map, split, merged)
         for nid, (oid, _) in lvl.pairs.items():
             parent_map[oid] = nid
+    return alignment_of(old, new, _ordered(matches, old, new))
+
+
+def alignment_of(old: ParsedDocument, new: ParsedDocument, matches: list[Match]) -> Alignment:
+    """The Alignment of ``matches`` (made here, or read back from a build), with its maps."""
     old_to_new = {o: m.new for m in matches if m.new for o in m.old_ids}
     new_to_old = {n: m.old for m in matches if m.old for n in m.new_ids}
-    return Alignment(old, new, _ordered(matches, old, new), old_to_new, new_to_old)
+    return Alignment(old, new, matches, old_to_new, new_to_old)
 
 
 def _level_matches(

@@ -251,7 +251,9 @@ def _followed(
             raise CorpusError(f"{doc.id}: {clause} ({current}) was deleted in {new.key}") from None
         if moved != current:
             current, since = moved, new.key
-    label = display_label_of(parse_entry(chain[-1]), current)
+    from versions.history.diff import display_label
+
+    label = display_label(parse_entry(chain[-1]), current)
     return current, f"{clause} ({node_id}) is {label} ({current}) since {since}"
 
 
@@ -263,12 +265,6 @@ def _next(doc: DocumentEntry, version: VersionEntry) -> VersionEntry | None:
 def _previous(doc: DocumentEntry, version: VersionEntry) -> VersionEntry | None:
     i = doc.versions.index(version)
     return doc.versions[i - 1] if i > 0 else None
-
-
-def display_label_of(parsed: ParsedDocument, node_id: str) -> str:
-    from versions.history.diff import display_label
-
-    return str(display_label(parsed, node_id))
 
 
 def resolve_clause(parsed: ParsedDocument, clause: str) -> str:

@@ -166,9 +166,10 @@ def _best(
     (``_answering``)."""
     own = next((m.terms for m in found if m.hit.node_id == article), frozenset())
     by_seq = {m.hit.seq: m.terms for m in found if m.hit.seq is not None}
+    cites = cites or {}
 
     def reach(m: Match) -> frozenset[int]:
-        through = (by_seq.get(t, frozenset()) for t in (cites or {}).get(m.hit.seq or -1, ()))
+        through = (by_seq.get(t, frozenset()) for t in cites.get(m.hit.seq or -1, ()))
         return m.terms.union(own, *through)
 
     with_text = [m for m in found if m.hit.text] or found
@@ -232,8 +233,11 @@ where r.source_seq in (select value from json_each(?)) and t.target_seq is not n
 
 def cited(conn: sqlite3.Connection, seqs: Iterable[int | None]) -> dict[int, set[int]]:
     """Clause seq → the seqs of the clauses it cites (前項第2号, 前各号), for ``seqs``."""
-    wanted = json.dumps(sorted({s for s in seqs if s is not None}))
+    known = sorted({s for s in seqs if s is not None})
     out: dict[int, set[int]] = {}
+    if not known:  # hits ranked by meaning carry no seq: nothing to read
+        return out
+    wanted = json.dumps(known)
     try:
         rows = conn.execute(CITED_SQL, [wanted, wanted]).fetchall()
     except sqlite3.OperationalError:  # a database without reference tables

@@ -8,7 +8,7 @@ import json
 import sqlite3
 
 from extract.model import ParsedDocument
-from versions.history.align import Alignment, Match
+from versions.history.align import Alignment, Match, alignment_of
 
 # every id lists are read only where several (merged, split): else the one node (unchanged: 99 %)
 PAIR_SQL = """
@@ -31,9 +31,7 @@ def stored_alignment(
         Match(kind, o, n, conf, sim, level, _ids(olds, o), _ids(news, n))
         for kind, o, n, conf, sim, level, olds, news in rows
     ]
-    old_to_new = {i: m.new for m in matches if m.new for i in m.old_ids}
-    new_to_old = {i: m.old for m in matches if m.old for i in m.new_ids}
-    return Alignment(old, new, matches, old_to_new, new_to_old)
+    return alignment_of(old, new, matches)
 
 
 def _ids(listed: str | None, one: str | None) -> list[str]:
