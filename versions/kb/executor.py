@@ -11,12 +11,15 @@ import concurrent.futures
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from versions.kb.context import BuildError
 
 IN_FLIGHT = 8  # tasks submitted ahead per Dask worker
+POLL_SECONDS = 1.0  # how often a wait for a result checks the connection to the scheduler
+LOST_AFTER = 30.0  # seconds without a scheduler connection before the build gives up
 
 
 class LocalExecutor:
@@ -94,7 +97,7 @@ class DaskExecutor:
             submit(IN_FLIGHT * max(1, self.workers))
             done = 0
             while done < len(futures):
-                result = futures[done].result()
+                result = self._result(futures[done])
                 done += 1
                 submit(1)
                 yield result
@@ -104,6 +107,26 @@ class DaskExecutor:
             if type(exc).__module__.startswith(("distributed", "tornado")):
                 raise BuildError(f"lost the Dask scheduler {self.address}: {exc!r}") from None
             raise
+
+    def _result(self, future: Any) -> Any:
+        """The future's result, waiting as long as the client is connected. A future sent
+        while the client was reconnecting is neither cancelled nor run when the client gives up
+        (it is only released), so waiting on it alone would wait forever."""
+        lost_since: float | None = None
+        while True:
+            try:
+                return future.result(timeout=POLL_SECONDS)
+            except TimeoutError:
+                if future.done():  # finished just now, or the task raised TimeoutError itself
+                    return future.result()
+            status = self.client.status
+            if status == "running":
+                lost_since = None
+                continue
+            now = time.monotonic()
+            lost_since = lost_since or now
+            if status in ("closing", "closed") or now - lost_since > LOST_AFTER:
+                raise BuildError(f"lost the Dask scheduler {self.address} (client {status})")
 
     def handles(self, results: Iterable[Any]) -> list[Any]:
         """The futures of the last ``map``'s results (kept on the workers until released)."""
