@@ -85,6 +85,7 @@ DIAGNOSTIC_CODES = (
     "missing-effective-date",
     "unresolved-effective-date",
     "partial-effective-target-missing",
+    "unresolved-partial-effective-date",
 )
 
 
@@ -275,13 +276,13 @@ def _apply_statement(event: _Event, st: Statement, part: Node, known: set[str]) 
             supp.effective_text = event.unresolved
             supp.effective_by = latest_when(st.when, supp.enacted) if not iso else None
         return
-    if iso is None:
-        return
     # an amending law's 附則 (its law number in the heading) names that law's articles; the
     # enactment's own 附則 (no number) names this text's: 「第三条の二の規定　令和六年四月一日」
     amending = event.statute and supp.number is not None
     for target in _article_ids(st.subject, supp.id, amending):
-        if any(p.target == target and p.effective == iso for p in supp.partial_effective):
+        if iso is not None and any(
+            p.target == target and p.effective == iso for p in supp.partial_effective
+        ):
             continue
         if target not in known:
             if event.statute:
@@ -290,6 +291,12 @@ def _apply_statement(event: _Event, st: Statement, part: Node, known: set[str]) 
             event.notes.append(
                 Diagnostic("warning", "partial-effective-target-missing", msg, part.line, supp.id)
             )
+        if iso is None:  # 「公布の日から起算して一年を経過した日」 with no promulgation date
+            msg = f"{supp.heading}: {target} takes effect 「{st.when}」, not a calendar date"
+            event.notes.append(
+                Diagnostic("info", "unresolved-partial-effective-date", msg, part.line, supp.id)
+            )
+            continue
         supp.partial_effective.append(PartialEffective(target, iso))
 
 

@@ -305,6 +305,7 @@ def test_corpus_diagnostics(expected: Path) -> None:
         assert {f[:2] for f in found} - {f[:2] for f in unresolved} <= {
             ("info", "effective-dates-out-of-order"),
             ("info", "enacted-dates-out-of-order"),
+            ("info", "unresolved-partial-effective-date"),  # 「…政令で定める日」 for one article
         }
         return
     want = [r for r in _rows(FIXTURES / "diagnostics.tsv") if r[0] == expected.stem]
@@ -458,8 +459,13 @@ def test_an_enactments_own_supplement_names_its_own_articles() -> None:
 
     path = Path(__file__).parent / "fixtures" / "statutes" / "enacted-with-later-articles.txt"
     text = path.read_text(encoding="utf-8")
-    (own,) = parse_text(text, path.name, "text").supplements
+    parsed = parse_text(text, path.name, "text")
+    (own,) = parsed.supplements
     assert [(p.target, p.effective) for p in own.partial_effective] == [("art_3-2", "2024-04-01")]
+    # 第四条: 「公布の日から起算して二年を経過した日」 and no promulgation date to count from
+    (later,) = [d for d in parsed.diagnostics if d.code == "unresolved-partial-effective-date"]
+    assert (later.level, later.line) == ("info", text[: text.index("二　第四条")].count("\n") + 1)
+    assert "art_4" in later.message and "二年を経過した日" in later.message
     amending = text.replace("附　則\n", "附　則　（令和五年六月一日法律第五十号）\n")
     (other,) = parse_text(amending, path.name, "text").supplements
     assert other.number is not None and other.partial_effective == []

@@ -75,6 +75,8 @@ RULES: dict[str, Rule] = {
         "enacted-dates-out-of-order": "A 附則 was made before the 附則 above it.",
         "unresolved-effective-date": "A 附則's effective date is not a calendar date "
         "(「政令で定める日」, 「民法改正法の施行の日」): as-of answers are uncertain there.",
+        "unresolved-partial-effective-date": "A 附則 dates one provision later, but not as a "
+        "calendar date (「公布の日から起算して一年を経過した日」 with no promulgation date).",
     }),
 }  # fmt: skip
 
