@@ -17,8 +17,14 @@ from versions.kb import answer_type
         ("何ヶ月使えば違約金はかからない？", "period"),
         ("解約するといくらかかる？", "amount"),
         ("工事費の金額を知りたい", "amount"),
-        ("解約したいときはどうすればいい？", None),
         ("料金を払い忘れたらどうなる？", None),
+        ("引っ越したら連絡は必要？", "duty"),
+        ("いらなくなったデータは消さないといけない？", "duty"),
+        ("会社がすべきことは？", "duty"),
+        ("レンタルは最低何か月使わないといけない？", "period"),  # the period is what is asked
+        ("手続きに必要な書類は？", None),
+        ("解約したいときはどうすればいい？", "duty"),  # what to do: the customer's duty
+        ("ご解約の手続きについて教えてください", "duty"),
     ],
 )
 def test_what_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -28,6 +34,7 @@ def test_what_a_question_asks_for(question: str, kind: str | None) -> None:
 
 PERIOD = answer_type.TYPES[0]
 AMOUNT = answer_type.TYPES[1]
+DUTY = answer_type.TYPES[2]
 
 
 @pytest.mark.parametrize(
@@ -44,6 +51,12 @@ AMOUNT = answer_type.TYPES[1]
         (AMOUNT, "年14.5%の割合で計算して得た額", 2),
         (AMOUNT, "料金表に定める額", 1),
         (AMOUNT, "契約者は、本サービスを利用することができます。", 0),
+        (DUTY, "そのことを速やかに本サービス取扱所に届け出ていただきます。", 2),
+        (DUTY, "速やかに、その利用目的を、本人に通知し、又は公表しなければならない。", 2),
+        (DUTY, "そのことをあらかじめ本サービス取扱所に申し出て頂きます。", 2),
+        (DUTY, "工事に要する費用の支払いを要します。", 1),
+        (DUTY, "消去の上返還するものとします。", 0),  # the terms' everyday verb ending
+        (DUTY, "当社からの通知を行ったものとみなします。", 0),
     ],
 )
 def test_which_texts_state_it(kind: answer_type.AnswerType, text: str, strength: int) -> None:

@@ -126,6 +126,70 @@ def test_a_question_asking_for_a_period_shows_the_paragraph_stating_one(kb: Path
     assert plain.groups[0].node_id == "art_20"  # no period asked: the best scored clause
 
 
+@pytest.mark.parametrize(
+    ("doc", "question", "article", "shown"),
+    [
+        # 第14条 第2項 (届出がないときは…通知をもって…) is closest; 第1項 states the duty asked
+        # about: 変更があったときは…届け出ていただきます
+        ("toreru-camera", "引っ越して住所が変わったら連絡は必要？", "art_14", "art_14__para_1"),
+        # 第20条 第3項 (解約希望日が…4営業日以内の日付となる場合) is closest; 第1項 says what to do
+        ("toreru-camera", "解約したいときはどうすればいい？", "art_20", "art_20__para_1"),
+        # 第三条 第1項's lead states the duty (努めなければならない); its 第1号 says what it is
+        (
+            "shohisha-keiyaku-ho",
+            "契約条項はわかりやすく書かないといけない？",
+            "art_3",
+            "art_3__para_1__item_1",
+        ),
+    ],
+)
+def test_a_question_asking_for_a_duty_shows_the_clause_stating_it(
+    kb: Path, doc: str, question: str, article: str, shown: str
+) -> None:
+    result = find.find(kb, question, doc=doc)
+    assert result.groups[0].node_id == article, headings(result)
+    assert result.groups[0].best.node_id == shown
+
+
+@pytest.mark.parametrize(
+    ("doc", "question", "article"),
+    [
+        # 第20条（契約者による解約） names 解約; 第19条（契約者による一部解約） holds it in a
+        # compound
+        ("toreru-camera", "ご解約の手続きについて教えてください", "art_20"),
+        # the customer's 見せて is the law's 開示 (thesaurus): 第三十三条（開示）, not
+        # 第三十四条（訂正等）
+        (
+            "kojin-joho-hogo-ho",
+            "会社が持っている自分のデータを見せてほしいと請求できる？",
+            "art_33",
+        ),
+    ],
+)
+def test_a_caption_naming_the_concept_ranks_its_article_first(
+    kb: Path, doc: str, question: str, article: str
+) -> None:
+    result = find.find(kb, question, doc=doc)
+    assert result.mode == "hybrid"
+    assert result.groups[0].node_id == article, headings(result)
+
+
+@pytest.mark.parametrize(
+    ("caption", "word", "named"),
+    [
+        ("契約者による解約", "解約", True),
+        ("契約者による一部解約", "解約", False),  # inside a compound
+        ("解約金", "解約", False),
+        ("カメラ装置等の引き渡し・返還の費用負担", "返還", True),  # ・ separates words
+        ("開示", "開示", True),
+        ("ＳＩＭカードの返却", "カード", False),  # NFKC: ＳＩＭカード is one word
+        (None, "解約", False),
+    ],
+)
+def test_names(caption: str | None, word: str, named: bool) -> None:
+    assert ranking.names(caption, word) is named
+
+
 def test_provisions_for_businesses_come_before_those_for_public_bodies(kb: Path) -> None:
     # 第二十八条 (個人情報取扱事業者) and 第七十一条 (行政機関の長等): the same rule for
     # 外国にある第三者

@@ -498,4 +498,6 @@ def question_search(
         find = semantic.semantic if mode == "semantic" else semantic.hybrid
         hits = find(conn, query, doc=doc, limit=limit, model=model, filters=filters)
     matches = [ranking.Match(h, h.score) for h in hits]
-    return ranking.group_articles(conn, matches, query), vocabulary.thesaurus(query)
+    groups, added = ranking.group_articles(conn, matches, query), vocabulary.thesaurus(query)
+    ranking.favour_captions(groups, [*semantic.keywords(query), *added], query)
+    return groups, added

@@ -109,9 +109,11 @@ def group(
     query: str,
     need: int = 0,
     cites: dict[int, set[int]] | None = None,
+    leads: dict[str, str | None] | None = None,
 ) -> list[Group]:
     """Matches folded per article, best first; ``articles``: key → (label, caption);
-    ``cites``: clause seq → the seqs it cites (``_best``).
+    ``cites``: clause seq → the seqs it cites (``_best``); ``leads``: key → text of the
+    paragraphs above matching items (``_answering``).
 
     With ``need`` > 0 an article is kept only when its clauses together match all ``need``
     query terms (a term in the article's caption counts for every clause under it). Main
@@ -132,7 +134,7 @@ def group(
         found.sort(key=lambda m: -m.score)
         label, caption = articles.get(key, (found[0].hit.label, found[0].hit.caption))
         head = found[0].hit
-        best = _best(found, article_of(head), asks, cites or {})
+        best = _best(found, article_of(head), asks, cites or {}, leads or {})
         out.append(
             Group(
                 key,
@@ -157,6 +159,7 @@ def _best(
     article: str,
     asks: answer_type.AnswerType | None = None,
     cites: dict[int, set[int]] | None = None,
+    leads: dict[str, str | None] | None = None,
 ) -> Match:
     """The clause to show: the one matching most terms (the article's own terms count for
     each, and so do the terms of the clauses it cites: 「前項第2号の場合、手数料は…」 has the
@@ -175,7 +178,7 @@ def _best(
     with_text = [m for m in found if m.hit.text] or found
     best = max(with_text, key=lambda m: (len(reach(m)), m.score))
     if not any(m.terms for m in found):
-        return _answering(with_text, best, asks)
+        return _answering(with_text, best, asks, leads or {})
     tier = {m.hit.node_id: m for m in with_text if len(reach(m)) == len(reach(best))}
     if best.terms <= own and all(m.hit.seq is not None for m in tier.values()):
         # the caption says it all: the article's first matching clause, not a later aside
@@ -188,7 +191,12 @@ def _best(
     return best
 
 
-def _answering(candidates: list[Match], best: Match, asks: answer_type.AnswerType | None) -> Match:
+def _answering(
+    candidates: list[Match],
+    best: Match,
+    asks: answer_type.AnswerType | None,
+    leads: dict[str, str | None] | None = None,
+) -> Match:
     """For a question asking for a period or an amount (「何日前までに」, 「いくら」): the
     article's best scored clause stating one with a figure, else in words, else its best. The
     article was chosen by its best clause; its paragraphs are nearly equally close in meaning
@@ -196,7 +204,17 @@ def _answering(candidates: list[Match], best: Match, asks: answer_type.AnswerTyp
     1 or 1.5 of the fused score instead of the whole article measured the same or lower)."""
     if asks is None:
         return best
-    return max(candidates, key=lambda m: (answer_type.strength(asks, m.hit.text), m.score))
+    text = dict(leads or {}) | {m.hit.key: m.hit.text for m in candidates}
+
+    def strength(m: Match) -> int:
+        # an item states what its paragraph's lead does (「次に掲げる措置を講じなければならない」)
+        node, found = m.hit.key, answer_type.strength(asks, m.hit.text)
+        while "__item_" in node:
+            node = node.rsplit("__", 1)[0]
+            found = max(found, answer_type.strength(asks, text.get(node)))
+        return found
+
+    return max(candidates, key=lambda m: (strength(m), m.score))
 
 
 def article_headings(
@@ -219,7 +237,28 @@ def group_articles(
     """``group`` with the articles' labels and captions, and the clauses' citations, read from
     ``conn``."""
     headings = article_headings(conn, {article_key(m.hit) for m in matches})
-    return group(matches, headings, query, need, cited(conn, [m.hit.seq for m in matches]))
+    cites = cited(conn, [m.hit.seq for m in matches])
+    return group(matches, headings, query, need, cites, lead_texts(conn, matches, query))
+
+
+def lead_texts(conn: sqlite3.Connection, matches: list[Match], query: str) -> dict[str, str | None]:
+    """key → text of the paragraphs above the matching items, for a question asking for an
+    answer type (an item states what its paragraph's lead does)."""
+    if answer_type.asked(query) is None:
+        return {}
+    keys: set[str] = set()
+    for m in matches:
+        key = m.hit.key
+        while "__item_" in key:
+            key = key.rsplit("__", 1)[0]
+            keys.add(key)
+    keys -= {m.hit.key for m in matches}
+    return dict(
+        conn.execute(
+            "select key, text from nodes where key in (select value from json_each(?))",
+            [json.dumps(sorted(keys))],
+        ).fetchall()
+    )
 
 
 CITED_SQL = """
@@ -264,3 +303,32 @@ def fill_text(conn: sqlite3.Connection, groups: Iterable[Group]) -> None:
         row = conn.execute(FIRST_TEXT_SQL, [g.version_id, g.node_id]).fetchone()
         if row is not None:
             g.best = _hit(row, g.best.query)
+
+
+CAPTION_BONUS = 0.3  # fused-score points (of 4) for an article whose caption names the concept
+_WORD_CHAR = re.compile(r"[\u4e00-\u9fff\u30a1-\u30faー々〆A-Za-z0-9]")  # inside a compound
+
+
+def names(caption: str | None, word: str) -> bool:
+    """Whether ``caption`` holds ``word`` as a word of its own: 「契約者による解約」 names 解約,
+    「契約者による一部解約」 and 「解約金」 hold it inside a longer compound."""
+    text = unicodedata.normalize("NFKC", caption or "")
+    start = text.find(word)
+    while start >= 0:
+        before = text[start - 1] if start else ""
+        after = text[start + len(word) : start + len(word) + 1]
+        if not (_WORD_CHAR.match(before) or _WORD_CHAR.match(after)):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def favour_captions(groups: list[Group], words: Iterable[str], query: str) -> None:
+    """Articles whose caption names one of ``words`` (the query's words and its customer
+    vocabulary) move up by ``CAPTION_BONUS``, then ``order`` again: a question matches an
+    article, and the caption says what the article is about."""
+    wanted = [w for w in dict.fromkeys(words) if len(w) > 1]
+    for g in groups:
+        if any(names(g.caption, w) for w in wanted):
+            g.score += CAPTION_BONUS
+    order(groups, query)
