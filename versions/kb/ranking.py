@@ -197,22 +197,19 @@ def _answering(
     asks: answer_type.AnswerType | None,
     leads: dict[str, str | None] | None = None,
 ) -> Match:
-    """For a question asking for a period or an amount (「何日前までに」, 「いくら」): the
-    article's best scored clause stating one with a figure, else in words, else its best. The
+    """For a question asking for a period, an amount or a duty (「何日前までに」, 「いくら」,
+    「必要？」): the article's best scored clause stating one with a figure (a duty: in so many
+    words), else in words, else its best; an item counts the leads above it (``leads``). The
     article was chosen by its best clause; its paragraphs are nearly equally close in meaning
     (docs/semantic.md), so the figure decides which one answers (tune part: a margin of 0.5,
     1 or 1.5 of the fused score instead of the whole article measured the same or lower)."""
     if asks is None:
         return best
-    text = dict(leads or {}) | {m.hit.key: m.hit.text for m in candidates}
+    text = (leads or {}) | {m.hit.key: m.hit.text for m in candidates}
 
     def strength(m: Match) -> int:
-        # an item states what its paragraph's lead does (「次に掲げる措置を講じなければならない」)
-        node, found = m.hit.key, answer_type.strength(asks, m.hit.text)
-        while "__item_" in node:
-            node = node.rsplit("__", 1)[0]
-            found = max(found, answer_type.strength(asks, text.get(node)))
-        return found
+        own = answer_type.strength(asks, m.hit.text)
+        return max([own, *(answer_type.strength(asks, text.get(k)) for k in _leads_of(m.hit.key))])
 
     return max(candidates, key=lambda m: (strength(m), m.score))
 
@@ -246,12 +243,7 @@ def lead_texts(conn: sqlite3.Connection, matches: list[Match], query: str) -> di
     answer type (an item states what its paragraph's lead does)."""
     if answer_type.asked(query) is None:
         return {}
-    keys: set[str] = set()
-    for m in matches:
-        key = m.hit.key
-        while "__item_" in key:
-            key = key.rsplit("__", 1)[0]
-            keys.add(key)
+    keys = {lead for m in matches for lead in _leads_of(m.hit.key)}
     keys -= {m.hit.key for m in matches}
     return dict(
         conn.execute(
@@ -259,6 +251,16 @@ def lead_texts(conn: sqlite3.Connection, matches: list[Match], query: str) -> di
             [json.dumps(sorted(keys))],
         ).fetchall()
     )
+
+
+def _leads_of(key: str) -> list[str]:
+    """The keys of the clauses an item hangs from, nearest first: an item states what its
+    paragraph's lead does (「次に掲げる措置を講じなければならない」)."""
+    out = []
+    while "__item_" in key:
+        key = key.rsplit("__", 1)[0]
+        out.append(key)
+    return out
 
 
 CITED_SQL = """
