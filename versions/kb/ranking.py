@@ -325,6 +325,22 @@ def names(caption: str | None, word: str) -> bool:
     return False
 
 
+ARTICLE_WEIGHT = 0.5  # fused-score points for the article nearest the question (docs/semantic.md)
+
+
+def favour_meaning(groups: list[Group], cosines: dict[str, float]) -> None:
+    """Each article's score rises by ``ARTICLE_WEIGHT`` × the cosine of its article vector
+    (caption and opening) to the question, min-max normalised over the articles found: a
+    question matches an article, not only one of its clauses. Call ``order`` after it."""
+    values = [cosines[g.key] for g in groups if g.key in cosines]
+    if not values or max(values) == min(values):
+        return
+    lo, span = min(values), max(values) - min(values)
+    for g in groups:
+        if g.key in cosines:
+            g.score += ARTICLE_WEIGHT * (cosines[g.key] - lo) / span
+
+
 def favour_captions(groups: list[Group], words: Iterable[str], query: str) -> None:
     """Articles whose caption names one of ``words`` (the query's words and its customer
     vocabulary) move up by ``CAPTION_BONUS``, then ``order`` again: a question matches an

@@ -7,6 +7,7 @@ Tables (written by versions/kb/build_embeddings.py):
     embeddings      view: key, doc_id, text_hash, vector
     embedding_meta  model, dim, count (one row: the model the vectors were made with)
     clause_similar  key, similar_key, score, rank (top 5 per clause, other documents first)
+    article_embedding_rows  key (version_id/article node id), doc_id, vector_id: articles
 
 ``semantic`` embeds the query with the model the vectors were built with and ranks clauses by
 cosine similarity; ``hybrid`` fuses those scores with full-text (bm25) scores: each side's
@@ -23,7 +24,7 @@ import sqlite3
 import threading
 import unicodedata
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,16 @@ class VectorIndex:
     chapters: list[str | None] | None = None  # chapter id per key
     ann: Any = None  # a stored approximate index (versions/kb/ann.py) keyed by vector_ids
     vector_ids: np.ndarray | None = None  # vectors.id of each matrix row
+    articles: dict[str, int] = field(default_factory=dict)  # article key -> its matrix row
+
+    def article_cosines(self, vector: np.ndarray, keys: list[str]) -> dict[str, float]:
+        """Cosine of ``vector`` to each of the articles ``keys`` that has a vector."""
+        found = [k for k in keys if k in self.articles]
+        if not found:
+            return {}
+        with _one_blas_thread():
+            scores = self.matrix[[self.articles[k] for k in found]] @ vector.astype(np.float32)
+        return {k: float(s) for k, s in zip(found, scores, strict=True)}
 
     def allowed(self, doc: str | None, filters: Filters | None) -> np.ndarray | None:
         """Key numbers a document / Filters allow (None: every key)."""
@@ -337,6 +348,10 @@ def _read_index(conn: sqlite3.Connection) -> VectorIndex:
     ).fetchall()
     position = np.zeros(max(ids, default=0) + 1, dtype=np.int64)
     position[np.array(ids, dtype=np.int64)] = np.arange(len(ids))
+    articles = {}
+    if conn.execute("select 1 from sqlite_master where name = 'article_embedding_rows'").fetchone():
+        sql = "select key, vector_id from article_embedding_rows"
+        articles = {key: int(position[vid]) for key, vid in conn.execute(sql)}
     return VectorIndex(
         str(model),
         [r[0] for r in rows],
@@ -347,6 +362,7 @@ def _read_index(conn: sqlite3.Connection) -> VectorIndex:
         [r[4] for r in rows],
         ann.load(conn),
         np.array(ids, dtype=np.int64),
+        articles,
     )
 
 
@@ -403,6 +419,22 @@ def query_vector(query: str, model: str) -> np.ndarray:
     can embed its question before its SQL time limit starts: versions/kb/find.py ``prepare``)."""
     vector: np.ndarray = embeddings.encode([query], model=model, query=True)[0]
     return vector
+
+
+def article_similarity(
+    db: Any, query: str, keys: list[str], model: str | None = None
+) -> dict[str, float]:
+    """Cosine of ``query`` to each of the articles ``keys`` (version_id/article node id) that
+    has an article vector ({} for a knowledge base built without them)."""
+    conn, close = search._connection(db)
+    try:
+        index = load_index(conn)
+        if not index.articles:
+            return {}
+        return index.article_cosines(query_vector(query, model or index.model), keys)
+    finally:
+        if close:
+            conn.close()
 
 
 def fuse(
