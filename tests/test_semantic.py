@@ -225,6 +225,34 @@ def test_nearest_prefers_other_documents() -> None:
         assert row[0][0] == (i + 4) % 8  # its noisy twin is the nearest
 
 
+def same_neighbours(a: list[tuple[int, float]], b: list[tuple[int, float]]) -> bool:
+    """Equal scores in order, and the same keys above the last score (keys tied with the last
+    one may be any of them)."""
+    if not np.allclose([s for _, s in a], [s for _, s in b], atol=1e-5):
+        return False
+    last = a[-1][1] if a else 0.0
+    return {j for j, s in a if s > last + 1e-5} == {j for j, s in b if s > last + 1e-5}
+
+
+@pytest.mark.parametrize("neighbours", [2, 8, 64])
+def test_nearest_over_distinct_vectors_is_nearest(
+    vectors: Path, neighbours: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corpus' vectors, each key repeated in three more documents (as the scaled corpus
+    repeats them): the distinct-vector computation gives every key ``nearest``'s row, also
+    when few neighbours are looked at (keys fall back to their whole row)."""
+    monkeypatch.setattr(build_embeddings, "NEIGHBOURS", neighbours)
+    index = semantic.load_index(vectors)
+    picked = np.flatnonzero(np.isin(index.doc_ids, ["toreru-camera", "shohisha-keiyaku-ho"]))
+    rows = np.concatenate([index.rows[picked]] * 4)
+    docs = [f"{d}#{copy}" for copy in range(4) for d in index.doc_ids[picked]]
+    got = build_embeddings.nearest_distinct(docs, index.matrix, rows)
+    want = build_embeddings.nearest(docs, index.matrix[rows])
+    assert len(got) == len(want) == 4 * len(picked)
+    assert all(same_neighbours(g, w) for g, w in zip(got, want, strict=True))
+    assert got[0][0][1] == pytest.approx(1.0)  # its copy in another document
+
+
 def test_clause_similar_table(vectors: Path) -> None:
     with sqlite3.connect(vectors) as conn:
         (key,) = conn.execute(

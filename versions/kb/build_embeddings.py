@@ -298,8 +298,11 @@ def step_embeddings(ctx: Any) -> None:
             "seconds": seconds,
         }
     )
-    matrix = embeddings.from_blobs([blobs[h] for h in hashes], encoder.dim)
-    write_similar(ctx, [k for k, _, _ in rows], [d for _, d, _ in rows], matrix)
+    distinct = list(dict.fromkeys(hashes))
+    matrix = embeddings.from_blobs([blobs[h] for h in distinct], encoder.dim)
+    position = {h: i for i, h in enumerate(distinct)}
+    rows_of = np.array([position[h] for h in hashes], dtype=np.int64)
+    write_similar(ctx, [k for k, _, _ in rows], [d for _, d, _ in rows], matrix, rows_of)
     ctx.stats.setdefault("meta", {})["embeddings"] = (
         f"{encoder.name}: {len(rows)} clauses and {len(articles)} articles, "
         f"{len(todo)} passages embedded in {seconds:.1f} s"
@@ -380,8 +383,84 @@ def nearest(
     return out
 
 
-def write_similar(ctx: Any, keys: list[str], doc_ids: list[str], matrix: np.ndarray) -> None:
-    pairs = nearest(doc_ids, matrix)
+NEIGHBOURS = 64  # distinct passages looked at per passage before a key's row is computed whole
+
+
+def nearest_distinct(
+    doc_ids: list[str], matrix: np.ndarray, rows: np.ndarray, top: int = TOP
+) -> list[list[tuple[int, float]]]:
+    """``nearest`` for keys whose vectors are ``matrix[rows]`` (distinct vectors, shared by
+    identical passages), computed over the distinct vectors: each one's ``NEIGHBOURS`` nearest,
+    expanded to their keys in key order, give each key its first ``top`` keys of other
+    documents; a key they do not fill up gets its whole row, as ``nearest`` would. The same
+    answer (up to the order of equal scores) at O(distinct²) instead of O(keys²): the scaled
+    corpus repeats its passages hundreds of times (docs/scaling.md)."""
+    codes = np.unique(np.array(doc_ids), return_inverse=True)[1]
+    n, m = len(rows), len(matrix)
+    if n < 2:
+        return [[] for _ in range(n)]
+    order = np.argsort(rows, kind="stable")
+    starts = np.searchsorted(rows[order], np.arange(m + 1))
+    members = [order[starts[r] : starts[r + 1]] for r in range(m)]
+    width = min(m, NEIGHBOURS)
+    step = max(1, SCORES_PER_BLOCK // m)
+    out: list[list[tuple[int, float]] | None] = [None] * n
+    for start in range(0, m, step):
+        block = matrix[start : start + step] @ matrix.T
+        best = np.argpartition(-block, width - 1, axis=1)[:, :width]
+        for i, cols in enumerate(best):
+            cols = cols[np.argsort(-block[i, cols], kind="stable")]
+            near = [(int(c), float(block[i, c])) for c in cols]
+            for key in members[start + i]:
+                out[key] = _expand(int(key), near, members, codes, top, width < m)
+    return [
+        found if found is not None else nearest_row(key, codes, matrix, rows, top)
+        for key, found in enumerate(out)
+    ]
+
+
+def _expand(
+    key: int,
+    near: list[tuple[int, float]],
+    members: list[np.ndarray],
+    codes: np.ndarray,
+    top: int,
+    partial: bool,
+) -> list[tuple[int, float]] | None:
+    """The first ``top`` keys of other documents in ``near``'s order (then same-document keys
+    when the whole set has too few); None when ``near`` (``partial``) may hide some."""
+    others: list[tuple[int, float]] = []
+    same: list[tuple[int, float]] = []
+    for row, score in near:
+        for j in members[row]:
+            if j == key:
+                continue
+            (others if codes[j] != codes[key] else same).append((int(j), score))
+            if len(others) == top:
+                return others
+    if partial:
+        return None
+    return others + same[: top - len(others)]
+
+
+def nearest_row(
+    key: int, codes: np.ndarray, matrix: np.ndarray, rows: np.ndarray, top: int
+) -> list[tuple[int, float]]:
+    """One key's ``nearest`` row, computed whole."""
+    scores = (matrix @ matrix[rows[key]])[rows]
+    ranked = scores - 4.0 * (codes == codes[key])
+    ranked[key] = -np.inf
+    k = min(top, len(rows) - 1)
+    best = np.argpartition(-ranked, k - 1)[:k]
+    best = best[np.argsort(-ranked[best], kind="stable")]
+    return [(int(j), float(scores[j])) for j in best]
+
+
+def write_similar(
+    ctx: Any, keys: list[str], doc_ids: list[str], matrix: np.ndarray, rows: np.ndarray
+) -> None:
+    """clause_similar: each key's ``TOP`` nearest (``nearest_distinct``)."""
+    pairs = nearest_distinct(doc_ids, matrix, rows)
     ctx.db["clause_similar"].insert_all(
         (
             {"key": keys[i], "similar_key": keys[j], "score": round(s, 4), "rank": r}
