@@ -267,6 +267,9 @@ def test_clause_similar_table(vectors: Path) -> None:
         per_key = conn.execute(
             "select min(c), max(c) from (select count(*) c from clause_similar group by key)"
         ).fetchone()
+        # keyed by (key, rank) without a rowid: no second copy of the keys (size at scale)
+        indexes = conn.execute("pragma index_list(clause_similar)").fetchall()
+    assert [i[3] for i in indexes] == ["pk"]
     assert [r[0] for r in rows] == [1, 2, 3, 4, 5]
     assert all(r[2] != "toreru-camera" for r in rows)
     assert [r[1] for r in rows] == sorted((r[1] for r in rows), reverse=True)
