@@ -19,7 +19,7 @@ pytest.importorskip("onnxruntime")
 def passages(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     db = build_kb(tmp_path_factory.mktemp("fast") / "yakkan.db", model="none")
     with sqlite3.connect(db) as conn:
-        rows = build_embeddings._passages(conn)
+        rows = build_embeddings._passages(build_embeddings.latest_nodes(conn))
     distinct = sorted({p for _, _, p in rows}, key=len)
     step = max(1, len(distinct) // 60)
     sample = distinct[::step][:60]

@@ -116,7 +116,8 @@ def test_every_latest_article_has_one_vector_of_its_caption_and_opening(vectors:
         }
         stored = dict(conn.execute("select key, vector_id from article_embedding_rows"))
         (count,) = conn.execute("select articles from embedding_meta").fetchone()
-        passage = {k: p for k, _, p in build_embeddings.article_passages(conn)}
+        nodes = build_embeddings.latest_nodes(conn)
+        passage = {k: p for k, _, p in build_embeddings.article_passages(nodes)}
     assert set(stored) == keys and count == len(keys) > 600
     art = next(k for k in passage if k.startswith("toreru-camera@") and k.endswith("/art_32"))
     assert passage[art].startswith("延滞利息 ")  # the caption, then the text

