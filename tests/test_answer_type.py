@@ -25,6 +25,9 @@ from versions.kb import answer_type
         ("手続きに必要な書類は？", None),
         ("解約したいときはどうすればいい？", "duty"),  # what to do: the customer's duty
         ("ご解約の手続きについて教えてください", "duty"),
+        ("委員は何人いる？", "count"),
+        ("規約が変わるときはどうやって知らせてくれる？", None),  # what the other side does
+        ("解約するにはどうやって連絡すればいい？", "duty"),
     ],
 )
 def test_what_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -32,9 +35,8 @@ def test_what_a_question_asks_for(question: str, kind: str | None) -> None:
     assert (found.name if found else None) == kind
 
 
-PERIOD = answer_type.TYPES[0]
-AMOUNT = answer_type.TYPES[1]
-DUTY = answer_type.TYPES[2]
+TYPES = {t.name: t for t in answer_type.TYPES}
+PERIOD, AMOUNT, COUNT, DUTY = (TYPES[n] for n in ("period", "amount", "count", "duty"))
 
 
 @pytest.mark.parametrize(
@@ -47,6 +49,10 @@ DUTY = answer_type.TYPES[2]
         (PERIOD, "前項の規定にかかわらず、契約者は第2条(規約の変更)第3項により", 0),
         (PERIOD, "その３０日前までに通知します", 2),  # full-width digits
         (PERIOD, "三十日以内に", 2),  # kanji numerals, as statutes print them
+        (PERIOD, "当該認定の日から起算して六年とする。", 2),  # a term's length
+        (PERIOD, "令和六年四月一日から施行する。", 0),  # a date, not a period
+        (COUNT, "委員会は、委員長及び委員八人をもって組織する。", 2),
+        (COUNT, "委員長及び委員は、内閣総理大臣が任命する。", 0),
         (AMOUNT, "手数料として１，０００円を支払う", 2),
         (AMOUNT, "年14.5%の割合で計算して得た額", 2),
         (AMOUNT, "料金表に定める額", 1),

@@ -31,7 +31,10 @@ TYPES = (
         re.compile(
             r"いつまで|いつ(?:から|ごろ|頃)|何(?:営業)?日|何[かヶカケ箇]?月|何週間|何年|期限|締め?切"
         ),
-        re.compile(rf"{_NUMBER}\s*{_UNIT}(?:以上|以内|前|後|を経過|を超え|まで|間)"),
+        # 「1ヶ月以上前までに」, 「2週間以内に」, and a term's length: 「起算して六年とする」
+        re.compile(
+            rf"{_NUMBER}\s*{_UNIT}(?:以上|以内|前|後|を経過|を超え|まで|間|と(?:する|し|な)|です)"
+        ),
         re.compile(r"までに|期限|期日|速やかに|直ちに|遅滞なく"),
     ),
     AnswerType(
@@ -39,6 +42,12 @@ TYPES = (
         re.compile(r"いくら|何円|金額|どのくらい(?:かか|払)|どれくらい(?:かか|払)|費用はかか"),
         re.compile(rf"{_NUMBER}\s*円|[0-9.]+\s*(?:%|パーセント)"),
         re.compile(r"金額|相当額|料金表"),
+    ),
+    AnswerType(  # 「委員は何人？」: a count of people or things
+        "count",
+        re.compile(r"何(?:人|名|社|個|台|件|回|通|枚|種類)"),
+        re.compile(rf"{_NUMBER}\s*(?:人|名|社|個|台|件|回|通|枚|種類)"),
+        re.compile(r"人数|員数|件数|回数|定数"),
     ),
     AnswerType(  # 「届け出は必要？」, 「どうすればいい？」: the clause saying what one must do
         "duty",
@@ -53,10 +62,19 @@ TYPES = (
 )
 
 
+_FOR_ME = re.compile(
+    r"(?:て|で)くれ(?:る|ます|ない|ません)"
+)  # 「知らせてくれる？」: the other side acts
+
+
 def asked(question: str) -> AnswerType | None:
-    """The answer type ``question`` asks for, if it asks for one."""
+    """The answer type ``question`` asks for, if it asks for one. 「どうやって知らせてくれる？」
+    asks what the other side does, not the customer's duty."""
     q = unicodedata.normalize("NFKC", question or "")
-    return next((t for t in TYPES if t.asks.search(q)), None)
+    found = next((t for t in TYPES if t.asks.search(q)), None)
+    if found is not None and found.name == "duty" and _FOR_ME.search(q):
+        return None
+    return found
 
 
 def strength(kind: AnswerType, text: str | None) -> int:
