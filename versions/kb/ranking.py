@@ -81,12 +81,20 @@ def public(texts: Iterable[str | None]) -> bool:
     return any(PUBLIC_SUBJECT.match(unicodedata.normalize("NFKC", (t or "")[:80])) for t in texts)
 
 
+PUBLIC_FACTOR = 0.5  # the score of an article addressed to a public body (docs/semantic.md)
+
+
 def order(groups: list[Group], query: str) -> None:
-    """Sort ``groups`` best first: main provisions before 附則/経過措置 and provisions for
-    businesses and people before those for public bodies, unless ``query`` asks for them."""
+    """Sort ``groups`` best first: main provisions before 附則/経過措置 unless ``query`` asks
+    for them; provisions addressed to public bodies count ``PUBLIC_FACTOR`` of their score
+    unless it names one (a penalty, not a tier: 「立入検査に来た職員は…」 asks about one)."""
     late = not asks_for_supplements(query)
-    state = not asks_for_public(query)
-    groups.sort(key=lambda g: (late and g.supplementary, state and g.public, -g.score, g.key))
+    factor = PUBLIC_FACTOR if not asks_for_public(query) else 1.0
+
+    def score(g: Group) -> float:
+        return g.score * (factor if g.public else 1.0)
+
+    groups.sort(key=lambda g: (late and g.supplementary, -score(g), g.key))
 
 
 def supplementary(node_id: str, caption: str | None) -> bool:
