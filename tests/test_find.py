@@ -152,6 +152,28 @@ def test_a_question_asking_for_a_duty_shows_the_clause_stating_it(
 
 
 @pytest.mark.parametrize(
+    ("doc", "question", "article", "shown"),
+    [
+        # 第十七条: 第1項 「起算して六年とする」 (a term's length); 第3項 「九十日前から…」
+        ("shohisha-keiyaku-ho", "適格消費者団体の認定は何年有効？", "art_17", "art_17__para_1"),
+        # 第百三十四条: 第1項 「委員長及び委員八人をもって組織する」, 第4項 who they are
+        (
+            "kojin-joho-hogo-ho",
+            "個人情報保護委員会の委員は何人いる？",
+            "art_134",
+            "art_134__para_1",
+        ),
+    ],
+)
+def test_a_question_asking_for_a_figure_shows_the_paragraph_stating_it(
+    kb: Path, doc: str, question: str, article: str, shown: str
+) -> None:
+    result = find.find(kb, question, doc=doc)
+    group = next(g for g in result.groups if g.node_id == article)
+    assert group.best.node_id == shown, headings(result)
+
+
+@pytest.mark.parametrize(
     ("doc", "question", "article"),
     [
         # 第20条（契約者による解約） names 解約; 第19条（契約者による一部解約） holds it in a
@@ -237,12 +259,21 @@ def test_provisions_for_businesses_come_before_those_for_public_bodies(kb: Path)
     result = find.find(kb, q, doc="kojin-joho-hogo-ho", limit=200)
     assert result.groups[0].node_id == "art_28", headings(result)
     main = [g for g in result.groups if not g.supplementary]
-    assert any(g.public for g in main)  # 第七十一条 is found, after every provision for businesses
-    assert [g.public for g in main] == sorted(g.public for g in main)
-    assert next(g for g in main if g.node_id == "art_71").public
+    ranks = {g.node_id: i for i, g in enumerate(main)}
+    assert main[ranks["art_71"]].public and ranks["art_71"] > ranks["art_28"]
     state = "行政機関が個人情報を外国に提供するときのルールは？"
     asked = find.find(kb, state, doc="kojin-joho-hogo-ho")
     assert asked.groups[0].node_id == "art_71", headings(asked)  # unless the query names them
+
+
+def test_public_bodies_are_a_penalty_not_a_tier(kb: Path) -> None:
+    # 第三十二条（報告及び立入検査）: 内閣総理大臣は… (a public body); its 第2項 says the
+    # inspector shows an identity card. The question is about a public body's act without
+    # naming one: the penalty leaves the article first, a tier put it below every other.
+    q = "立入検査に来た職員は身分証を見せる必要がある？"
+    result = find.find(kb, q, doc="shohisha-keiyaku-ho")
+    assert result.groups[0].node_id == "art_32" and result.groups[0].public, headings(result)
+    assert result.groups[0].best.node_id == "art_32__para_2"
 
 
 # --- counts, paging, grouping ------------------------------------------------------------------
@@ -478,6 +509,27 @@ def test_customer_words_for_legal_concepts(kb: Path, doc: str, question: str, ar
     result = find.find(kb, question, doc=doc, limit=3)
     assert result.mode == "hybrid" and result.expansions
     assert result.groups[0].node_id == article, headings(result)
+
+
+@pytest.mark.parametrize(
+    ("doc", "question", "shown"),
+    [
+        # 足りない → 不足, 壊れて → 瑕疵: 第19条 第3項 (瑕疵または数量不足等を発見したときは…),
+        # not 第2項 (納入が遅れた場合)
+        (
+            "itkeeper-remote-network",
+            "届いた機器が足りなかったり壊れていたらどうする？",
+            "art_19__para_3",
+        ),
+        # 使えなかった → 利用できなかった: 第25条 第2項, not 第1項 (the fee itself)
+        ("dokodemo-merec", "使えなかった期間の料金も払わないといけない？", "art_25__para_2"),
+    ],
+)
+def test_customer_words_pick_the_paragraph(kb: Path, doc: str, question: str, shown: str) -> None:
+    result = find.find(kb, question, doc=doc, limit=3)
+    article = shown.split("__")[0]
+    group = next(g for g in result.groups if g.node_id == article)
+    assert group.best.node_id == shown, headings(result)
 
 
 FORMATS = Path(__file__).parent / "fixtures" / "formats"
