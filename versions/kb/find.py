@@ -183,6 +183,7 @@ def find(
                 reason, mode = "no full-text match", "keywords" if problem else "hybrid"
         if mode != "fulltext":
             groups, expanded = question_search(conn, query, mode, model=model, **filters)
+        ranking.ranked_scores(groups, query)
         if not kind:  # a bare heading shows its first clause (unless kinds are filtered)
             ranking.fill_text(conn, groups[offset : offset + limit])
     finally:

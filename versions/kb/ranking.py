@@ -18,7 +18,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from versions.kb import answer_type, search
@@ -89,12 +89,21 @@ def order(groups: list[Group], query: str) -> None:
     for them; provisions addressed to public bodies count ``PUBLIC_FACTOR`` of their score
     unless it names one (a penalty, not a tier: 「立入検査に来た職員は…」 asks about one)."""
     late = not asks_for_supplements(query)
+    factor = _public_factor(query)
+    groups.sort(key=lambda g: (late and g.supplementary, -g.score * factor(g), g.key))
+
+
+def _public_factor(query: str) -> Callable[[Group], float]:
     factor = PUBLIC_FACTOR if not asks_for_public(query) else 1.0
+    return lambda g: factor if g.public else 1.0
 
-    def score(g: Group) -> float:
-        return g.score * (factor if g.public else 1.0)
 
-    groups.sort(key=lambda g: (late and g.supplementary, -score(g), g.key))
+def ranked_scores(groups: list[Group], query: str) -> None:
+    """Each group's score as ``order`` ranked it (public bodies' penalty applied), once all
+    ordering is done: the scores users see then fall in the order they see."""
+    factor = _public_factor(query)
+    for g in groups:
+        g.score *= factor(g)
 
 
 def supplementary(node_id: str, caption: str | None) -> bool:
