@@ -124,17 +124,54 @@ def test_canned_queries_do_not_list_the_tables_each_time(kb: Path) -> None:
         calls.append(fn)
         return await execute_fn(fn)
 
-    url = "/yakkan/clause_asof.json?_shape=array&doc=toreru-camera&clause=art_2&date=2030-01-01"
-    asyncio.run(ds.client.get(url))
+    url = "/yakkan/clause_asof.json?_shape=array&doc=toreru-camera&clause=art_2&date={}"
+    asyncio.run(ds.client.get(url.format("2030-01-01")))
     db.execute_fn = counted  # type: ignore[method-assign]
-    try:
-        response = asyncio.run(ds.client.get(url))
+    try:  # another date: not an answer kept from the first request (cache_answers)
+        response = asyncio.run(ds.client.get(url.format("2029-01-01")))
     finally:
         db.execute_fn = execute_fn  # type: ignore[method-assign]
     assert response.status_code == 200 and response.json()
     # the query itself and Datasette's own look-up; it was 8 (the semantic plugin's canned
     # queries hook listed the tables and views each of the ~4 times Datasette asked)
     assert len(calls) <= 3, len(calls)
+
+
+def test_json_answers_and_static_files_are_kept(kb: Path) -> None:
+    """Datasette's JSON API answers from the page cache (versions/kb/sitedb.py cache_answers):
+    the same canned query again runs no SQL, byte for byte the same; a request with a session
+    cookie, and an answer other than 200, are not kept."""
+    from versions.cli.serve_app import datasette_instance
+    from versions.cli.serve_cmd import SETTINGS
+    from versions.kb.sitedb import _page_cache
+
+    ds = datasette_instance(kb, SETTINGS, SITE)
+    db = ds.databases["yakkan"]
+    url = "/yakkan/search.json?_shape=array&doc=&q=" + urllib.parse.quote("解約")
+    first = asyncio.run(ds.client.get(url))
+    assert first.status_code == 200 and first.json()
+    calls: list[Any] = []
+    execute_fn = db.execute_fn
+
+    async def counted(fn: Any) -> Any:
+        calls.append(fn)
+        return await execute_fn(fn)
+
+    db.execute_fn = counted  # type: ignore[method-assign]
+    try:
+        again = asyncio.run(ds.client.get(url))
+        assert again.content == first.content and not calls
+        assert again.headers["content-type"] == first.headers["content-type"]
+        asyncio.run(ds.client.get(url, cookies={"ds_actor": "someone"}))
+        assert calls  # someone's own request: computed, whatever the cookie holds
+        kept = len(_page_cache(ds))
+        assert asyncio.run(ds.client.get("/yakkan/no_such_query.json")).status_code == 404
+        assert len(_page_cache(ds)) == kept
+        css = asyncio.run(ds.client.get("/-/static/app.css"))
+        assert css.status_code == 200 and len(_page_cache(ds)) == kept + 1
+        assert asyncio.run(ds.client.get("/-/static/app.css")).content == css.content
+    finally:
+        db.execute_fn = execute_fn  # type: ignore[method-assign]
 
 
 def test_worker_processes_share_rendered_pages(

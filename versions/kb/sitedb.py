@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -331,11 +332,9 @@ def _page_cache(datasette: Any) -> PageCache:
     return cache
 
 
-def _page_key(datasette: Any, request: Any) -> tuple[Any, ...] | None:
-    """What an anonymous page depends on: its URL and every database file as it is now
-    (path, size, mtime); None (not cached) for a logged-in actor or pending messages."""
-    if getattr(request, "actor", None) is not None or "ds_messages" in request.cookies:
-        return None
+def _files(datasette: Any) -> tuple[tuple[Any, ...], ...] | None:
+    """Every database file as it is now (name, path, size, mtime, inode); None when one is
+    gone."""
     files = []
     for name, db in datasette.databases.items():
         if db.is_memory or not db.path:
@@ -345,7 +344,95 @@ def _page_key(datasette: Any, request: Any) -> tuple[Any, ...] | None:
         except OSError:
             return None
         files.append((name, db.path, stat.st_size, stat.st_mtime_ns, stat.st_ino))
-    return (request.host, request.path, request.query_string, tuple(files))
+    return tuple(files)
+
+
+def _page_key(datasette: Any, request: Any) -> tuple[Any, ...] | None:
+    """What an anonymous page depends on: its URL and every database file as it is now
+    (path, size, mtime); None (not cached) for a logged-in actor or pending messages."""
+    if getattr(request, "actor", None) is not None or "ds_messages" in request.cookies:
+        return None
+    files = _files(datasette)
+    return None if files is None else (request.host, request.path, request.query_string, files)
+
+
+# /<database>/<table or canned query>.json, and Datasette's own static files (/-/static/app.css:
+# part of the installed package; served by a thread per read otherwise)
+KEPT_ANSWERS = re.compile(r"^(?:/[^/-][^/]*/[^/]+\.json|/-/static/[^/]+)$")
+_PRIVATE = ("ds_actor", "ds_messages")  # cookies that make an answer someone's own
+
+
+def answer_key(datasette: Any, scope: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The ``PageCache`` key of an anonymous GET of Datasette's JSON API (canned queries,
+    tables) or of its static files: the URL and the database files; None for anything else, or
+    a request with credentials."""
+    if scope.get("type") != "http" or scope.get("method") != "GET":
+        return None
+    path = str(scope.get("path") or "")
+    if not KEPT_ANSWERS.match(path):
+        return None
+    headers = {bytes(k).lower(): bytes(v) for k, v in scope.get("headers") or []}
+    cookie = headers.get(b"cookie", b"").decode("latin-1")
+    if b"authorization" in headers or any(c in cookie for c in _PRIVATE):
+        return None
+    files = _files(datasette)
+    if files is None:
+        return None
+    host = headers.get(b"host", b"").decode("latin-1")
+    return ("answer", host, path, bytes(scope.get("query_string") or b"").decode("latin-1"), files)
+
+
+class _Recorded:
+    """An ASGI answer as it was sent, in the shape ``PageCache.put`` keeps."""
+
+    def __init__(self) -> None:
+        self.status = 0
+        self.headers: dict[str, str] = {}
+        self.content_type = ""
+        self.chunks: list[bytes] = []
+
+    def record(self, message: Mapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+            for k, v in message.get("headers") or []:
+                name, value = bytes(k).decode("latin-1"), bytes(v).decode("latin-1")
+                if name.lower() == "content-type":
+                    self.content_type = value
+                else:
+                    self.headers[name] = value
+        elif message["type"] == "http.response.body":
+            self.chunks.append(bytes(message.get("body") or b""))
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def cache_answers(datasette: Any, app: Callable[..., Awaitable[None]]) -> Callable[..., Any]:
+    """``app`` with Datasette's JSON API and static files answered from the ``PageCache`` the
+    /-/yakkan pages use: the database is immutable, so an anonymous answer is a function of its
+    URL and the database file (a canned search runs its SQL function and 50 snippets each time
+    otherwise). Answers other than 200, with Set-Cookie, or larger than the cache takes are not
+    kept."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        key = answer_key(datasette, scope)
+        if key is None:
+            return await app(scope, receive, send)
+        cache = _page_cache(datasette)
+        hit = cache.get(key)
+        if hit is not None:
+            return await hit.asgi_send(send)
+        answer = _Recorded()
+
+        async def recording(message: Any) -> None:
+            answer.record(message)
+            await send(message)
+
+        await app(scope, receive, recording)
+        cache.put(key, answer)
+
+    return wrapped
 
 
 # --- clause trees from nodes rows --------------------------------------------------------------
