@@ -26,6 +26,8 @@ from versions.kb import answer_type
         ("解約したいときはどうすればいい？", "duty"),  # what to do: the customer's duty
         ("ご解約の手続きについて教えてください", "duty"),
         ("委員は何人いる？", "count"),
+        ("コンビニで払うと手数料はかかる？", "amount"),
+        ("送料はかかりますか", "amount"),
         ("規約が変わるときはどうやって知らせてくれる？", None),  # what the other side does
         ("解約するにはどうやって連絡すればいい？", "duty"),
     ],
@@ -56,6 +58,7 @@ PERIOD, AMOUNT, COUNT, DUTY = (TYPES[n] for n in ("period", "amount", "count", "
         (AMOUNT, "手数料として１，０００円を支払う", 2),
         (AMOUNT, "年14.5%の割合で計算して得た額", 2),
         (AMOUNT, "料金表に定める額", 1),
+        (AMOUNT, "前項第2号の場合、手数料は会員の負担とします。", 1),  # who pays it
         (AMOUNT, "契約者は、本サービスを利用することができます。", 0),
         (DUTY, "そのことを速やかに本サービス取扱所に届け出ていただきます。", 2),
         (DUTY, "速やかに、その利用目的を、本人に通知し、又は公表しなければならない。", 2),

@@ -565,6 +565,14 @@ def test_the_clause_shown_counts_the_words_of_the_clauses_it_cites(written_kb: P
     assert found.groups[0].best.node_id == "art_4__para_2"
 
 
+def test_a_question_whether_something_costs_shows_who_bears_it(written_kb: Path) -> None:
+    """「手数料はかかる？」 asks for an amount; 「手数料は会員の負担とします」 (第4条第2項) says who
+    pays it, where its 第2号 only names コンビニ払い."""
+    found = find.find(written_kb, "コンビニで払うと手数料はかかる？", doc="shop", limit=3)
+    group = next(g for g in found.groups if g.node_id == "art_4")
+    assert group.best.node_id == "art_4__para_2", headings(found)
+
+
 @pytest.mark.parametrize(
     ("query", "answer"),
     [

@@ -39,9 +39,12 @@ TYPES = (
     ),
     AnswerType(
         "amount",
-        re.compile(r"いくら|何円|金額|どのくらい(?:かか|払)|どれくらい(?:かか|払)|費用はかか"),
+        re.compile(
+            r"いくら|何円|金額|どのくらい(?:かか|払)|どれくらい(?:かか|払)|"
+            r"(?:費用|手数料|料金|送料|お金)(?:は|が|も)?かか"
+        ),
         re.compile(rf"{_NUMBER}\s*円|[0-9.]+\s*(?:%|パーセント)"),
-        re.compile(r"金額|相当額|料金表"),
+        re.compile(r"金額|相当額|料金表|の負担"),
     ),
     AnswerType(  # 「委員は何人？」: a count of people or things
         "count",
