@@ -70,3 +70,17 @@ PERIOD, AMOUNT, COUNT, DUTY = (TYPES[n] for n in ("period", "amount", "count", "
 )
 def test_which_texts_state_it(kind: answer_type.AnswerType, text: str, strength: int) -> None:
     assert answer_type.strength(kind, text) == strength
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("解約した後も個人情報を使われることはある？", "個人情報を使われることはある？"),
+        ("設置工事のときに建物の壁に穴を開けられた。損害は補償される？", "損害は補償される？"),
+        ("最低利用期間の前に解約したらお金を払う？", "お金を払う？"),
+        ("サービスが廃止になるときは事前に連絡がある？", "事前に連絡がある？"),
+        ("延滞利息", "延滞利息"),  # no condition: the question itself
+    ],
+)
+def test_main_clause(question: str, asked: str) -> None:
+    assert answer_type.main_clause(question) == asked

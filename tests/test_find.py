@@ -266,6 +266,23 @@ def test_provisions_for_businesses_come_before_those_for_public_bodies(kb: Path)
     assert asked.groups[0].node_id == "art_71", headings(asked)  # unless the query names them
 
 
+@pytest.mark.parametrize(
+    ("doc", "question", "article"),
+    [
+        # asked: 個人情報 (第38条（個人情報の取扱）第3項: 解約した後も…利用する場合があります),
+        # not 解約 (第25条（当社による解約）)
+        ("gigaraku-wifi-ap", "解約した後も個人情報を使われることはある？", "art_38"),
+        # asked: 事前に連絡 (第2条第3項: 廃止する場合…事前に通知します), not 第17条（提供の中止）
+        ("vectant-closed-ip-smart", "サービスが廃止になるときは事前に連絡がある？", "art_2"),
+    ],
+)
+def test_what_is_asked_after_the_conditions_decides(
+    kb: Path, doc: str, question: str, article: str
+) -> None:
+    result = find.find(kb, question, doc=doc, limit=3)
+    assert result.groups[0].node_id == article, headings(result)
+
+
 def test_public_bodies_are_a_penalty_not_a_tier(kb: Path) -> None:
     # 第三十二条（報告及び立入検査）: 内閣総理大臣は… (a public body); its 第2項 says the
     # inspector shows an identity card. The question is about a public body's act without

@@ -65,6 +65,20 @@ TYPES = (
 )
 
 
+# a question's conditions and earlier sentences: 〜たら, 〜ても, 〜後も, 〜とき(は), 〜場合(は), 。
+_CONDITION = re.compile(
+    r"(?:。|たら|たらば|れば|ても|でも|後も|後に|後で|とき(?:は|に|も)?|時(?:は|に|も)?|"
+    r"場合(?:は|に|も)?)、?"
+)
+
+
+def main_clause(question: str) -> str:
+    """What ``question`` asks after its conditions: 「解約した後も個人情報を使われることはある？」
+    → 「個人情報を使われることはある？」; the question itself when it has none."""
+    parts = _CONDITION.split(question or "")
+    return parts[-1] if len(parts) > 1 else question
+
+
 _FOR_ME = re.compile(
     r"(?:て|で)くれ(?:る|ます|ない|ません)"
 )  # 「知らせてくれる？」: the other side acts

@@ -25,6 +25,7 @@ from typing import Any
 
 from extract.japanese import tokenize
 from versions.kb import (
+    answer_type,
     embeddings,
     ranking,
     search,
@@ -503,5 +504,9 @@ def question_search(
     if mode != "keywords":
         keys = [g.key for g in groups]
         ranking.favour_meaning(groups, semantic.article_similarity(conn, query, keys, model))
+    asked = answer_type.main_clause(query)
+    if asked != query and semantic.keywords(asked):
+        found = semantic.keyword_search(conn, asked, doc, semantic.CANDIDATES, filters)
+        ranking.favour_asked(groups, found)
     ranking.favour_captions(groups, [*semantic.keywords(query), *added], query)
     return groups, added

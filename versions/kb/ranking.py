@@ -358,6 +358,27 @@ def favour_meaning(groups: list[Group], cosines: dict[str, float]) -> None:
             g.score += ARTICLE_WEIGHT * (cosines[g.key] - lo) / span
 
 
+MAIN_CLAUSE_WEIGHT = 0.5  # fused-score points for the article matching what is asked (below)
+
+
+def favour_asked(groups: list[Group], hits: list[Hit]) -> None:
+    """Each article's score rises by ``MAIN_CLAUSE_WEIGHT`` × the best keyword score (bm25,
+    min-max normalised over ``hits``) of its clauses for the question's main clause
+    (``answer_type.main_clause``): 「解約した後も個人情報を使われる？」 asks about 個人情報, not
+    解約. The clause shown is not changed. Call ``order`` after it."""
+    scores = [-h.score for h in hits]  # bm25 ranks: lower is better
+    if not scores:
+        return
+    lo, span = min(scores), max(scores) - min(scores)
+    best: dict[str, float] = {}
+    for h, value in zip(hits, scores, strict=True):
+        share = (value - lo) / span if span > 0 else 1.0
+        key = article_key(h)
+        best[key] = max(best.get(key, 0.0), share)
+    for g in groups:
+        g.score += MAIN_CLAUSE_WEIGHT * best.get(g.key, 0.0)
+
+
 def favour_captions(groups: list[Group], words: Iterable[str], query: str) -> None:
     """Articles whose caption names one of ``words`` (the query's words and its customer
     vocabulary) move up by ``CAPTION_BONUS``, then ``order`` again: a question matches an
