@@ -582,6 +582,13 @@ def test_the_clause_shown_counts_the_words_of_the_clauses_it_cites(written_kb: P
     assert found.groups[0].best.node_id == "art_4__para_2"
 
 
+@pytest.mark.parametrize("question", ["やめさせられることはある？", "追い出されることはある？"])
+def test_being_made_to_leave_is_not_cancelling(written_kb: Path, question: str) -> None:
+    """やめさせられる, 追い出される: the club's 第５条（除名）, not 第４条の２（退会）."""
+    found = find.find(written_kb, question, doc="gym", limit=3)
+    assert found.groups[0].node_id == "art_5", headings(found)
+
+
 def test_a_question_whether_something_costs_shows_who_bears_it(written_kb: Path) -> None:
     """「手数料はかかる？」 asks for an amount; 「手数料は会員の負担とします」 (第4条第2項) says who
     pays it, where its 第2号 only names コンビニ払い."""
