@@ -553,6 +553,7 @@ FORMATS = Path(__file__).parent / "fixtures" / "formats"
 WRITTEN = {  # documents written for the tests: id → (file, format)
     "gym": (FORMATS / "gym-kaiin-kiyaku.txt", "text"),  # 会員規約: 退会, 休会, 滞納
     "shop": (FORMATS / "shop-riyou-kiyaku.md", "markdown"),  # 返品, 支払方法, 手数料
+    "video": (FORMATS / "video-kaiin-kiyaku.txt", "text"),  # 無料体験, 月額料金, 登録抹消
 }
 
 
@@ -609,3 +610,31 @@ def test_membership_words_in_full_text(written_kb: Path, query: str, answer: str
     """Membership terms say 退会 and 滞納 where service terms say 解約 and 延滞."""
     found = find.find(written_kb, query, "fulltext", doc="gym", limit=3)
     assert found.groups and found.groups[0].best.node_id == answer, query
+
+
+# Written 2026-12-07 with the video terms, before any search was run on them (an unseen-text
+# probe: 14 of 14 put the answer's article first that day); the answer's article in the top 3.
+VIDEO_QUESTIONS = [
+    ("無料期間が終わったら勝手にお金がかかる？", "art_5"),  # 自動的に移行する
+    ("月の途中で入会したら料金は日割りになる？", "art_4"),  # 日割りせず
+    ("解約したら払ったお金は戻ってくる？", "art_7"),  # 返金しない
+    ("解約はいつから有効になる？", "art_7"),  # 月の末日に生じる
+    ("パスワードを誰かに知られたかもしれないときはどうすればいい？", "art_3"),
+    ("支払いが遅れたら延滞料はいくら？", "art_6"),  # 年１４．６％
+    ("子どもが登録するには何が必要？", "art_2"),  # 親権者の同意
+    ("動画を録画してネットに上げたらどうなる？", "art_8"),  # 無断で複製し、又は配信
+    ("強制退会になったらもう一度登録できる？", "art_8"),  # 抹消された者は…できない
+    ("サービスが終わるときはいつ知らせてくれる？", "art_9"),  # ３か月前までに
+    ("ネットの通信料は料金に含まれる？", "art_10"),
+    ("回線の障害で見られなかったら補償してもらえる？", "art_11"),  # 免責
+    ("料金はいつ請求される？", "art_4"),  # 毎月１日
+    ("アカウントを家族に貸してもいい？", "art_3"),  # 第三者に使用させてはならない
+]
+
+
+@pytest.mark.parametrize(("question", "article"), VIDEO_QUESTIONS)
+def test_questions_on_terms_outside_the_corpus(
+    written_kb: Path, question: str, article: str
+) -> None:
+    found = find.find(written_kb, question, doc="video", limit=3)
+    assert article in [g.node_id for g in found.groups], headings(found)
