@@ -583,6 +583,27 @@ def test_the_clause_shown_counts_the_words_of_the_clauses_it_cites(written_kb: P
     assert found.groups[0].best.node_id == "art_4__para_2"
 
 
+def test_making_an_association_is_its_establishment(tmp_path: Path) -> None:
+    """協会を作る → 設立: 中小事業協会法 第六条（設立） 「十人以上の発起人がなければ設立すること
+    ができない」, not 第一条（目的）."""
+    from versions.kb.build import build
+
+    folder = tmp_path / "corpus" / "kyokai"
+    folder.mkdir(parents=True)
+    law = FORMATS / "kyokai-ho.law.txt"
+    (folder / law.name).write_bytes(law.read_bytes())
+    (folder / "document.toml").write_text(
+        f'id = "kyokai"\ntitle = "kyokai"\nkind = "statute"\n\n[[versions]]\nfile = "{law.name}"\n'
+        'effective = "2021-10-01"\nformat = "text"\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "kb.db"
+    build(tmp_path / "corpus", db)
+    found = find.find(db, "協会を作るには何人必要？", doc="kyokai", limit=3)
+    assert found.groups[0].node_id == "art_6", headings(found)
+    assert found.groups[0].best.node_id == "art_6__para_1"
+
+
 @pytest.mark.parametrize("question", ["やめさせられることはある？", "追い出されることはある？"])
 def test_being_made_to_leave_is_not_cancelling(written_kb: Path, question: str) -> None:
     """やめさせられる, 追い出される: the club's 第５条（除名）, not 第４条の２（退会）."""
