@@ -108,3 +108,14 @@ def test_sql_functions(ds: Datasette) -> None:
     assert -1.0 <= response[0]["cos"] <= 1.0
     near = json.loads(response[0]["near"])
     assert len(near) == 3 and all(k.startswith("toreru-camera@") for k in near)
+
+
+def test_startup_reads_the_vector_index(kb: Path) -> None:
+    """The first question in a worker process does not wait for the vector index (at 10,000
+    versions that read took seconds and the question was a 503): the startup hook reads it."""
+    from versions.kb import semantic
+
+    semantic._cache.clear()
+    fresh = site(kb)
+    asyncio.run(fresh.invoke_startup())
+    assert [name for name, _ in semantic._cache] == [str(kb)]

@@ -179,11 +179,14 @@ QUERIES = {
 
 
 def _warm(conn: sqlite3.Connection) -> None:
-    """Load the embedding backend and run one query through it, when ``conn`` has vectors."""
+    """Load the embedding backend and run one query through it, and read the vector index,
+    when ``conn`` has vectors: at 10,000 versions reading the index's 971,479 keys takes
+    seconds, which the first question in each worker process waited for (a 503 past the limit)."""
     try:
         if semantic.has_vectors(conn) and find.semantic_problem(conn) is None:
             (model,) = conn.execute("select model from embedding_meta").fetchone()
             embeddings.encode(["解約"], model=model, query=True)
+            semantic.load_index(conn)
     except sqlite3.Error:
         pass
 
