@@ -9,9 +9,11 @@ on every request. Speed itself is measured by scripts/bench_http.py, not here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import sqlite3
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -111,26 +113,34 @@ def test_search_snippets_are_a_fresh_tokenization(q: str, ds: Datasette) -> None
     assert search._morphemes_kept.cache_info().currsize <= search.SNIPPET_TEXTS
 
 
-def test_canned_queries_do_not_list_the_tables_each_time(kb: Path) -> None:
-    from versions.cli.serve_app import datasette_instance
-    from versions.cli.serve_cmd import SETTINGS
-
-    ds = datasette_instance(kb, SETTINGS, SITE)  # immutable, as `yakkan serve` runs it
-    db = ds.databases["yakkan"]
-    calls = []
+@contextlib.contextmanager
+def counted_sql(ds: Datasette, name: str = "yakkan") -> Iterator[list[Any]]:
+    """The functions the database ``name`` runs in its SQL threads while the block runs."""
+    db = ds.databases[name]
+    calls: list[Any] = []
     execute_fn = db.execute_fn
 
     async def counted(fn: Any) -> Any:
         calls.append(fn)
         return await execute_fn(fn)
 
-    url = "/yakkan/clause_asof.json?_shape=array&doc=toreru-camera&clause=art_2&date={}"
-    asyncio.run(ds.client.get(url.format("2030-01-01")))
     db.execute_fn = counted  # type: ignore[method-assign]
-    try:  # another date: not an answer kept from the first request (cache_answers)
-        response = asyncio.run(ds.client.get(url.format("2029-01-01")))
+    try:
+        yield calls
     finally:
         db.execute_fn = execute_fn  # type: ignore[method-assign]
+
+
+def test_canned_queries_do_not_list_the_tables_each_time(kb: Path) -> None:
+    from versions.cli.serve_app import datasette_instance
+    from versions.cli.serve_cmd import SETTINGS
+
+    ds = datasette_instance(kb, SETTINGS, SITE)  # immutable, as `yakkan serve` runs it
+    url = "/yakkan/clause_asof.json?_shape=array&doc=toreru-camera&clause=art_2&date={}"
+    asyncio.run(ds.client.get(url.format("2030-01-01")))
+    # another date: not an answer kept from the first request (cache_answers)
+    with counted_sql(ds) as calls:
+        response = asyncio.run(ds.client.get(url.format("2029-01-01")))
     assert response.status_code == 200 and response.json()
     # the query itself and Datasette's own look-up; it was 8 (the semantic plugin's canned
     # queries hook listed the tables and views each of the ~4 times Datasette asked)
@@ -146,19 +156,10 @@ def test_json_answers_and_static_files_are_kept(kb: Path) -> None:
     from versions.kb.sitedb import _page_cache
 
     ds = datasette_instance(kb, SETTINGS, SITE)
-    db = ds.databases["yakkan"]
     url = "/yakkan/search.json?_shape=array&doc=&q=" + urllib.parse.quote("解約")
     first = asyncio.run(ds.client.get(url))
     assert first.status_code == 200 and first.json()
-    calls: list[Any] = []
-    execute_fn = db.execute_fn
-
-    async def counted(fn: Any) -> Any:
-        calls.append(fn)
-        return await execute_fn(fn)
-
-    db.execute_fn = counted  # type: ignore[method-assign]
-    try:
+    with counted_sql(ds) as calls:
         again = asyncio.run(ds.client.get(url))
         assert again.content == first.content and not calls
         assert again.headers["content-type"] == first.headers["content-type"]
@@ -170,8 +171,6 @@ def test_json_answers_and_static_files_are_kept(kb: Path) -> None:
         css = asyncio.run(ds.client.get("/-/static/app.css"))
         assert css.status_code == 200 and len(_page_cache(ds)) == kept + 1
         assert asyncio.run(ds.client.get("/-/static/app.css")).content == css.content
-    finally:
-        db.execute_fn = execute_fn  # type: ignore[method-assign]
 
 
 def test_worker_processes_share_rendered_pages(
@@ -193,16 +192,8 @@ def test_worker_processes_share_rendered_pages(
     first = asyncio.run(one.client.get(url))
     assert first.status_code == 200 and len(list(folder.iterdir())) == 1
     asyncio.run(two.invoke_startup())  # the semantic plugin's warm-up query
-    db = two.databases["yakkan"]
-    calls: list[Any] = []
-    execute_fn = db.execute_fn
-
-    async def counted(fn: Any) -> Any:
-        calls.append(fn)
-        return await execute_fn(fn)
-
-    db.execute_fn = counted  # type: ignore[method-assign]
-    again = asyncio.run(two.client.get(url))
+    with counted_sql(two) as calls:
+        again = asyncio.run(two.client.get(url))
     assert again.status_code == 200 and again.content == first.content
     assert again.headers["content-type"] == first.headers["content-type"]
     assert not calls  # answered from the shared folder

@@ -79,9 +79,8 @@ def main_clause(question: str) -> str:
     return parts[-1] if len(parts) > 1 else question
 
 
-_FOR_ME = re.compile(
-    r"(?:て|で)くれ(?:る|ます|ない|ません)"
-)  # 「知らせてくれる？」: the other side acts
+# 「知らせてくれる？」: the other side acts
+_FOR_ME = re.compile(r"(?:て|で)くれ(?:る|ます|ない|ません)")
 
 
 def asked(question: str) -> AnswerType | None:

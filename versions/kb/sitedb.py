@@ -359,27 +359,23 @@ def _page_key(datasette: Any, request: Any) -> tuple[Any, ...] | None:
 # /<database>/<table or canned query>.json, and Datasette's own static files (/-/static/app.css:
 # part of the installed package; served by a thread per read otherwise)
 KEPT_ANSWERS = re.compile(r"^(?:/[^/-][^/]*/[^/]+\.json|/-/static/[^/]+)$")
-_PRIVATE = ("ds_actor", "ds_messages")  # cookies that make an answer someone's own
 
 
 def answer_key(datasette: Any, scope: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    """The ``PageCache`` key of an anonymous GET of Datasette's JSON API (canned queries,
-    tables) or of its static files: the URL and the database files; None for anything else, or
-    a request with credentials."""
+    """The ``PageCache`` key (``_page_key``) of an anonymous GET of Datasette's JSON API
+    (canned queries, tables) or of its static files; None for anything else, or a request with
+    credentials (this runs before Datasette reads the actor: a ``ds_actor`` cookie or an
+    Authorization header is enough to compute the answer afresh)."""
+    from datasette.utils.asgi import Request
+
     if scope.get("type") != "http" or scope.get("method") != "GET":
         return None
-    path = str(scope.get("path") or "")
-    if not KEPT_ANSWERS.match(path):
+    if not KEPT_ANSWERS.match(str(scope.get("path") or "")):
         return None
-    headers = {bytes(k).lower(): bytes(v) for k, v in scope.get("headers") or []}
-    cookie = headers.get(b"cookie", b"").decode("latin-1")
-    if b"authorization" in headers or any(c in cookie for c in _PRIVATE):
+    request = Request(scope, None)
+    if "authorization" in request.headers or "ds_actor" in request.cookies:
         return None
-    files = _files(datasette)
-    if files is None:
-        return None
-    host = headers.get(b"host", b"").decode("latin-1")
-    return ("answer", host, path, bytes(scope.get("query_string") or b"").decode("latin-1"), files)
+    return _page_key(datasette, request)
 
 
 class _Recorded:
