@@ -95,7 +95,7 @@ def test_server_start_makes_every_documents_index(kb: Path, tmp_path: Path, monk
     asyncio.run(ds.invoke_startup())
     with sqlite3.connect(path) as c:
         spans = [version_index.latest_rows(c, doc) for doc in docs(c)]
-        keys = {(*version_index._identity(c), *span) for span in spans if span}
+        keys = {(*version_index.identity(c), *span) for span in spans if span}
 
         def no_build(*args: object) -> None:
             raise AssertionError("an index made on a search after startup")

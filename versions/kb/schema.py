@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-SCHEMA_VERSION = 9  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
+SCHEMA_VERSION = 10  # 2: nodes is a view over node_rows + texts (distinct texts stored once)
 # 3: clause_alignments, clause_validity and definition_uses are views over rows keyed by node seq
 # 4: references and reference_targets too (reference_rows, reference_target_rows)
 # 5: word_tops, the stored answers of very frequent search terms
@@ -35,6 +35,7 @@ SCHEMA_VERSION = 9  # 2: nodes is a view over node_rows + texts (distinct texts 
 # 7: clause_facts is a view over fact_rows, keyed by node seq
 # 8: node_rows keyed by seq (its rowid), key and doc_id generated, heading paths stored once
 # 9: nodes_words has one row per clause carried unchanged across versions (search.word_rows)
+# 10: word_postings, every latest clause's bm25 rank for very frequent question words
 
 
 @dataclass(frozen=True)
@@ -586,6 +587,20 @@ WORD_TOPS = TableDef(
     pk="expr",
 )
 
+WORD_POSTINGS = TableDef(
+    "word_postings",
+    "Very frequent question words (more than 2,000 latest clauses): every latest clause matching"
+    " the word's phrase with its bm25 rank, so a question's keyword side across documents sums"
+    " them instead of FTS5 ranking every match (versions/kb/word_postings.py).",
+    {
+        "phrase": C(str, "The FTS5 phrase, as semantic.keyword_search writes it."),
+        "matches": C(int, "Latest clauses it matches."),
+        "seqs": C(bytes, "nodes.seq of each, uint32 little-endian."),
+        "ranks": C(bytes, "Its bm25 rank for the phrase alone, float64 little-endian."),
+    },
+    pk="phrase",
+)
+
 WORD_GROUPS = TableDef(
     "word_groups",
     "The Sudachi synonym groups (ids from SudachiDict's lexicon) of the word index's words: a"
@@ -598,7 +613,7 @@ WORD_GROUPS = TableDef(
     pk=("group_id", "word"),
 )
 
-TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE, WORD_TOPS, WORD_GROUPS)
+TABLES = (*TABLES, PARSE_CACHE, WORD_CACHE, WORD_TOPS, WORD_POSTINGS, WORD_GROUPS)
 
 # Full-text tables (FTS5).
 #   nodes_words (contentless, unicode61): one *word row* per clause carried unchanged across

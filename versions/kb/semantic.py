@@ -20,6 +20,7 @@ Results are ``versions.kb.search.Hit`` objects, like ``versions.kb.search.fullte
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import unicodedata
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from extract.japanese import tokenize
-from versions.kb import ann, embeddings, search, vocabulary
+from versions.kb import ann, embeddings, search, vocabulary, word_postings
 
 RRF_K = 10  # reciprocal rank fusion constant for ``fuse`` (60 in Cormack et al.; 10 here)
 VECTOR_WEIGHT = 2.0  # the semantic side counts twice the keyword side (scripts/bench_retrieval.py)
@@ -120,17 +121,21 @@ def _vocabulary_phrases(query: str) -> list[str]:
     return phrases
 
 
+def keyword_phrases(query: str) -> list[str]:
+    """FTS5 phrases for ``nodes_words``: the query's content words, and the words the
+    customer-vocabulary thesaurus adds for it."""
+    phrases = [search._phrase([w]) for w in keywords(query)]
+    return phrases + [p for p in _vocabulary_phrases(query) if p not in phrases]
+
+
+def vocabulary_phrases(query: str) -> list[str]:
+    """The phrases of the thesaurus words alone (the concept the customer named)."""
+    return _vocabulary_phrases(query)
+
+
 def keyword_expression(query: str) -> str | None:
-    """FTS5 expression for ``nodes_words``: the query's content words ORed, and the words the
-    customer-vocabulary thesaurus adds for it (as phrases); None if none."""
-    phrases = ['"' + w.replace('"', '""') + '"' for w in keywords(query)]
-    phrases += [p for p in _vocabulary_phrases(query) if p not in phrases]
-    return " OR ".join(phrases) or None
-
-
-def vocabulary_expression(query: str) -> str | None:
-    """FTS5 expression of the thesaurus words alone (the concept the customer named)."""
-    return " OR ".join(_vocabulary_phrases(query)) or None
+    """The phrases of ``keyword_phrases`` ORed; None if none."""
+    return " OR ".join(keyword_phrases(query)) or None
 
 
 # The document's tag in the MATCH, the latest versions in SQL: FTS5's bm25 reads the whole
@@ -148,6 +153,21 @@ limit :limit
 """
 
 
+NODES_SQL = """
+select n.key, n.version_id, n.doc_id, n.node_id, n.kind, n.label, n.caption, n.text, n.path,
+       n.chapter_id, n.article_id, n.seq
+from nodes n where n.seq in (select value from json_each(?))
+"""
+
+
+def _rows_by_rank(conn: sqlite3.Connection, ranked: list[tuple[int, float]]) -> list[Any]:
+    """KEYWORD_SQL's rows for (seq, rank) pairs, in their order."""
+    rank = dict(ranked)
+    rows = conn.execute(NODES_SQL, [json.dumps(list(rank))]).fetchall()
+    by_seq = {r[-1]: (*r[:-1], rank[r[-1]]) for r in rows}
+    return [by_seq[seq] for seq, _ in ranked if seq in by_seq]
+
+
 def keyword_search(
     db: Any,
     query: str,
@@ -159,18 +179,21 @@ def keyword_search(
 ) -> list[search.Hit]:
     """Clauses sharing content words with ``query``, ranked by bm25 (latest versions);
     ``vocabulary_only``: sharing the words the thesaurus adds for it."""
-    words = vocabulary_expression(query) if vocabulary_only else keyword_expression(query)
-    if words is None:
+    phrases = vocabulary_phrases(query) if vocabulary_only else keyword_phrases(query)
+    if not phrases:
         return []
     f = filters or Filters(doc=doc)
     where = search.filter_expression(latest=False, doc=doc or f.doc)
-    expr = "{caption text} : (" + words + ")" + (f" AND {where}" if where else "")
+    expr = "{caption text} : (" + " OR ".join(phrases) + ")" + (f" AND {where}" if where else "")
     fetch = limit * 20 if f.narrows else limit
     conn, close = search._connection(db)
     try:
-        # corpus-wide bm25 even within one document: the version's own statistics
-        # (versions/kb/version_index.py) lowered the benchmark here (docs/semantic.md)
-        rows = conn.execute(KEYWORD_SQL, {"expr": expr, "limit": fetch}).fetchall()
+        if not where and word_postings.any_stored(conn, phrases):  # across documents, at scale
+            rows = _rows_by_rank(conn, word_postings.ranked(conn, phrases, fetch))
+        else:
+            # corpus-wide bm25 even within one document: the version's own statistics
+            # (versions/kb/version_index.py) lowered the benchmark here (docs/semantic.md)
+            rows = conn.execute(KEYWORD_SQL, {"expr": expr, "limit": fetch}).fetchall()
     finally:
         if close:
             conn.close()

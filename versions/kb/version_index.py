@@ -35,7 +35,7 @@ def _hash(text: str | None) -> str | None:
     return search.text_key(text) if text else None
 
 
-def _identity(conn: sqlite3.Connection) -> tuple[object, ...]:
+def identity(conn: sqlite3.Connection) -> tuple[object, ...]:
     """The database file as it is now: a rebuild swapped in at the same path is another one."""
     path = next((r[2] for r in conn.execute("pragma database_list") if r[1] == "main"), "")
     try:
@@ -105,7 +105,7 @@ def scores(conn: sqlite3.Connection, expr: str, lo: int, hi: int, cap: int) -> d
 def _index(conn: sqlite3.Connection, lo: int, hi: int) -> tuple[object, ...]:
     """The key of the version's index, made first if no process thread has it. It is made
     outside the lock, so searches in other documents go on meanwhile."""
-    key = (*_identity(conn), lo, hi)
+    key = (*identity(conn), lo, hi)
     with _lock:
         if key in _kept:
             _kept.move_to_end(key)

@@ -1,0 +1,106 @@
+"""Stored bm25 postings of frequent question words (versions/kb/word_postings.py) on corpus/:
+the build stores few at the real threshold, and with the threshold lowered so corpus/'s common
+words qualify, a question's keyword side summed from them is FTS5's answer: same rows, same
+ranks to the last bit, same order."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from versions.kb import find, semantic, word_postings
+
+QUESTIONS = [
+    "料金を払い忘れたらどうなる？",
+    "個人情報は第三者に渡される？",
+    "解約したら違約金はかかる？",
+    "サービスが止まったら返金される？",
+    "引っ越したら何をすればいい？",
+    "未成年でも申し込める？",
+]
+
+
+@pytest.fixture(scope="module")
+def stored(plain_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """A copy of corpus/'s knowledge base with postings stored from 30 latest clauses on."""
+    copy = tmp_path_factory.mktemp("word_postings") / "yakkan.db"
+    shutil.copyfile(plain_kb, copy)
+    with sqlite3.connect(copy) as conn:
+        count = word_postings.fill(conn, threshold=30)
+    return copy, count
+
+
+def fts5_answer(conn: sqlite3.Connection, query: str, limit: int) -> list[tuple[int, float]]:
+    expr = "{caption text} : (" + " OR ".join(semantic.keyword_phrases(query)) + ")"
+    sql = semantic.KEYWORD_SQL.replace("select n.key,", "select n.seq, top.rank, n.key,")
+    return [(r[0], r[1]) for r in conn.execute(sql, {"expr": expr, "limit": limit})]
+
+
+def test_build_stores_few_at_the_real_threshold(plain_kb: Path) -> None:
+    conn = sqlite3.connect(plain_kb)
+    rows = conn.execute("select phrase, matches from word_postings").fetchall()
+    assert len(rows) < 5 and all(m > word_postings.THRESHOLD for _, m in rows)
+    assert '"料金"' not in dict(rows)
+    meta = dict(conn.execute("select key, value from build_meta"))
+    assert meta["word_postings"] == str(len(rows))
+
+
+def test_stored_postings_are_each_phrase_ranked_alone(stored: tuple[Path, int]) -> None:
+    db, count = stored
+    assert count >= 10
+    conn = sqlite3.connect(db)
+    for phrase, matches in conn.execute("select phrase, matches from word_postings"):
+        seqs, ranks = word_postings.postings(conn, phrase)
+        rows = conn.execute(word_postings.PHRASE_SQL, {"expr": word_postings.expression(phrase)})
+        assert dict(zip(seqs.tolist(), ranks.tolist(), strict=True)) == dict(rows.fetchall())
+        assert matches == len(seqs) > 30
+    assert word_postings.any_stored(conn, ['"料金"', '"個人情報"'])
+
+
+@pytest.mark.parametrize("query", QUESTIONS)
+def test_summed_shares_are_the_fts5_answer(stored: tuple[Path, int], query: str) -> None:
+    conn = sqlite3.connect(stored[0])
+    phrases = semantic.keyword_phrases(query)
+    assert word_postings.any_stored(conn, phrases)
+    for limit in (1, 20, 100, 2000):
+        assert word_postings.ranked(conn, phrases, limit) == fts5_answer(conn, query, limit)
+
+
+@pytest.mark.parametrize("query", QUESTIONS)
+def test_question_search_does_not_change(
+    plain_kb: Path, stored: tuple[Path, int], query: str
+) -> None:
+    def keys(db: Path) -> list[tuple[str, float]]:
+        return [(h.key, h.score) for h in semantic.keyword_search(db, query, limit=100)]
+
+    assert keys(stored[0]) == keys(plain_kb)
+    r1 = find.find(stored[0], query, mode="keywords")
+    r2 = find.find(plain_kb, query, mode="keywords")
+    assert [(g.key, g.best.key) for g in r1.groups] == [(g.key, g.best.key) for g in r2.groups]
+
+
+def test_stored_postings_are_read(stored: tuple[Path, int]) -> None:
+    """The search reads the stored shares: an altered one shows in the answer."""
+    copy = stored[0].with_name("altered.db")
+    shutil.copyfile(stored[0], copy)
+    query = "料金を払い忘れたらどうなる？"
+    with sqlite3.connect(copy) as conn:
+        seqs, ranks = word_postings.postings(conn, '"料金"')
+        last = int(np.argmax(ranks))  # the weakest match of 料金 becomes by far the best
+        boosted = ranks.copy()
+        boosted[last] = -1000.0
+        conn.execute(
+            "update word_postings set ranks = ? where phrase = ?",
+            [boosted.astype("<f8").tobytes(), '"料金"'],
+        )
+    best = semantic.keyword_search(copy, query, limit=1)[0]
+    assert (
+        best.key
+        == sqlite3.connect(copy)
+        .execute("select key from nodes where seq = ?", [int(seqs[last])])
+        .fetchone()[0]
+    )

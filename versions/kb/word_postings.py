@@ -1,0 +1,139 @@
+"""Complete bm25 postings of frequent words: a question's keyword side across documents, exact,
+without FTS5 ranking every match of every word.
+
+A question's keyword side (semantic.keyword_search) ORs ten or more words, and FTS5's
+``order by rank`` computes bm25 for every latest clause matching any of them: at 10,000
+versions 「個人情報は第三者に渡される？」 matched about 400,000 clauses, 1.1 s (issue 12).
+
+bm25 of an OR is the sum over its phrases of each phrase's own bm25 (its IDF, its frequency in
+the row, the row's length). So each phrase ranked alone gives exactly its share, and the shares
+summed in phrase order are the OR's rank to the last bit. The database is immutable: the build
+ranks each frequent phrase alone once and keeps every latest clause's share (``word_postings``);
+a question sums the stored shares with numpy and asks FTS5 only for its rare phrases. Same
+rows, same ranks, same order (rank, then seq) as the FTS5 query (tests/test_word_postings.py).
+Nothing is stored below ``THRESHOLD`` latest clauses: corpus/'s questions run in FTS5 as before.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+
+from versions.kb import search, sitedb, version_index, vocabulary
+from versions.kb.context import BuildContext
+
+THRESHOLD = 2_000  # latest clauses matched above which a phrase's postings are stored
+# rarer phrases' postings read from FTS5, per process: at most 2,000 latest clauses each
+_RARE: sitedb.LRU[tuple[np.ndarray, np.ndarray]] = sitedb.LRU(256)
+CREATE = (
+    "create table if not exists word_postings "
+    "(phrase text primary key, matches integer not null, seqs blob not null, ranks blob not null)"
+)
+# every latest clause matching one phrase, with its rank (semantic.KEYWORD_SQL's rows)
+PHRASE_SQL = """
+with m as (select rowid, rank from nodes_words where nodes_words match :expr)
+select m.rowid, m.rank from m join node_rows n on n.seq = m.rowid
+join versions v on v.id = n.version_id where v.latest = 1
+"""
+
+
+def expression(phrase: str) -> str:
+    """One phrase in the caption or text (the colset of semantic.keyword_search)."""
+    return "{caption text} : (" + phrase + ")"
+
+
+def postings(conn: sqlite3.Connection, phrase: str) -> tuple[np.ndarray, np.ndarray]:
+    """(seqs, ranks) of the latest clauses matching ``phrase``: stored, else from FTS5 (kept
+    per process: a question asks for its words up to three times)."""
+    stored = _stored(conn, phrase)
+    if stored is not None:
+        return stored
+    key = (*version_index.identity(conn), phrase)
+    kept = _RARE.get(key)
+    if kept is None:
+        rows = conn.execute(PHRASE_SQL, {"expr": expression(phrase)}).fetchall()
+        seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        ranks = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+        kept = _RARE.put(key, (seqs, ranks))
+    return kept
+
+
+def _stored(conn: sqlite3.Connection, phrase: str) -> tuple[np.ndarray, np.ndarray] | None:
+    try:
+        row = conn.execute(
+            "select seqs, ranks from word_postings where phrase = ?", [phrase]
+        ).fetchone()
+    except sqlite3.OperationalError:  # a database built before word_postings
+        return None
+    if row is None:
+        return None
+    return np.frombuffer(row[0], dtype="<u4"), np.frombuffer(row[1], dtype="<f8")
+
+
+def any_stored(conn: sqlite3.Connection, phrases: list[str]) -> bool:
+    """Whether some phrase has stored postings (else the OR is cheap in FTS5)."""
+    try:
+        sql = "select 1 from word_postings where phrase in (select value from json_each(?))"
+        return conn.execute(sql, [json.dumps(phrases)]).fetchone() is not None
+    except sqlite3.OperationalError:
+        return False
+
+
+def ranked(conn: sqlite3.Connection, phrases: list[str], limit: int) -> list[tuple[int, float]]:
+    """(seq, rank) of the best ``limit`` latest clauses matching any of ``phrases``: the
+    answer of FTS5's ``match 'p1 OR p2 …' order by rank, seq limit N``."""
+    parts = [postings(conn, p) for p in phrases]
+    seqs = np.concatenate([s for s, _ in parts]) if parts else np.empty(0, np.int64)
+    if not len(seqs):
+        return []
+    ranks = np.concatenate([r for _, r in parts])
+    rows, where = np.unique(seqs, return_inverse=True)
+    total = np.bincount(where, weights=ranks, minlength=len(rows))  # in phrase order, from 0.0
+    if len(rows) > limit:  # the best ``limit`` and every row tied with the last of them
+        cut = np.partition(total, limit - 1)[limit - 1]
+        keep = total <= cut
+        rows, total = rows[keep], total[keep]
+    order = np.lexsort((rows, total))[:limit]
+    return [(int(rows[i]), float(total[i])) for i in order]
+
+
+def candidates(conn: sqlite3.Connection, threshold: int) -> list[str]:
+    """Phrases a question's keyword side may use that could match many clauses: the frequent
+    content words of the index as single phrases, and the thesaurus words' phrases."""
+    from versions.kb import semantic  # semantic reads this module
+
+    found: set[str] = set()
+    for word in search.index_terms(conn, threshold):
+        if semantic.keywords(word):  # a content word (not の, に, を …)
+            found.add(search._phrase([word]))
+    for entry in vocabulary.load():
+        for say in entry.say:
+            found.update(semantic._vocabulary_phrases(say))
+    return sorted(found)
+
+
+def fill(conn: sqlite3.Connection, threshold: int = THRESHOLD) -> int:
+    """(Re)write ``word_postings`` for the phrases matching more than ``threshold`` latest
+    clauses; the number stored."""
+    conn.execute(CREATE)
+    conn.execute("delete from word_postings")
+    stored = 0
+    for phrase in candidates(conn, threshold):
+        rows = conn.execute(PHRASE_SQL, {"expr": expression(phrase)}).fetchall()
+        if len(rows) <= threshold:
+            continue
+        seqs = np.array([r[0] for r in rows], dtype="<u4")
+        ranks = np.array([r[1] for r in rows], dtype="<f8")
+        conn.execute(
+            "insert into word_postings values (?, ?, ?, ?)",
+            [phrase, len(rows), seqs.tobytes(), ranks.tobytes()],
+        )
+        stored += 1
+    return stored
+
+
+def step_word_postings(ctx: BuildContext) -> None:
+    """The build step (versions.kb.build STEPS), after the word index."""
+    ctx.stats.setdefault("meta", {})["word_postings"] = fill(ctx.db.conn)
