@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from versions.kb import find, semantic, word_postings
+from versions.kb import build_postings, find, semantic, word_postings
 
 QUESTIONS = [
     "料金を払い忘れたらどうなる？",
@@ -30,7 +30,7 @@ def stored(plain_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     copy = tmp_path_factory.mktemp("word_postings") / "yakkan.db"
     shutil.copyfile(plain_kb, copy)
     with sqlite3.connect(copy) as conn:
-        count = word_postings.fill(conn, threshold=30)
+        count = build_postings.fill(conn, threshold=30)
     return copy, count
 
 

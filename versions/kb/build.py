@@ -54,12 +54,12 @@ from extract.model import (
 from versions.kb import (
     build_embeddings,
     build_facts,
+    build_postings,
     build_tables,
     build_versions,
     schema,
     search,
     word_groups,
-    word_postings,
     word_tops,
 )
 from versions.kb.context import BuildBusy, BuildContext, BuildError, Progress
@@ -621,7 +621,7 @@ STEPS: list[Callable[[BuildContext], None]] = [
     step_search_index,
     word_groups.step_word_groups,  # Sudachi synonym groups of the indexed words (issue 10)
     word_tops.step_word_tops,  # stored top lists of very frequent search terms (issue 12)
-    word_postings.step_word_postings,  # a question's frequent words, ranked (issue 12)
+    build_postings.step_word_postings,  # a question's frequent words, ranked (issue 12)
     build_facts.step_facts,  # clause facts: modality, periods, amounts (H15)
     build_versions.step_versions,  # versions over time (H6)
     build_tables.step_tables,  # 新旧対照表 of consecutive versions, for the site (issue 14)

@@ -21,8 +21,7 @@ import sqlite3
 
 import numpy as np
 
-from versions.kb import search, sitedb, version_index, vocabulary
-from versions.kb.context import BuildContext
+from versions.kb import sitedb, version_index
 
 THRESHOLD = 2_000  # latest clauses matched above which a phrase's postings are stored
 # rarer phrases' postings read from FTS5, per process: at most 2,000 latest clauses each
@@ -99,28 +98,13 @@ def ranked(conn: sqlite3.Connection, phrases: list[str], limit: int) -> list[tup
     return [(int(rows[i]), float(total[i])) for i in order]
 
 
-def candidates(conn: sqlite3.Connection, threshold: int) -> list[str]:
-    """Phrases a question's keyword side may use that could match many clauses: the frequent
-    content words of the index as single phrases, and the thesaurus words' phrases."""
-    from versions.kb import semantic  # semantic reads this module
-
-    found: set[str] = set()
-    for word in search.index_terms(conn, threshold):
-        if semantic.keywords(word):  # a content word (not の, に, を …)
-            found.add(search._phrase([word]))
-    for entry in vocabulary.load():
-        for say in entry.say:
-            found.update(semantic._vocabulary_phrases(say))
-    return sorted(found)
-
-
-def fill(conn: sqlite3.Connection, threshold: int = THRESHOLD) -> int:
-    """(Re)write ``word_postings`` for the phrases matching more than ``threshold`` latest
-    clauses; the number stored."""
+def fill(conn: sqlite3.Connection, phrases: list[str], threshold: int = THRESHOLD) -> int:
+    """(Re)write ``word_postings`` for those of ``phrases`` matching more than ``threshold``
+    latest clauses; the number stored."""
     conn.execute(CREATE)
     conn.execute("delete from word_postings")
     stored = 0
-    for phrase in candidates(conn, threshold):
+    for phrase in phrases:
         rows = conn.execute(PHRASE_SQL, {"expr": expression(phrase)}).fetchall()
         if len(rows) <= threshold:
             continue
@@ -132,8 +116,3 @@ def fill(conn: sqlite3.Connection, threshold: int = THRESHOLD) -> int:
         )
         stored += 1
     return stored
-
-
-def step_word_postings(ctx: BuildContext) -> None:
-    """The build step (versions.kb.build STEPS), after the word index."""
-    ctx.stats.setdefault("meta", {})["word_postings"] = fill(ctx.db.conn)
