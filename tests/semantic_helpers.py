@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,18 @@ from versions.kb import build_embeddings, embeddings
 from versions.sources.corpus import DEFAULT_CORPUS
 
 QUESTIONS = kb.ROOT / "scripts" / "retrieval" / "questions.jsonl"
+
+
+def filled_copy(
+    source: Path, folder: Path, fill: Callable[[sqlite3.Connection], int]
+) -> tuple[Path, int]:
+    """A copy of ``source`` in ``folder`` with ``fill`` run on it (a stored table filled at a
+    lowered threshold, tests/test_word_tops.py, tests/test_word_postings.py); what it counted."""
+    copy = folder / "yakkan.db"
+    shutil.copyfile(source, copy)
+    with sqlite3.connect(copy) as conn:
+        count = fill(conn)
+    return copy, count
 
 
 def build_kb(path: Path, model: str | None = None) -> Path:

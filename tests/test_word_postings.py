@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from semantic_helpers import filled_copy
 
 from versions.kb import build_postings, find, semantic, word_postings
 
@@ -27,11 +28,11 @@ QUESTIONS = [
 @pytest.fixture(scope="module")
 def stored(plain_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """A copy of corpus/'s knowledge base with postings stored from 30 latest clauses on."""
-    copy = tmp_path_factory.mktemp("word_postings") / "yakkan.db"
-    shutil.copyfile(plain_kb, copy)
-    with sqlite3.connect(copy) as conn:
-        count = build_postings.fill(conn, threshold=30)
-    return copy, count
+    return filled_copy(
+        plain_kb,
+        tmp_path_factory.mktemp("word_postings"),
+        lambda c: build_postings.fill(c, threshold=30),
+    )
 
 
 def fts5_answer(conn: sqlite3.Connection, query: str, limit: int) -> list[tuple[int, float]]:

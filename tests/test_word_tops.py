@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from semantic_helpers import filled_copy
 
 from versions.kb import find, word_tops
 
@@ -25,11 +26,9 @@ def summary(db: Path, query: str) -> tuple[object, ...]:
 @pytest.fixture(scope="module")
 def stored(plain_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """A copy of corpus/'s knowledge base with answers stored from 30 latest clauses on."""
-    copy = tmp_path_factory.mktemp("word_tops") / "yakkan.db"
-    shutil.copyfile(plain_kb, copy)
-    with sqlite3.connect(copy) as conn:
-        count = word_tops.fill(conn, threshold=30)
-    return copy, count
+    return filled_copy(
+        plain_kb, tmp_path_factory.mktemp("word_tops"), lambda c: word_tops.fill(c, threshold=30)
+    )
 
 
 def test_build_stores_only_words_past_the_threshold(plain_kb: Path) -> None:

@@ -109,7 +109,7 @@ def keywords(query: str) -> list[str]:
     return out
 
 
-def _vocabulary_phrases(query: str) -> list[str]:
+def vocabulary_phrases(query: str) -> list[str]:
     """FTS5 phrases of the words the customer-vocabulary thesaurus adds for ``query``."""
     phrases: list[str] = []
     for word in vocabulary.thesaurus(query):
@@ -125,12 +125,7 @@ def keyword_phrases(query: str) -> list[str]:
     """FTS5 phrases for ``nodes_words``: the query's content words, and the words the
     customer-vocabulary thesaurus adds for it."""
     phrases = [search._phrase([w]) for w in keywords(query)]
-    return phrases + [p for p in _vocabulary_phrases(query) if p not in phrases]
-
-
-def vocabulary_phrases(query: str) -> list[str]:
-    """The phrases of the thesaurus words alone (the concept the customer named)."""
-    return _vocabulary_phrases(query)
+    return phrases + [p for p in vocabulary_phrases(query) if p not in phrases]
 
 
 def keyword_expression(query: str) -> str | None:

@@ -21,7 +21,7 @@ import sqlite3
 
 import numpy as np
 
-from versions.kb import sitedb, version_index
+from versions.kb import sitedb, version_index, word_tops
 
 THRESHOLD = 2_000  # latest clauses matched above which a phrase's postings are stored
 # rarer phrases' postings read from FTS5, per process: at most 2,000 latest clauses each
@@ -40,7 +40,7 @@ join versions v on v.id = n.version_id where v.latest = 1
 
 def expression(phrase: str) -> str:
     """One phrase in the caption or text (the colset of semantic.keyword_search)."""
-    return "{caption text} : (" + phrase + ")"
+    return word_tops.expression([phrase], "")
 
 
 def postings(conn: sqlite3.Connection, phrase: str) -> tuple[np.ndarray, np.ndarray]:
