@@ -31,10 +31,6 @@ from nodes n where n.seq between ? and ? order by n.seq
 MATCH_SQL = "select rowid, rank from w where w match ? order by rank limit ?"
 
 
-def _hash(text: str | None) -> str | None:
-    return search.text_key(text) if text else None
-
-
 def identity(conn: sqlite3.Connection) -> tuple[object, ...]:
     """The database file as it is now: a rebuild swapped in at the same path is another one."""
     path = next((r[2] for r in conn.execute("pragma database_list") if r[1] == "main"), "")
@@ -46,19 +42,29 @@ def identity(conn: sqlite3.Connection) -> tuple[object, ...]:
 
 
 def build(conn: sqlite3.Connection, lo: int, hi: int) -> sqlite3.Connection:
-    """An in-memory FTS5 table ``w`` of the nodes with seqs lo…hi (one version), rowid = seq."""
+    """An in-memory FTS5 table ``w`` of the nodes with seqs lo…hi (one version), rowid = seq.
+    Each text is hashed once and each (kind, chapter)'s tags made once: a 1,165-node statute
+    spent a third of its 30 ms there."""
     rows = conn.execute(ROWS_SQL, [lo, hi]).fetchall()
-    hashes = sorted({h for r in rows for h in (_hash(r[1]), _hash(r[2])) if h})
+    hashes = {t: search.text_key(t) for r in rows for t in (r[1], r[2]) if t}
     words = dict(
         conn.execute(
             "select hash, words from word_cache where hash in (select value from json_each(?))",
-            [json.dumps(hashes)],
+            [json.dumps(sorted(set(hashes.values())))],
         ).fetchall()
     )
+    tags: dict[tuple[str, str, str, str | None], str] = {}
 
     def indexed(text: str | None) -> str:
-        h = _hash(text)
-        return words.get(h) or search.index_words(text) if h else ""
+        return (words.get(hashes[text]) or search.index_words(text)) if text else ""
+
+    def tagged(vid: str, doc: str, kind: str, chp: str | None) -> str:
+        key = (vid, doc, kind, chp)
+        if key not in tags:
+            tags[key] = search.node_tags(
+                latest=True, doc_id=doc, version_id=vid, kind=kind, chapter_id=chp
+            )
+        return tags[key]
 
     mem = sqlite3.connect(":memory:", check_same_thread=False)
     for sql in schema.word_index_sql("w"):
@@ -66,14 +72,7 @@ def build(conn: sqlite3.Connection, lo: int, hi: int) -> sqlite3.Connection:
     mem.executemany(
         "insert into w(rowid, caption, text, tags) values (?, ?, ?, ?)",
         [
-            (
-                seq,
-                indexed(caption),
-                indexed(text),
-                search.node_tags(
-                    latest=True, doc_id=doc, version_id=vid, kind=kind, chapter_id=chp
-                ),
-            )
+            (seq, indexed(caption), indexed(text), tagged(vid, doc, kind, chp))
             for seq, caption, text, vid, doc, kind, chp in rows
         ],
     )
