@@ -29,7 +29,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from datasette import hookimpl  # type: ignore[attr-defined]
-from versions.kb import schema, search, version_index
+from versions.kb import document_list, schema, search, version_index
 from versions.kb.sitedb import (
     MAX_LABEL,
     batched,
@@ -215,23 +215,6 @@ def _subtree_sql(where: str) -> str:
 # --- pages -------------------------------------------------------------------------------------
 
 
-def document_options(documents: list[Any], selected: str | None) -> Markup:
-    """The search form's document <option>s, escaped: one cached string, not a template loop
-    (2,000 documents took 60 ms of Jinja per search page)."""
-    options = _options(tuple((str(d["id"]), str(d["title"])) for d in documents))
-    if selected:
-        value = f'<option value="{html.escape(selected)}">'
-        options = options.replace(value, value[:-1] + " selected>", 1)
-    return Markup(options)
-
-
-@functools.lru_cache(maxsize=4)
-def _options(documents: tuple[tuple[str, str], ...]) -> str:
-    return "".join(
-        f'<option value="{html.escape(i)}">{html.escape(title)}</option>' for i, title in documents
-    )
-
-
 async def home(datasette: Any, request: Any) -> Response:
     db = await knowledge_base(datasette, request)
     if db is None:
@@ -247,7 +230,7 @@ async def home(datasette: Any, request: Any) -> Response:
         "yakkan_home.html",
         {
             "documents": documents,
-            "doc_options": document_options(documents, None),
+            "doc_options": Markup((await db.execute_fn(document_list.read)).options),
             "versions": by_doc,
             "database": db.name,
         },
@@ -756,7 +739,9 @@ async def search_page(datasette: Any, request: Any) -> Response:
     page = int(args.get("page")) if (args.get("page") or "").isdigit() else 1
     page = min(max(page, 1), 10_000)
 
-    def run(conn: Any) -> tuple[find.Result | None, dict[str, Markup], list[Any], list[Any]]:
+    def run(
+        conn: Any,
+    ) -> tuple[find.Result | None, dict[str, Markup], document_list.DocumentList, list[Any]]:
         """The search and the form's lists in one SQL thread: each hop to a thread waits its
         turn under load (the one-document page made four)."""
         found = None
@@ -774,9 +759,8 @@ async def search_page(datasette: Any, request: Any) -> Response:
             )
         # snippets tokenize clause texts: here, not on the event loop
         marked = {g.best.key: Markup(g.best.snippet_html) for g in found.groups} if found else {}
-        documents = conn.execute("select id, title from documents order by id").fetchall()
         chapters = conn.execute(CHAPTERS_SQL, [doc]).fetchall() if doc else []
-        return found, marked, documents, chapters
+        return found, marked, document_list.read(conn), chapters
 
     try:
         if q and find.by_meaning(q, mode):  # the question's embedding first, outside the limit
@@ -784,7 +768,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
         result, snippets, documents, chapters = await execute_limited(datasette, db, run)
     except sqlite3.DatabaseError as exc:  # a damaged index: say so, not "nothing found"
         return await _error(datasette, request, DAMAGED.format(exc), 500)
-    titles = {d["id"]: d["title"] for d in documents}
+    titles = documents.titles
     params = {"q": q, "doc": doc, "kind": kind, "chapter": chapter, "all": "1" if every else None}
 
     def url(**changes: Any) -> str:
@@ -820,7 +804,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
             "all": every,
             "kinds": find.KINDS,
             "chapters": chapters,
-            "doc_options": document_options(documents, doc),
+            "doc_options": Markup(documents.options_html(doc)),
             "titles": titles,
             "result": result,
             "results": results,

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from markupsafe import escape as markupsafe_escape
 
 from datasette import hookimpl  # type: ignore[attr-defined]
+from versions.kb import document_list
 from versions.kb.sitedb import (
     LRU,
     MAX_LABEL,
@@ -209,8 +210,9 @@ async def _asof_context(
     db: Any, doc: str, date: str, clause: str
 ) -> tuple[dict[str, Any], int] | str:
     """The as-of page's context and status, or why there is none (a 404 message)."""
-    docs = await _rows(db, "select id, title from documents order by id")
-    ctx: dict[str, Any] = {"docs": docs, "doc": doc, "date": date, "clause": clause}
+    docs = await db.execute_fn(document_list.read)
+    ctx: dict[str, Any] = {"doc_options": Markup(docs.options_html(doc)), "doc": doc}
+    ctx |= {"date": date, "clause": clause}
     if not doc or not date:
         return ctx, 200
     versions = await _rows(
@@ -350,8 +352,9 @@ async def history_page(datasette: Any, request: Any) -> Response:
         return await _error(datasette, request, "No yakkan knowledge base is loaded.", 404)
     doc, clause = request.args.get("doc", ""), request.args.get("clause", "")[:MAX_LABEL]
     version = request.args.get("version", "")
-    docs = await _rows(db, "select id, title from documents order by id")
-    ctx: dict[str, Any] = {"docs": docs, "doc": doc, "clause": clause, "version": version}
+    docs = await db.execute_fn(document_list.read)
+    ctx: dict[str, Any] = {"doc_options": Markup(docs.options_html(doc)), "doc": doc}
+    ctx |= {"clause": clause, "version": version}
     if not doc or not clause:
         return await _page(datasette, request, "history.html", ctx)
     if not (_ID.match(doc) and (not version or _ID.match(version))):

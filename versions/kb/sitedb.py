@@ -85,6 +85,9 @@ class Batch:
     async def execute(self, sql: str, params: Any = None) -> Results:
         return Results(self.conn.execute(sql, params or {}).fetchall())
 
+    async def execute_fn(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return fn(self.conn)
+
     async def table_names(self) -> list[str]:
         return self._names("table")
 
