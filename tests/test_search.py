@@ -148,3 +148,21 @@ def test_a_clause_carried_unchanged_is_indexed_once(kb: Path, conn: sqlite3.Conn
     assert shared  # clauses in both versions: one word row, a node in each
     every = search.fulltext(kb, "個人情報", doc=doc, limit=5000, all_versions=True)
     assert {h.key for h in old} <= {h.key for h in every}
+
+
+def test_fine_words_from_one_tokenization_equal_tokenizing_in_mode_a(
+    conn: sqlite3.Connection,
+) -> None:
+    """Both split modes come from one SudachiPy run (C units split by the lexicon): on every text
+    of the corpus and the statutes, the A units equal those of tokenizing in mode A itself."""
+    tokenizer, skip = search._sudachi(0)
+    texts = [t for r in conn.execute("select caption, text from texts") for t in r if t]
+    assert len(texts) > 3000
+    for text in texts:
+        direct = [
+            (search._form(m.normalized_form()), offset + m.begin(), offset + m.end())
+            for offset, piece in search.chunks(text)
+            for m in tokenizer.tokenize(piece)
+            if m.part_of_speech_id() not in skip
+        ]
+        assert search._both_modes(text)[0] == direct, text[:80]

@@ -32,7 +32,7 @@ _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆ヶ]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _SKIP_POS = {"補助記号", "空白"}
 _lock = threading.Lock()
-SNIPPET_TEXTS = 2048  # clause texts (× 2 split modes) whose words snippets keep (~10 KB each)
+SNIPPET_TEXTS = 2048  # clause texts whose words (both split modes) snippets keep (~10 KB each)
 NO_MATCH = '""'  # an FTS5 expression that matches nothing
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # private-use markers around matches (see snippet)
 
@@ -84,27 +84,51 @@ def _dictionary() -> tuple[Any, frozenset[int]]:
         return _dict
 
 
-def _morphemes(text: str, mode: int) -> list[tuple[str, int, int]]:
+Morphemes = list[tuple[str, int, int]]
+
+
+def _morphemes(text: str, mode: int) -> Morphemes:
     """(folded normalized form, start, end) of every word of ``text``; symbols dropped."""
-    tokenizer, skip = _sudachi(mode)
-    out = []
+    return _both_modes(text)[mode]
+
+
+def _both_modes(text: str) -> tuple[Morphemes, Morphemes]:
+    """``_morphemes`` in both split modes from one tokenization: SudachiPy's A units are its C
+    units split by the lexicon (``Morpheme.split``), as tokenizing again in mode A finds them
+    (tests/test_search.py checks every corpus text); half the lattice work of two runs."""
+    from sudachipy import SplitMode
+
+    tokenizer, skip = _sudachi(1)
+    fine: Morphemes = []
+    whole: Morphemes = []
     for offset, piece in chunks(text):
         for m in tokenizer.tokenize(piece):
-            if m.part_of_speech_id() in skip:
-                continue
-            form = m.normalized_form()
-            if not form.isascii() or not form.islower():
-                form = fold(unicodedata.normalize("NFKC", form)).lower()
-            out.append((form, offset + m.begin(), offset + m.end()))
-    return out
+            parts = m.split(SplitMode.A)
+            _add(whole, m, offset, skip)
+            for part in parts if len(parts) else (m,):
+                _add(fine, part, offset, skip)
+    return fine, whole
+
+
+def _add(out: Morphemes, m: Any, offset: int, skip: frozenset[int]) -> None:
+    if m.part_of_speech_id() not in skip:
+        out.append((_form(m.normalized_form()), offset + m.begin(), offset + m.end()))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _form(normalized: str) -> str:
+    """A normalized form as indexed: NFKC, okurigana folded, lower case."""
+    if normalized.isascii() and normalized.islower():
+        return normalized
+    return fold(unicodedata.normalize("NFKC", normalized)).lower()
 
 
 @functools.lru_cache(maxsize=SNIPPET_TEXTS)
-def _morphemes_kept(text: str, mode: int) -> tuple[tuple[str, int, int], ...]:
-    """``_morphemes`` of a clause text, kept for snippets: the site's texts are immutable, and
+def _morphemes_kept(text: str) -> tuple[Morphemes, Morphemes]:
+    """``_both_modes`` of a clause text, kept for snippets: the site's texts are immutable, and
     each search highlights the same clauses again (the canned ``search`` query tokenized 50
-    texts twice per request: 80% of its CPU). Bounded: ``SNIPPET_TEXTS`` (text, mode) pairs."""
-    return tuple(_morphemes(text, mode))
+    texts twice per request: 80% of its CPU). Bounded: ``SNIPPET_TEXTS`` texts."""
+    return _both_modes(text)
 
 
 @functools.lru_cache(maxsize=SNIPPET_TEXTS)
@@ -146,7 +170,8 @@ def index_words(text: str | None) -> str:
         return ""
     hit = _cache.get(text)
     if hit is None:
-        hit = " ".join(words(text, 0) + words(text, 1))
+        fine, whole = _both_modes(text)
+        hit = " ".join(w for found in (fine, whole) for w, _, _ in found)
         if len(_cache) > 200_000:
             _cache.clear()
         _cache[text] = hit
@@ -220,8 +245,7 @@ def match_spans(text: str, query: str) -> list[tuple[int, int]]:
         return []
     phrases = _query_phrases(query)
     spans = []
-    for mode in (0, 1):  # runs of words equal to a query phrase (as the index matched them)
-        found = _morphemes_kept(text, mode)
+    for found in _morphemes_kept(text):  # word runs equal to a query phrase (as indexed)
         forms = [w for w, _, _ in found]
         for phrase in phrases:
             k = len(phrase)
