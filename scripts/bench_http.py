@@ -6,6 +6,7 @@
     .venv/bin/python scripts/bench_http.py --concurrency 32 --rounds 40   # mixed pages, 32 clients
     .venv/bin/python scripts/bench_http.py --concurrency 32 --keep-alive  # connections reused
     .venv/bin/python scripts/bench_http.py --hostile                      # slow-function requests
+    .venv/bin/python scripts/bench_http.py --questions                    # + customer questions
 
 Starts the site as ``yakkan serve --workers N`` does (immutable, yakkan metadata/templates/plugins;
 --workers, default one per core) on
@@ -53,6 +54,17 @@ QUERIES = [
     "契約者",
     "第三者",
     "通知",
+]
+# customer questions (--questions): the search box sends them to hybrid search (none is from
+# scripts/retrieval's held-out part)
+QUESTIONS = [
+    "規約の変更に納得できなくて解約する場合も解約金はかかる？",
+    "料金を払い忘れたらどうなる？",
+    "引っ越したら何をすればいい？",
+    "個人情報は第三者に渡される？",
+    "パスワードを忘れたらどうする？",
+    "サービスが止まったら返金される？",
+    "未成年でも申し込める？",
 ]
 
 
@@ -125,6 +137,19 @@ def urls(db: Path, rng: random.Random, n: int) -> dict[str, list[str]]:
         ],
     }
     return out
+
+
+def question_urls(db: Path, rng: random.Random, n: int) -> dict[str, list[str]]:
+    """The search box with customer questions, across documents and within one."""
+    docs = [r[0] for r in sqlite3.connect(db).execute("select id from documents")]
+    q = urllib.parse.quote
+    return {
+        "question page": [f"/-/yakkan/search?q={q(rng.choice(QUESTIONS))}" for _ in range(n)],
+        "question page, one document": [
+            f"/-/yakkan/search?q={q(rng.choice(QUESTIONS))}&doc={rng.choice(docs)}"
+            for _ in range(n)
+        ],
+    }
 
 
 def legal_urls(db: Path, rng: random.Random, n: int) -> dict[str, list[str]]:
@@ -315,12 +340,17 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=default_workers(), help="server processes (yakkan serve)"
     )
+    parser.add_argument(
+        "--questions", action="store_true", help="also customer questions in the search box"
+    )
     args = parser.parse_args()
     with serve(args.db, args.workers) as (base, proc):
         rng = random.Random(7)
         plan = urls(args.db, rng, args.rounds)
         if args.concurrency or args.hostile:
             plan.update(legal_urls(args.db, rng, args.rounds))
+        if args.questions:
+            plan.update(question_urls(args.db, rng, args.rounds))
         for paths in plan.values():  # warm-up: tokenizer, page cache
             for path in paths[:3]:
                 timed_get(base, path)
