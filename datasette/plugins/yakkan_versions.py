@@ -298,6 +298,7 @@ async def _document_order(
             successor[(old, a["old_node"])] = a["new_node"]
     seen: set[str] = set()
     out = []
+    stamp = _stamp(db)  # once, not a stat() per row (a statute in force: 2,000 rows)
     for r in rows:
         own = r["version_id"] == version_id
         target = r["node_id"] if own else successor.get((r["version_id"], r["node_id"]))
@@ -305,9 +306,9 @@ async def _document_order(
             continue
         seen.add(r["node_id"])
         r["place"] = place.get(target or "", len(place))
-        labels = _LABELS.get((*_stamp(db), r["version_id"]))
+        labels = _LABELS.get((*stamp, r["version_id"]))
         if labels is None:
-            labels = _LABELS.put((*_stamp(db), r["version_id"]), {})
+            labels = _LABELS.put((*stamp, r["version_id"]), {})
         label = labels.get(r["node_id"])
         if label is None:  # a pure function of the (immutable) tree: kept with it
             label = labels[r["node_id"]] = heading(docs[r["version_id"]], r["node_id"])
