@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from semantic_helpers import filled_copy
 
-from versions.kb import build_postings, find, semantic, word_postings
+from versions.kb import build_postings, find, search, semantic, version_index, word_postings
 
 QUESTIONS = [
     "料金を払い忘れたらどうなる？",
@@ -105,3 +105,62 @@ def test_stored_postings_are_read(stored: tuple[Path, int]) -> None:
         .execute("select key from nodes where seq = ?", [int(seqs[last])])
         .fetchone()[0]
     )
+
+
+def fts5_doc_answer(
+    conn: sqlite3.Connection, query: str, doc: str, limit: int
+) -> list[tuple[int, float]]:
+    where = search.filter_expression(latest=False, doc=doc)
+    expr = "{caption text} : (" + " OR ".join(semantic.keyword_phrases(query)) + f") AND {where}"
+    sql = semantic.KEYWORD_SQL.replace("select n.key,", "select n.seq, top.rank, n.key,")
+    return [(r[0], r[1]) for r in conn.execute(sql, {"expr": expr, "limit": limit})]
+
+
+@pytest.mark.parametrize("query", QUESTIONS)
+def test_within_one_document_the_shares_are_the_fts5_answer(
+    stored: tuple[Path, int], query: str
+) -> None:
+    """A question within one document sums the stored shares of its latest version's seqs:
+    FTS5's answer with the document's tag ANDed (which adds 0 to bm25), to the last bit."""
+    conn = sqlite3.connect(stored[0])
+    phrases = semantic.keyword_phrases(query)
+    docs = [r[0] for r in conn.execute("select id from documents order by id")]
+    for doc in docs:
+        span = version_index.latest_rows(conn, doc)
+        assert span is not None
+        for limit in (1, 20, 500):
+            mine = word_postings.ranked(conn, phrases, limit, span)
+            assert mine == fts5_doc_answer(conn, query, doc, limit), (doc, limit)
+
+
+@pytest.mark.parametrize("query", QUESTIONS[:3])
+def test_question_search_within_a_document_does_not_change(
+    plain_kb: Path, stored: tuple[Path, int], query: str
+) -> None:
+    def keys(db: Path, doc: str) -> list[tuple[str, float]]:
+        return [(h.key, h.score) for h in semantic.keyword_search(db, query, doc=doc, limit=100)]
+
+    for doc in ("toreru-camera", "kojin-joho-hogo-ho", "shohisha-keiyaku-ho"):
+        assert keys(stored[0], doc) == keys(plain_kb, doc), doc
+
+
+def test_stored_postings_are_read_within_a_document(stored: tuple[Path, int]) -> None:
+    """Within one document too, the search reads the stored shares (not FTS5)."""
+    copy = stored[0].with_name("altered-doc.db")
+    shutil.copyfile(stored[0], copy)
+    with sqlite3.connect(copy) as conn:
+        lo, hi = version_index.latest_rows(conn, "toreru-camera") or (0, 0)
+        seqs, ranks = word_postings.postings(conn, '"料金"')
+        inside = np.flatnonzero((seqs >= lo) & (seqs <= hi))
+        last = int(inside[np.argmax(ranks[inside])])  # the document's weakest 料金 clause
+        boosted = ranks.copy()
+        boosted[last] = -1000.0
+        conn.execute(
+            "update word_postings set ranks = ? where phrase = ?",
+            [boosted.astype("<f8").tobytes(), '"料金"'],
+        )
+        want = conn.execute("select key from nodes where seq = ?", [int(seqs[last])]).fetchone()
+    best = semantic.keyword_search(
+        copy, "料金を払い忘れたらどうなる？", doc="toreru-camera", limit=1
+    )
+    assert best[0].key == want[0]

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from extract.japanese import tokenize
-from versions.kb import ann, embeddings, search, vocabulary, word_postings
+from versions.kb import ann, embeddings, search, version_index, vocabulary, word_postings
 
 RRF_K = 10  # reciprocal rank fusion constant for ``fuse`` (60 in Cormack et al.; 10 here)
 VECTOR_WEIGHT = 2.0  # the semantic side counts twice the keyword side (scripts/bench_retrieval.py)
@@ -178,16 +178,18 @@ def keyword_search(
     if not phrases:
         return []
     f = filters or Filters(doc=doc)
-    where = search.filter_expression(latest=False, doc=doc or f.doc)
+    scope = doc or f.doc
+    where = search.filter_expression(latest=False, doc=scope)
     expr = "{caption text} : (" + " OR ".join(phrases) + ")" + (f" AND {where}" if where else "")
     fetch = limit * 20 if f.narrows else limit
     conn, close = search._connection(db)
     try:
-        if not where and word_postings.any_stored(conn, phrases):  # across documents, at scale
-            rows = _rows_by_rank(conn, word_postings.ranked(conn, phrases, fetch))
+        # corpus-wide bm25 even within one document: the version's own statistics
+        # (versions/kb/version_index.py) lowered the benchmark here (docs/semantic.md)
+        span = version_index.latest_rows(conn, scope) if scope else None
+        if (not where or span) and word_postings.any_stored(conn, phrases):  # at scale
+            rows = _rows_by_rank(conn, word_postings.ranked(conn, phrases, fetch, span))
         else:
-            # corpus-wide bm25 even within one document: the version's own statistics
-            # (versions/kb/version_index.py) lowered the benchmark here (docs/semantic.md)
             rows = conn.execute(KEYWORD_SQL, {"expr": expr, "limit": fetch}).fetchall()
     finally:
         if close:

@@ -80,10 +80,20 @@ def any_stored(conn: sqlite3.Connection, phrases: list[str]) -> bool:
         return False
 
 
-def ranked(conn: sqlite3.Connection, phrases: list[str], limit: int) -> list[tuple[int, float]]:
+def ranked(
+    conn: sqlite3.Connection,
+    phrases: list[str],
+    limit: int,
+    span: tuple[int, int] | None = None,
+) -> list[tuple[int, float]]:
     """(seq, rank) of the best ``limit`` latest clauses matching any of ``phrases``: the
-    answer of FTS5's ``match 'p1 OR p2 …' order by rank, seq limit N``."""
+    answer of FTS5's ``match 'p1 OR p2 …' order by rank, seq limit N``. ``span``: only the
+    seqs lo…hi (one document's latest version, ``version_index.latest_rows``), the answer with
+    ``AND tags : doc…`` added (a filter phrase in the weight-0 column adds 0 to bm25)."""
     parts = [postings(conn, p) for p in phrases]
+    if span is not None:
+        lo, hi = span
+        parts = [(s[(s >= lo) & (s <= hi)], r[(s >= lo) & (s <= hi)]) for s, r in parts]
     seqs = np.concatenate([s for s, _ in parts]) if parts else np.empty(0, np.int64)
     if not len(seqs):
         return []
