@@ -37,26 +37,46 @@ select m.rowid, m.rank from m join node_rows n on n.seq = m.rowid
 join versions v on v.id = n.version_id where v.latest = 1
 """
 
+# one version's rows matching one phrase (the latest version's nodes have seqs lo…hi, and a
+# word row's rowid is the seq of its latest node)
+RANGE_SQL = (
+    "select rowid, rank from nodes_words where nodes_words match :expr"
+    " and rowid between :lo and :hi"
+)
+
 
 def expression(phrase: str) -> str:
     """One phrase in the caption or text (the colset of semantic.keyword_search)."""
     return word_tops.expression([phrase], "")
 
 
-def postings(conn: sqlite3.Connection, phrase: str) -> tuple[np.ndarray, np.ndarray]:
+def postings(
+    conn: sqlite3.Connection, phrase: str, span: tuple[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(seqs, ranks) of the latest clauses matching ``phrase``: stored, else from FTS5 (kept
-    per process: a question asks for its words up to three times)."""
+    per process: a question asks for its words up to three times). ``span``: only seqs lo…hi
+    (one version), read from FTS5 by rowid range when not stored."""
     stored = _stored(conn, phrase)
     if stored is not None:
-        return stored
+        if span is None:
+            return stored
+        inside = (stored[0] >= span[0]) & (stored[0] <= span[1])
+        return stored[0][inside], stored[1][inside]
+    if span is not None:  # the version's own rows: rowid = seq, no join, nothing to keep
+        found = conn.execute(RANGE_SQL, {"expr": expression(phrase), "lo": span[0], "hi": span[1]})
+        return _arrays(found.fetchall())
     key = (*version_index.identity(conn), phrase)
     kept = _RARE.get(key)
     if kept is None:
         rows = conn.execute(PHRASE_SQL, {"expr": expression(phrase)}).fetchall()
-        seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        ranks = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-        kept = _RARE.put(key, (seqs, ranks))
+        kept = _RARE.put(key, _arrays(rows))
     return kept
+
+
+def _arrays(rows: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    ranks = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    return seqs, ranks
 
 
 def _stored(conn: sqlite3.Connection, phrase: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -90,10 +110,7 @@ def ranked(
     answer of FTS5's ``match 'p1 OR p2 …' order by rank, seq limit N``. ``span``: only the
     seqs lo…hi (one document's latest version, ``version_index.latest_rows``), the answer with
     ``AND tags : doc…`` added (a filter phrase in the weight-0 column adds 0 to bm25)."""
-    parts = [postings(conn, p) for p in phrases]
-    if span is not None:
-        lo, hi = span
-        parts = [(s[(s >= lo) & (s <= hi)], r[(s >= lo) & (s <= hi)]) for s, r in parts]
+    parts = [postings(conn, p, span) for p in phrases]
     seqs = np.concatenate([s for s, _ in parts]) if parts else np.empty(0, np.int64)
     if not len(seqs):
         return []
