@@ -589,9 +589,9 @@ WORD_TOPS = TableDef(
 
 WORD_POSTINGS = TableDef(
     "word_postings",
-    "Very frequent question words (more than 2,000 latest clauses): every latest clause matching"
-    " the word's phrase with its bm25 rank, so a question's keyword side across documents sums"
-    " them instead of FTS5 ranking every match (versions/kb/word_postings.py).",
+    "Frequent question words (more than 250 latest clauses): every latest clause matching the"
+    " word's phrase with its bm25 rank, so a question's keyword side sums them instead of FTS5"
+    " ranking every match (versions/kb/word_postings.py).",
     {
         "phrase": C(str, "The FTS5 phrase, as semantic.keyword_search writes it."),
         "matches": C(int, "Latest clauses it matches."),
