@@ -169,3 +169,12 @@ def test_stored_postings_are_read_within_a_document(stored: tuple[Path, int]) ->
         copy, "料金を払い忘れたらどうなる？", doc="toreru-camera", limit=1
     )
     assert best[0].key == want[0]
+
+
+def test_distinct_seqs_are_numpys_unique() -> None:
+    rng = np.random.default_rng(7)
+    runs = [np.sort(rng.choice(5000, size=n, replace=False)) for n in (1, 300, 2000, 4999)]
+    seqs = np.concatenate(runs)
+    rows, where = word_postings._distinct(seqs)
+    want_rows, want_where = np.unique(seqs, return_inverse=True)
+    assert np.array_equal(rows, want_rows) and np.array_equal(where, want_where)
