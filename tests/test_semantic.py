@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from pathlib import Path
 
@@ -288,3 +289,39 @@ def test_step_skips_with_a_notice_when_switched_off(
         assert conn.execute("select count(*) from nodes").fetchone()[0] > 3000
     with pytest.raises(semantic.NoVectors):
         semantic.semantic(db, "解約")
+
+
+# --- the vector index's kNN answers as brute force over every key does ------------------------
+
+
+def brute_force(
+    index: semantic.VectorIndex, vector: np.ndarray, keep: np.ndarray, limit: int
+) -> list[tuple[str, float]]:
+    """The ``limit`` best of the keys ``keep`` allows: cosine descending, then key order."""
+    rows = index.rows if index.rows is not None else np.arange(len(index.keys))
+    with semantic._one_blas_thread():  # as top() computes them (BLAS threads round differently)
+        scores = (index.matrix[: index._clause_rows] @ vector.astype(np.float32))[rows]
+    allowed = np.flatnonzero(keep)
+    order = allowed[np.lexsort((allowed, -scores[allowed]))][:limit]
+    return [(index.keys[i], float(scores[i])) for i in order]
+
+
+def test_nearest_keys_equal_brute_force(vectors: Path) -> None:
+    """Unfiltered (the distinct vectors expanded to their keys), within one document (its run
+    of keys) and with a kind or chapter filter: the same keys, scores and order."""
+    index = dataclasses.replace(semantic.load_index(vectors), ann=None)
+    qs = [q["question"] for q in questions()[:12]] + ["料金", "第三者提供"]
+    every = np.ones(len(index.keys), dtype=bool)
+    docs = np.array([k.partition("@")[0] for k in index.keys])
+    chapter = next(c for c in index.chapters or [] if c)
+    for v in embeddings.encode(qs, model=index.model, query=True):
+        for limit in (1, 10, 100, 5000):
+            assert index.top(v, None, limit) == brute_force(index, v, every, limit)
+        for doc in ("toreru-camera", "kojin-joho-hogo-ho"):
+            assert index.top(v, doc, 20) == brute_force(index, v, docs == doc, 20)
+            kind = semantic.Filters(doc=doc, kind="paragraph")
+            keep = (docs == doc) & np.array([k == "paragraph" for k in index.kinds or []])
+            assert index.top(v, doc, 20, kind) == brute_force(index, v, keep, 20)
+        only = semantic.Filters(chapter=chapter)
+        keep = np.array([c == chapter for c in index.chapters or []])
+        assert index.top(v, None, 30, only) == brute_force(index, v, keep, 30)

@@ -226,19 +226,43 @@ class VectorIndex:
     def allowed(self, doc: str | None, filters: Filters | None) -> np.ndarray | None:
         """Key numbers a document / Filters allow (None: every key)."""
         doc = doc or (filters.doc if filters else None)
-        mask = self.doc_ids == doc if doc else None
+        picked = self._doc_keys(doc) if doc else None
         if filters and filters.narrows:
-            kinds = self.kinds or [""] * len(self.keys)
-            chapters = self.chapters or [None] * len(self.keys)
-            keep = np.array(
-                [
-                    filters.keep(k.partition("/")[2], kind, chp)
-                    for k, kind, chp in zip(self.keys, kinds, chapters, strict=True)
-                ],
-                dtype=bool,
-            )
-            mask = keep if mask is None else mask & keep
-        return None if mask is None else np.flatnonzero(mask)
+            candidates = picked if picked is not None else np.arange(len(self.keys))
+            kinds, chapters = self.kinds, self.chapters
+            keep = [
+                filters.keep(
+                    self.keys[i].partition("/")[2],
+                    kinds[i] if kinds else "",
+                    chapters[i] if chapters else None,
+                )
+                for i in candidates.tolist()
+            ]
+            picked = candidates[np.array(keep, dtype=bool)] if keep else candidates
+        return picked
+
+    def _doc_keys(self, doc: str) -> np.ndarray:
+        """Key numbers of one document: its run of keys (keys are in seq order, so a document's
+        latest version is one run), else a comparison with every key (971,479 at 10,000
+        versions: 7 ms)."""
+        span = self._doc_spans.get(doc)
+        return np.arange(*span) if span else np.flatnonzero(self.doc_ids == doc)
+
+    @cached_property
+    def _doc_spans(self) -> dict[str, tuple[int, int]]:
+        """doc → (first, end) key numbers, for the documents whose keys are one run."""
+        ids = self.doc_ids
+        if not len(ids):
+            return {}
+        cuts = (np.flatnonzero(ids[1:] != ids[:-1]) + 1).tolist()
+        spans: dict[str, tuple[int, int]] = {}
+        split: set[str] = set()
+        for lo, hi in zip([0, *cuts], [*cuts, len(ids)], strict=True):
+            doc = str(ids[lo])
+            if doc in spans:
+                split.add(doc)
+            spans[doc] = (lo, hi)
+        return {d: span for d, span in spans.items() if d not in split}
 
     def top(
         self,
@@ -257,6 +281,8 @@ class VectorIndex:
             return []
         with _one_blas_thread():
             scores = self.matrix[: self._clause_rows] @ vector.astype(np.float32)
+        if picked is None and self.rows is not None:
+            return self._top_by_vector(scores, limit)
         if self.rows is not None:
             scores = scores[self.rows]
         if picked is not None:
@@ -269,6 +295,37 @@ class VectorIndex:
         index = best if picked is None else picked[best]
         return [(self.keys[i], float(scores[j])) for i, j in zip(index, best, strict=True)]
 
+    def _top_by_vector(self, scores: np.ndarray, limit: int) -> list[tuple[str, float]]:
+        """``top`` over every key from the distinct vectors' ``scores``: the best vectors are
+        expanded to their keys until ``limit`` keys (and every key tied with the last) are in,
+        then ordered as ``top`` orders them. At 10,000 versions 971,479 keys share 6,365
+        vectors: 9 ms of argpartition over the keys, < 1 ms this way."""
+        by_row, starts = self._keys_by_row
+        taken: list[np.ndarray] = []
+        count, last = 0, 0.0
+        for row in np.argsort(-scores, kind="stable").tolist():
+            if count >= limit and scores[row] < last:
+                break
+            keys = by_row[starts[row] : starts[row + 1]]
+            if len(keys):
+                taken.append(keys)
+                count, last = count + len(keys), scores[row]
+        if not taken:
+            return []
+        index = np.concatenate(taken)
+        assert self.rows is not None
+        mine = scores[self.rows[index]]
+        index = index[np.lexsort((index, -mine))][:limit]
+        return [(self.keys[i], float(scores[self.rows[i]])) for i in index.tolist()]
+
+    @cached_property
+    def _keys_by_row(self) -> tuple[np.ndarray, np.ndarray]:
+        """(key numbers grouped by matrix row, in key order; each row's start in them)."""
+        assert self.rows is not None
+        by_row = np.argsort(self.rows, kind="stable")
+        starts = np.searchsorted(self.rows[by_row], np.arange(len(self.matrix) + 1))
+        return by_row, starts
+
     @cached_property
     def _clause_rows(self) -> int:
         """How many leading matrix rows clauses use: the build numbers their vectors first,
@@ -279,8 +336,7 @@ class VectorIndex:
     def _groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(key indices grouped by matrix row in key order, group starts, row of a vector id)."""
         assert self.rows is not None and self.vector_ids is not None
-        by_row = np.argsort(self.rows, kind="stable")
-        starts = np.searchsorted(self.rows[by_row], np.arange(len(self.matrix) + 1))
+        by_row, starts = self._keys_by_row
         row_of = np.full(int(self.vector_ids.max(initial=0)) + 1, -1, dtype=np.int64)
         row_of[self.vector_ids] = np.arange(len(self.vector_ids))
         return by_row, starts, row_of
