@@ -125,6 +125,27 @@ def test_tasks_are_taken_from_their_inputs_as_results_are_read(cluster: Any) -> 
         executor.close()
 
 
+def test_results_are_read_without_distributeds_timed_wait(
+    cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """distributed's ``Future.result(timeout=…)`` can lose a finished result in a race
+    (``UnboundLocalError: … 'result'`` from distributed.utils.sync; it failed a 200-version
+    build's 新旧対照表 step): the executor waits on a done-callback and never calls it."""
+    real = distributed.Future.result
+
+    def racy(self: Any, timeout: float | None = None) -> Any:
+        if timeout is not None:
+            raise UnboundLocalError("cannot access local variable 'result'")
+        return real(self)
+
+    monkeypatch.setattr(distributed.Future, "result", racy)
+    executor = DaskExecutor(cluster.scheduler_address)
+    try:
+        assert list(executor.map(_double, range(40))) == [2 * i for i in range(40)]
+    finally:
+        executor.close()
+
+
 def _kill_one_worker_after_first(cluster: Any, killed: list[int]) -> Any:
     """A progress callback that SIGKILLs a worker process once the first version is in."""
 

@@ -11,6 +11,7 @@ import concurrent.futures
 import contextlib
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -113,12 +114,14 @@ class DaskExecutor:
         while the client was reconnecting is neither cancelled nor run when the client gives up
         (it is only released), so waiting on it alone would wait forever."""
         lost_since: float | None = None
+        # a done-callback, not ``result(timeout=…)``: distributed's timed wait can lose the
+        # result in a race (UnboundLocalError 'result' from distributed.utils.sync, seen on
+        # 2026.11.0 in a 200-version build), and a wait without a timeout cannot
+        finished = threading.Event()
+        future.add_done_callback(lambda _: finished.set())
         while True:
-            try:
-                return future.result(timeout=POLL_SECONDS)
-            except TimeoutError:
-                if future.done():  # finished just now, or the task raised TimeoutError itself
-                    return future.result()
+            if finished.wait(POLL_SECONDS):
+                return future.result()
             status = self.client.status
             if status == "running":
                 lost_since = None
