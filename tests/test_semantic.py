@@ -269,9 +269,19 @@ def test_clause_similar_table(vectors: Path) -> None:
         per_key = conn.execute(
             "select min(c), max(c) from (select count(*) c from clause_similar group by key)"
         ).fetchone()
-        # keyed by (key, rank) without a rowid: no second copy of the keys (size at scale)
-        indexes = conn.execute("pragma index_list(clause_similar)").fetchall()
+        # stored by (seq, rank) without a rowid: no text keys, no second copy (size at scale)
+        indexes = conn.execute("pragma index_list(clause_similar_rows)").fetchall()
+        stored = [r[1] for r in conn.execute("pragma table_info(clause_similar_rows)")]
+        kind = conn.execute("select type from sqlite_master where name = 'clause_similar'")
+        plan = " ".join(
+            r[3]
+            for r in conn.execute(
+                "explain query plan select * from clause_similar where key = ?", [key]
+            )
+        )
     assert [i[3] for i in indexes] == ["pk"]
+    assert stored == ["seq", "rank", "similar_seq", "score"] and kind.fetchone() == ("view",)
+    assert "SCAN" not in plan, plan  # one clause's rows by index, at any size
     assert [r[0] for r in rows] == [1, 2, 3, 4, 5]
     assert all(r[2] != "toreru-camera" for r in rows)
     assert [r[1] for r in rows] == sorted((r[1] for r in rows), reverse=True)

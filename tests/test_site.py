@@ -446,7 +446,8 @@ def test_similar_clauses_from_clause_similar(kb: Path, tmp_path: Path) -> None:
         "select n.key from nodes n join versions v on v.id = n.version_id and v.latest = 1 "
         "where n.kind = 'article' and n.caption like '%解約%' order by n.doc_id limit 2"
     ).fetchall()
-    conn.execute("drop table if exists clause_similar")
+    for (kind,) in conn.execute("select type from sqlite_master where name = 'clause_similar'"):
+        conn.execute(f"drop {kind} clause_similar")  # a view over clause_similar_rows
     conn.execute("create table clause_similar (key text, similar_key text, score real, rank int)")
     conn.execute("insert into clause_similar values (?, ?, 0.93, 1)", [a[0], b[0]])
     conn.commit()
