@@ -87,13 +87,9 @@ def _dictionary() -> tuple[Any, frozenset[int]]:
 Morphemes = list[tuple[str, int, int]]
 
 
-def _morphemes(text: str, mode: int) -> Morphemes:
-    """(folded normalized form, start, end) of every word of ``text``; symbols dropped."""
-    return _both_modes(text)[mode]
-
-
 def _both_modes(text: str) -> tuple[Morphemes, Morphemes]:
-    """``_morphemes`` in both split modes from one tokenization: SudachiPy's A units are its C
+    """(folded normalized form, start, end) of every word of ``text``, symbols dropped, in
+    both split modes (A, C) from one tokenization: SudachiPy's A units are its C
     units split by the lexicon (``Morpheme.split``), as tokenizing again in mode A finds them
     (tests/test_search.py checks every corpus text); half the lattice work of two runs."""
     from sudachipy import SplitMode
@@ -139,7 +135,15 @@ def _nfkc_kept(text: str) -> tuple[str, tuple[int, ...]]:
 
 def words(text: str, mode: int = 0) -> list[str]:
     """Folded normalized-form word tokens of ``text`` (mode 0 = finest split, 1 = longest)."""
-    return [w for w, _, _ in _morphemes(text, mode)] if text else []
+    return list(_words_kept(text)[mode]) if text else []
+
+
+@functools.lru_cache(maxsize=4096)
+def _words_kept(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Both modes' words of a query term or thesaurus word, kept: callers ask for mode 0 and
+    then mode 1 of the same string, which one tokenization answers."""
+    fine, whole = _both_modes(text)
+    return tuple(w for w, _, _ in fine), tuple(w for w, _, _ in whole)
 
 
 _cache: dict[str, str] = {}
