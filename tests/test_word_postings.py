@@ -35,8 +35,13 @@ def stored(plain_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     )
 
 
-def fts5_answer(conn: sqlite3.Connection, query: str, limit: int) -> list[tuple[int, float]]:
+def fts5_answer(
+    conn: sqlite3.Connection, query: str, limit: int, doc: str | None = None
+) -> list[tuple[int, float]]:
+    """FTS5's ranking of the question's keyword side (``doc``: ANDed with its tag)."""
+    where = search.filter_expression(latest=False, doc=doc) if doc else ""
     expr = "{caption text} : (" + " OR ".join(semantic.keyword_phrases(query)) + ")"
+    expr += f" AND {where}" if where else ""
     sql = semantic.KEYWORD_SQL.replace("select n.key,", "select n.seq, top.rank, n.key,")
     return [(r[0], r[1]) for r in conn.execute(sql, {"expr": expr, "limit": limit})]
 
@@ -89,36 +94,31 @@ def test_question_search_does_not_change(
     assert [(g.key, g.best.key) for g in r1.groups] == [(g.key, g.best.key) for g in r2.groups]
 
 
-def test_stored_postings_are_read(stored: tuple[Path, int]) -> None:
-    """The search reads the stored shares: an altered one shows in the answer."""
-    copy = stored[0].with_name("altered.db")
-    shutil.copyfile(stored[0], copy)
-    query = "料金を払い忘れたらどうなる？"
+def boosted_copy(db: Path, name: str, doc: str | None = None) -> tuple[Path, str]:
+    """A copy of ``db`` in which the weakest stored match of 料金 (in ``doc``'s latest version)
+    becomes by far the best; (the copy, that clause's key)."""
+    copy = db.with_name(name)
+    shutil.copyfile(db, copy)
     with sqlite3.connect(copy) as conn:
+        lo, hi = (version_index.latest_rows(conn, doc) or (0, 0)) if doc else (0, 2**32)
         seqs, ranks = word_postings.postings(conn, '"料金"')
-        last = int(np.argmax(ranks))  # the weakest match of 料金 becomes by far the best
+        inside = np.flatnonzero((seqs >= lo) & (seqs <= hi))
+        last = int(inside[np.argmax(ranks[inside])])
         boosted = ranks.copy()
         boosted[last] = -1000.0
         conn.execute(
             "update word_postings set ranks = ? where phrase = ?",
             [boosted.astype("<f8").tobytes(), '"料金"'],
         )
-    best = semantic.keyword_search(copy, query, limit=1)[0]
-    assert (
-        best.key
-        == sqlite3.connect(copy)
-        .execute("select key from nodes where seq = ?", [int(seqs[last])])
-        .fetchone()[0]
-    )
+        (key,) = conn.execute("select key from nodes where seq = ?", [int(seqs[last])]).fetchone()
+    return copy, key
 
 
-def fts5_doc_answer(
-    conn: sqlite3.Connection, query: str, doc: str, limit: int
-) -> list[tuple[int, float]]:
-    where = search.filter_expression(latest=False, doc=doc)
-    expr = "{caption text} : (" + " OR ".join(semantic.keyword_phrases(query)) + f") AND {where}"
-    sql = semantic.KEYWORD_SQL.replace("select n.key,", "select n.seq, top.rank, n.key,")
-    return [(r[0], r[1]) for r in conn.execute(sql, {"expr": expr, "limit": limit})]
+def test_stored_postings_are_read(stored: tuple[Path, int]) -> None:
+    """The search reads the stored shares: an altered one shows in the answer."""
+    copy, key = boosted_copy(stored[0], "altered.db")
+    best = semantic.keyword_search(copy, "料金を払い忘れたらどうなる？", limit=1)[0]
+    assert best.key == key
 
 
 @pytest.mark.parametrize("query", QUESTIONS)
@@ -135,7 +135,7 @@ def test_within_one_document_the_shares_are_the_fts5_answer(
         assert span is not None
         for limit in (1, 20, 500):
             mine = word_postings.ranked(conn, phrases, limit, span)
-            assert mine == fts5_doc_answer(conn, query, doc, limit), (doc, limit)
+            assert mine == fts5_answer(conn, query, limit, doc), (doc, limit)
 
 
 @pytest.mark.parametrize("query", QUESTIONS[:3])
@@ -151,24 +151,11 @@ def test_question_search_within_a_document_does_not_change(
 
 def test_stored_postings_are_read_within_a_document(stored: tuple[Path, int]) -> None:
     """Within one document too, the search reads the stored shares (not FTS5)."""
-    copy = stored[0].with_name("altered-doc.db")
-    shutil.copyfile(stored[0], copy)
-    with sqlite3.connect(copy) as conn:
-        lo, hi = version_index.latest_rows(conn, "toreru-camera") or (0, 0)
-        seqs, ranks = word_postings.postings(conn, '"料金"')
-        inside = np.flatnonzero((seqs >= lo) & (seqs <= hi))
-        last = int(inside[np.argmax(ranks[inside])])  # the document's weakest 料金 clause
-        boosted = ranks.copy()
-        boosted[last] = -1000.0
-        conn.execute(
-            "update word_postings set ranks = ? where phrase = ?",
-            [boosted.astype("<f8").tobytes(), '"料金"'],
-        )
-        want = conn.execute("select key from nodes where seq = ?", [int(seqs[last])]).fetchone()
+    copy, key = boosted_copy(stored[0], "altered-doc.db", "toreru-camera")
     best = semantic.keyword_search(
         copy, "料金を払い忘れたらどうなる？", doc="toreru-camera", limit=1
     )
-    assert best[0].key == want[0]
+    assert best[0].key == key
 
 
 def test_distinct_seqs_are_numpys_unique() -> None:

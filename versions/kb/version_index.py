@@ -50,7 +50,7 @@ def build(conn: sqlite3.Connection, lo: int, hi: int) -> sqlite3.Connection:
     words = dict(
         conn.execute(
             "select hash, words from word_cache where hash in (select value from json_each(?))",
-            [json.dumps(sorted(set(hashes.values())))],
+            [json.dumps(list(set(hashes.values())))],
         ).fetchall()
     )
     tags: dict[tuple[str, str, str, str | None], str] = {}
