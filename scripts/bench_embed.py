@@ -33,6 +33,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -171,9 +172,15 @@ def bench_kb(db: Path, runs: int) -> dict[str, object]:
 
 
 def candidate_options() -> dict[str, object]:
-    from versions.kb.e5_onnx import Options
+    from versions.kb.e5_onnx import THREADS, Options
 
     base = Options()
+    alone: dict[str, Any] = {
+        "spinning": False,
+        "tokens_per_batch": 1,
+        "threads": 1,
+        "runs_at_once": THREADS,
+    }
     return {
         "4-bit MatMulNBits (before)": replace(base, spinning=True),
         "4-bit, no spinning": replace(base, spinning=False),
@@ -194,6 +201,20 @@ def candidate_options() -> dict[str, object]:
         ),
         "int8 dynamic except attention output and FFN output (4-bit), no spinning": replace(
             base, weights="int8", keep_4bit=("ao", "fo"), spinning=False
+        ),
+        # as the build runs them: every window alone, two at once on one thread each
+        "one window per run: 4-bit": replace(base, **alone),
+        "one window per run: int8 except the FFN output (4-bit; the default)": replace(
+            base, weights="int8", keep_4bit=("fo",), **alone
+        ),
+        "one window per run: int8, FFN output per token": replace(
+            base, weights="int8", per_token=("fo",), **alone
+        ),
+        "one window per run: int8, FFN per token": replace(
+            base, weights="int8", per_token=("fi", "fo"), **alone
+        ),
+        "one window per run: int8, every linear per token": replace(
+            base, weights="int8", per_token=("qkv", "ao", "fi", "fo"), **alone
         ),
     }
 

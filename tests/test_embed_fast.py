@@ -158,3 +158,38 @@ def test_a_clause_vector_does_not_depend_on_the_clauses_beside_it(
     reordered = encoder.encode(passages[::-1])[::-1]
     assert np.abs(together[::7] - alone).max() < 1e-5
     assert np.abs(together - reordered).max() < 1e-5
+
+
+def test_per_token_linear_scales_each_row_by_itself() -> None:
+    # the FFN's int8 activations: one scale a token, so a row with a wide range (the GELU output
+    # of one token) costs the other rows no precision, and each row's result is its own
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    from versions.kb.e5_onnx import Options, _Graph
+
+    rng = np.random.default_rng(0)
+    k, n = 64, 32
+    w = rng.normal(size=(k, n)).astype(np.float32)
+    bias = rng.normal(size=n).astype(np.float32)
+    graph = _Graph(None, Options(weights="float"))  # type: ignore[arg-type]
+    graph.per_token_linear("x", "y", w, bias)
+    model = helper.make_model(
+        helper.make_graph(
+            graph.nodes,
+            "t",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["M", k])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["M", n])],
+            graph.inits,
+        ),
+        opset_imports=[helper.make_opsetid("", 18)],
+    )
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    x = rng.normal(size=(4, k)).astype(np.float32)
+    wide = x.copy()
+    wide[3] *= 1000  # one token's activations a thousand times larger
+    (y,) = session.run(None, {"x": x})
+    (y_wide,) = session.run(None, {"x": wide})
+    exact = x @ w + bias
+    assert np.abs(y - exact).max() < 0.02 * np.abs(exact).max()
+    assert np.array_equal(y[:3], y_wide[:3])

@@ -26,6 +26,10 @@ from versions.kb.e5_numpy import TOKENS_PER_BATCH, E5Numpy, dequantize_q4
 THREADS = 2
 GRAPH_VERSION = 2  # bump when the graph changes: cached quantized graphs are then rebuilt
 ACCURACY_LEVEL = 4  # int8 activations × 4-bit weights
+# per-token layers' weights in 7 bits (±63): CPUs without VNNI multiply uint8 × int8 pairs into
+# int16, which 8-bit weights can overflow (onnxruntime's "reduce_range"); closeness to the 4-bit
+# vectors stays that of the earlier default (docs/semantic.md, "The FFN per token")
+WEIGHT_LEVELS = 63
 
 
 def q4_to_nbits(
@@ -58,6 +62,8 @@ class Options:
     # ``threads`` intra-op threads (2 × 1 kept both cores busy: 10.7 ms per clause)
     truncate: int | None = None  # tokens kept per passage (None: 510-token windows averaged)
     keep_4bit: tuple[str, ...] = ()  # with int8: linears left 4-bit (qkv, ao, fi, fo)
+    per_token: tuple[str, ...] = ()  # with int8: linears whose activations are quantized per
+    # token (one scale a row) instead of per tensor
 
 
 class _Graph:
@@ -80,7 +86,10 @@ class _Graph:
         return out
 
     def linear(self, x: str, out: str, blocks: np.ndarray, n: int, k: int, bias: Any) -> str:
-        if self.o.weights == "float" and out.rsplit(".", 1)[-1] not in self.o.keep_4bit:
+        layer = out.rsplit(".", 1)[-1]
+        if self.o.weights == "float" and layer in self.o.per_token:
+            return self.per_token_linear(x, out, dequantize_q4(blocks, n, k).T, bias)
+        if self.o.weights == "float" and layer not in self.o.keep_4bit:
             w = self.const(out + ".W", np.ascontiguousarray(dequantize_q4(blocks, n, k).T))
             mm = self.node("MatMul", [x, w], out + ".mm")
             return self.node("Add", [mm, self.const(out + ".b", bias)], out)
@@ -90,6 +99,39 @@ class _Graph:
         inputs = [x, self.const(out + ".B", packed), self.const(out + ".s", scales)]
         mm = self.node("MatMulNBits", inputs, out + ".mm", "com.microsoft", **attrs)
         return self.node("Add", [mm, self.const(out + ".b", bias)], out)
+
+    def per_token_linear(self, x: str, out: str, w: np.ndarray, bias: Any) -> str:
+        """x @ w + bias in int8: weights per output channel (``WEIGHT_LEVELS``), activations per
+        token (uint8, zero point 128, each row scaled by its largest magnitude), so a row's
+        result depends on that row alone. quantize_dynamic leaves the MatMulInteger alone."""
+        from onnx import TensorProto
+
+        w_scale = np.maximum(np.abs(w).max(axis=0), 1e-12) / WEIGHT_LEVELS
+        w_q = np.clip(np.round(w / w_scale), -WEIGHT_LEVELS, WEIGHT_LEVELS).astype(np.int8)
+        c = self.const
+        peak = self.node(
+            "ReduceMax",
+            [self.node("Abs", [x], out + ".abs"), c(out + ".ax", [-1])],
+            out + ".peak",
+            keepdims=1,
+        )
+        peak = self.node("Max", [peak, c(out + ".eps", np.float32(1e-8))], out + ".peak1")
+        scale = self.node("Div", [peak, c(out + ".127", np.float32(127))], out + ".scale")
+        q = self.node("Round", [self.node("Div", [x, scale], out + ".xs")], out + ".r")
+        q = self.node("Add", [q, c(out + ".128", np.float32(128))], out + ".r128")
+        q = self.node(
+            "Clip",
+            [q, c(out + ".lo", np.float32(1)), c(out + ".hi", np.float32(255))],
+            out + ".clip",
+        )
+        q = self.node("Cast", [q], out + ".q", to=TensorProto.UINT8)
+        y = self.node(
+            "MatMulInteger", [q, c(out + ".Wq", w_q), c(out + ".zp", np.uint8(128))], out + ".y"
+        )
+        y = self.node("Cast", [y], out + ".yf", to=TensorProto.FLOAT)
+        y = self.node("Mul", [y, scale], out + ".ya")
+        y = self.node("Mul", [y, c(out + ".ws", w_scale.astype(np.float32))], out + ".yw")
+        return self.node("Add", [y, c(out + ".b", bias)], out)
 
     def layer_norm(self, x: str, out: str, w: Any, b: Any) -> str:
         inputs = [x, self.const(out + ".w", w), self.const(out + ".bb", b)]
@@ -262,7 +304,7 @@ class E5Onnx(E5Numpy):
         o = self.options
         key = (
             f"{GRAPH_VERSION} {stat.st_size} {stat.st_mtime_ns} {ort.__version__} {o.attention} "
-            f"{','.join(o.keep_4bit)}"
+            f"{','.join(o.keep_4bit)} {','.join(o.per_token)}"
         )
         return self.cache / f"e5-int8-{hashlib.sha1(key.encode()).hexdigest()[:16]}.onnx"
 

