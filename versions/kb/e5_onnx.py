@@ -304,8 +304,8 @@ class E5Onnx(E5Numpy):
         o = self.options
         key = (
             f"{GRAPH_VERSION} {stat.st_size} {stat.st_mtime_ns} {ort.__version__} {o.attention} "
-            f"{','.join(o.keep_4bit)} {','.join(o.per_token)}"
-        )
+            f"{','.join(o.keep_4bit)}"
+        ) + (f" {','.join(o.per_token)}" if o.per_token else "")
         return self.cache / f"e5-int8-{hashlib.sha1(key.encode()).hexdigest()[:16]}.onnx"
 
     def _window_means(
