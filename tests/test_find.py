@@ -455,6 +455,21 @@ def test_thesaurus_is_reviewed_data() -> None:
     assert "債務不履行" in vocabulary.thesaurus("業者が約束を守らない")
 
 
+@pytest.mark.parametrize(
+    ("question", "caption"),
+    [
+        ("台風で被害を受けたら料金をまけてもらえることはある？", "料金等の臨時減免"),  # 災害
+        ("料金をごまかして払わなかったらどうなる？", "割増金"),  # 不法に免れた
+    ],
+)
+@pytest.mark.parametrize("doc", ["dokodemo-merec", "gigaraku-wifi-ap", "toreru-camera"])
+def test_customer_words_for_disasters_and_evasion(
+    kb: Path, doc: str, question: str, caption: str
+) -> None:
+    result = find.find(kb, question, doc=doc)
+    assert result.groups[0].caption == caption, headings(result)
+
+
 def test_thesaurus_allows_another_particle() -> None:
     assert {"返金", "払戻し"} <= set(vocabulary.thesaurus("解約したらお金は戻ってくる？"))
     assert "移転" in vocabulary.thesaurus("住所も変わった")
