@@ -470,6 +470,12 @@ def test_customer_words_for_disasters_and_evasion(
     assert result.groups[0].caption == caption, headings(result)
 
 
+@pytest.mark.parametrize("doc", ["dokodemo-merec", "gigaraku-wifi-ap", "toreru-camera"])
+def test_lending_the_equipment_finds_the_clause_forbidding_it(kb: Path, doc: str) -> None:
+    result = find.find(kb, "ルーターを友達に貸してもいい？", doc=doc)
+    assert "転貸" in (result.groups[0].best.text or ""), headings(result)  # 譲渡し、転貸し…
+
+
 def test_thesaurus_allows_another_particle() -> None:
     assert {"返金", "払戻し"} <= set(vocabulary.thesaurus("解約したらお金は戻ってくる？"))
     assert "移転" in vocabulary.thesaurus("住所も変わった")
