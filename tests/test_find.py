@@ -476,6 +476,15 @@ def test_lending_the_equipment_finds_the_clause_forbidding_it(kb: Path, doc: str
     assert "転貸" in (result.groups[0].best.text or ""), headings(result)  # 譲渡し、転貸し…
 
 
+@pytest.mark.parametrize(
+    ("doc", "article"),
+    [("itkeeper-remote-network", "art_33"), ("vectant-closed-ip-smart", "art_26")],
+)
+def test_a_hijacked_account_finds_the_article_on_misuse(kb: Path, doc: str, article: str) -> None:
+    result = find.find(kb, "アカウントを乗っ取られたらどうする？", doc=doc)
+    assert result.groups[0].node_id == article, headings(result)
+
+
 def test_thesaurus_allows_another_particle() -> None:
     assert {"返金", "払戻し"} <= set(vocabulary.thesaurus("解約したらお金は戻ってくる？"))
     assert "移転" in vocabulary.thesaurus("住所も変わった")
