@@ -10,15 +10,9 @@ from __future__ import annotations
 import functools
 import html
 import sqlite3
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
-from versions.kb import version_index
-
-KEEP = 4  # database files remembered per process
-_lock = threading.Lock()
-_kept: OrderedDict[tuple[object, ...], DocumentList] = OrderedDict()
+from versions.kb import sitedb, version_index
 
 
 @dataclass(frozen=True)
@@ -43,17 +37,14 @@ class DocumentList:
 def read(conn: sqlite3.Connection) -> DocumentList:
     """The database's documents, from the per-file cache or read now."""
     key = version_index.identity(conn)
-    with _lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
-    rows = conn.execute("select id, title from documents order by id").fetchall()
-    found = of(tuple((str(i), str(t or i)) for i, t in rows))
-    with _lock:
-        _kept[key] = found
-        while len(_kept) > KEEP:
-            _kept.popitem(last=False)
-    return found
+    kept = _KEPT.get(key)
+    if kept is None:
+        rows = conn.execute("select id, title from documents order by id").fetchall()
+        kept = _KEPT.put(key, of(tuple((str(i), str(t or i)) for i, t in rows)))
+    return kept
+
+
+_KEPT: sitedb.LRU[DocumentList] = sitedb.LRU(4)  # database files remembered per process
 
 
 def of(documents: tuple[tuple[str, str], ...]) -> DocumentList:
